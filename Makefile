@@ -1,0 +1,42 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PY313 := $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
+PYTHON ?= $(if $(PY313),$(PY313),python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 3000
+export PATH := $(CURDIR)/$(BIN):$(if $(PY313),$(dir $(PY313)):,)$(PATH)
+
+.PHONY: venv run test test-fast lint validate build bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml layers/core/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r layers/core/requirements.txt --group dev
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/python -m localapi --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+validate: $(STAMP)
+	$(BIN)/sam validate --lint
+	$(BIN)/cfn-lint template.yaml
+
+build: $(STAMP)
+	$(BIN)/sam build
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis

@@ -1,0 +1,86 @@
+"""Regenerate the sample events: `sam local generate-event apigateway aws-proxy`, then each operation's route.
+
+Run from the repository root: `.venv/bin/python events/generate.py`. The files
+are committed; tests and `sam local invoke -e events/<name>.json` use them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+# name: (method, resource, path, path parameters, query, JSON body)
+OPERATIONS: dict[str, tuple[str, str, str, dict | None, dict | None, dict | None]] = {
+    "register": ("POST", "/api/v1/auth/register", "/api/v1/auth/register/", None, None,
+                 {"email": "email@email.com", "username": "USERNAME", "password1": "correct-horse-42",
+                  "password2": "correct-horse-42"}),
+    "token_obtain": ("POST", "/api/v1/auth/token", "/api/v1/auth/token/", None, None,
+                     {"username": "USERNAME", "password": "correct-horse-42"}),
+    "token_refresh": ("POST", "/api/v1/auth/token/refresh", "/api/v1/auth/token/refresh/", None, None,
+                      {"refresh": "<refresh token>"}),
+    "token_verify": ("POST", "/api/v1/auth/token/verify", "/api/v1/auth/token/verify/", None, None,
+                     {"token": "<token>"}),
+    "logout": ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout/", None, None, {"refresh": "<refresh token>"}),
+    "movie_list": ("GET", "/api/v1/movies", "/api/v1/movies/", None, {"page": "1", "genre": "drama"}, None),
+    "movie_create": ("POST", "/api/v1/movies", "/api/v1/movies/", None, None,
+                     {"title": "Casablanca", "genre": "Drama", "year": 1942}),
+    "movie_get": ("GET", "/api/v1/movies/{id}", "/api/v1/movies/MOVIE_ID/", {"id": "MOVIE_ID"}, None, None),
+    "movie_update": ("PUT", "/api/v1/movies/{id}", "/api/v1/movies/MOVIE_ID/", {"id": "MOVIE_ID"}, None,
+                     {"title": "Casablanca", "genre": "Romance", "year": 1942}),
+    "movie_patch": ("PATCH", "/api/v1/movies/{id}", "/api/v1/movies/MOVIE_ID/", {"id": "MOVIE_ID"}, None,
+                    {"genre": "Romance"}),
+    "movie_delete": ("DELETE", "/api/v1/movies/{id}", "/api/v1/movies/MOVIE_ID/", {"id": "MOVIE_ID"}, None, None),
+}
+
+
+def base_event() -> dict:
+    out = subprocess.run(
+        ["sam", "local", "generate-event", "apigateway", "aws-proxy", "--stage", "dev"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(out)
+
+
+def build(base: dict, method: str, resource: str, path: str, params: dict | None, query: dict | None,
+          body: dict | None) -> dict:
+    event = json.loads(json.dumps(base))
+    event.update({
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "pathParameters": params,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+        "stageVariables": None,
+        "isBase64Encoded": False,
+        "body": json.dumps(body) if body is not None else None,
+    })
+    headers = {k: v for k, v in event["headers"].items()}
+    headers["Accept"] = "application/json"
+    headers["Host"] = "1234567890.execute-api.us-east-1.amazonaws.com"
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    event["headers"] = headers
+    event["multiValueHeaders"] = {k: [v] for k, v in headers.items()}
+    ctx = event["requestContext"]
+    ctx.update({"resourcePath": resource, "httpMethod": method, "path": f"/{ctx['stage']}{path}"})
+    return event
+
+
+def main() -> None:
+    base = base_event()
+    for name, spec in OPERATIONS.items():
+        (HERE / f"{name}.json").write_text(json.dumps(build(base, *spec), indent=2) + "\n")
+    # One body sent base64-encoded, as API Gateway does for binary media types.
+    event = build(base, *OPERATIONS["movie_create"])
+    event["isBase64Encoded"] = True
+    event["body"] = base64.b64encode(event["body"].encode()).decode()
+    (HERE / "movie_create_base64.json").write_text(json.dumps(event, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+"""Create a movie owned by the caller: POST /api/v1/movies/."""
+
+from moviesapi.api import create_app, lambda_entry, request_of
+from moviesapi.dialects import drf
+
+app = create_app()
+
+
+@app.post("/api/v1/movies")
+def create_movie():
+    return drf.create_movie(request_of(app))
+
+
+lambda_handler = lambda_entry(app)

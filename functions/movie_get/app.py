@@ -1,0 +1,14 @@
+"""Read one movie: GET /api/v1/movies/{id}/."""
+
+from moviesapi.api import create_app, lambda_entry, request_of
+from moviesapi.dialects import drf
+
+app = create_app()
+
+
+@app.get("/api/v1/movies/<movie_id>")
+def get_movie(movie_id: str):
+    return drf.get_movie(request_of(app), movie_id)
+
+
+lambda_handler = lambda_entry(app)

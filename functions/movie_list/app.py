@@ -1,0 +1,14 @@
+"""List movies: GET /api/v1/movies/."""
+
+from moviesapi.api import create_app, lambda_entry, request_of
+from moviesapi.dialects import drf
+
+app = create_app()
+
+
+@app.get("/api/v1/movies")
+def list_movies():
+    return drf.list_movies(request_of(app))
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,19 @@
+"""Replace (PUT) or partially update (PATCH) a movie the caller owns: /api/v1/movies/{id}/."""
+
+from moviesapi.api import create_app, lambda_entry, request_of
+from moviesapi.dialects import drf
+
+app = create_app()
+
+
+@app.put("/api/v1/movies/<movie_id>")
+def replace_movie(movie_id: str):
+    return drf.update_movie(request_of(app), movie_id, partial=False)
+
+
+@app.patch("/api/v1/movies/<movie_id>")
+def patch_movie(movie_id: str):
+    return drf.update_movie(request_of(app), movie_id, partial=True)
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,83 @@
+"""The Powertools resolver every function uses, with the error mapping in one place.
+
+``create_app`` returns an ``APIGatewayRestResolver`` whose exception handlers
+turn core errors into the dialect's own error shape (chosen by path), and
+anything unexpected into a 500 that reveals nothing. ``lambda_entry`` wraps it
+with structured logging (correlation id), tracing and metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from .errors import ApiError, MethodNotAllowed, NotFound
+from .http import Request
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+def dialect_module(path: str) -> Any:
+    """The dialect that owns ``path``; its ``error_response`` shapes errors."""
+    from .dialects import drf
+
+    return drf
+
+
+def request_of(app: APIGatewayRestResolver) -> Request:
+    """The core Request for the current event, parsed once per invocation."""
+    cached = app.context.get("request")
+    if cached is None:
+        cached = Request.from_event(app.current_event.raw_event)
+        app.append_context(request=cached)
+    return cached
+
+
+def create_app() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver()
+
+    @app.exception_handler(ApiError)
+    def handle_api_error(exc: ApiError) -> Response:
+        request = request_of(app)
+        if exc.status >= 500:
+            logger.exception("API error", extra={"status": exc.status})
+        return dialect_module(request.path).error_response(request, exc)
+
+    @app.not_found
+    def handle_not_found(exc: Exception) -> Response:
+        request = request_of(app)
+        return dialect_module(request.path).error_response(request, NotFound())
+
+    @app.exception_handler(Exception)
+    def handle_unexpected(exc: Exception) -> Response:
+        logger.exception("Unhandled error")
+        request = request_of(app)
+        error = ApiError("A server error occurred.")
+        error.status = 500
+        return dialect_module(request.path).error_response(request, error)
+
+    return app
+
+
+def not_allowed(app: APIGatewayRestResolver, allowed: list[str]) -> Response:
+    raise MethodNotAllowed(app.current_event.http_method, allowed)
+
+
+def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda handler for ``app``: logging with correlation id, tracing, metrics."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        app.context.clear()
+        return app.resolve(event, context)
+
+    return handler

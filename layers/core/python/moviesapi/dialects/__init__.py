@@ -1,0 +1,1 @@
+"""Wire dialects: thin adapters that translate their framework's syntax to the core and back."""

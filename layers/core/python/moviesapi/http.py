@@ -1,0 +1,135 @@
+"""The request as the core sees it, built from an API Gateway proxy event.
+
+Dialects and services read headers, query parameters and bodies from here so
+the parsing rules (content types, base64, size caps, multi-value queries) live
+in one place.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from .errors import ParseError, PayloadTooLarge, UnsupportedMediaType
+from .settings import get_settings
+
+JSON_TYPES = ("application/json",)
+FORM_TYPES = ("application/x-www-form-urlencoded",)
+
+
+def media_type_of(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+@dataclass
+class Request:
+    """An HTTP request: method, path, case-insensitive headers, multi-value query, raw body."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    query: dict[str, list[str]]
+    body: bytes
+    path_params: dict[str, str] = field(default_factory=dict)
+    source_ip: str = ""
+    request_context_path: str = ""
+    stage: str = ""
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> Request:
+        """Build from a REST API (payload v1) proxy event; bad base64 is a 400, not a 500."""
+        headers: dict[str, str] = {}
+        for name, values in (event.get("multiValueHeaders") or {}).items():
+            if values:
+                headers[name.lower()] = ", ".join(v for v in values if v is not None)
+        for name, value in (event.get("headers") or {}).items():
+            if value is not None:
+                headers.setdefault(name.lower(), value)
+        query: dict[str, list[str]] = {}
+        for name, values in (event.get("multiValueQueryStringParameters") or {}).items():
+            query[name] = [v for v in (values or []) if v is not None]
+        for name, value in (event.get("queryStringParameters") or {}).items():
+            if value is not None:
+                query.setdefault(name, [value])
+        raw = event.get("body") or ""
+        if event.get("isBase64Encoded"):
+            try:
+                body = base64.b64decode(raw, validate=False)
+            except (binascii.Error, ValueError) as exc:
+                raise ParseError("Request body is not valid base64.") from exc
+        else:
+            body = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+        context = event.get("requestContext") or {}
+        return cls(
+            method=(event.get("httpMethod") or "GET").upper(),
+            path=event.get("path") or "/",
+            headers=headers,
+            query=query,
+            body=body,
+            path_params=dict(event.get("pathParameters") or {}),
+            source_ip=((context.get("identity") or {}).get("sourceIp") or ""),
+            request_context_path=context.get("path") or "",
+            stage=context.get("stage") or "",
+        )
+
+    def header(self, name: str, default: str = "") -> str:
+        return self.headers.get(name.lower(), default)
+
+    def param(self, name: str) -> str | None:
+        """Last value of a query parameter, as Django's QueryDict.get does."""
+        values = self.query.get(name)
+        return values[-1] if values else None
+
+    @property
+    def media_type(self) -> str:
+        return media_type_of(self.header("content-type"))
+
+    def data(self) -> dict[str, Any]:
+        """The body as a dict: JSON or a urlencoded form; empty body → ``{}``.
+
+        Raises ParseError for malformed input, UnsupportedMediaType for other
+        content types and PayloadTooLarge past the configured cap.
+        """
+        if len(self.body) > get_settings().max_body_bytes:
+            raise PayloadTooLarge()
+        if not self.body.strip():
+            return {}
+        media_type = self.media_type
+        if media_type in FORM_TYPES:
+            try:
+                text = self.body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ParseError("Form data is not valid UTF-8.") from exc
+            return {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()}
+        if media_type and media_type not in JSON_TYPES and not media_type.endswith("+json"):
+            raise UnsupportedMediaType(media_type)
+        try:
+            value = json.loads(self.body.decode("utf-8"), parse_constant=_reject_constant)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ParseError(f"JSON parse error - {exc}") from exc
+        if not isinstance(value, dict):
+            raise ParseError(f"Invalid data. Expected a dictionary, but got {type(value).__name__}.")
+        return value
+
+    def absolute_url(self, path: str | None = None) -> str:
+        """Absolute URL of ``path`` (default: this request's path) as the client addressed it.
+
+        Keeps the stage prefix API Gateway's default domain adds, so links work
+        both deployed and locally.
+        """
+        proto = self.header("x-forwarded-proto", "https").split(",")[0].strip() or "https"
+        host = self.header("host", "localhost")
+        prefix = ""
+        if self.request_context_path and self.request_context_path != self.path:
+            if self.request_context_path.endswith(self.path):
+                prefix = self.request_context_path[: -len(self.path)]
+        return f"{proto}://{host}{prefix}{path if path is not None else self.path}"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"Invalid JSON constant {name}")

@@ -1,0 +1,161 @@
+"""CRUD over any declared resource: validation, ownership, optimistic locking, queries.
+
+Dialects call these with a Principal and plain dicts; the functions return
+records (dicts in the resource's field names) and raise core errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+
+from . import planner
+from .accounts import Principal
+from .errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from .permissions import MOVIE_PERMISSIONS, check
+from .query import Query, bind, bind_order
+from .registry import Field, Resource
+
+REQUIRED = "This field is required."
+
+
+def _clean_value(f: Field, value: Any) -> tuple[Any, str | None]:
+    if value is None:
+        return None, "This field may not be null."
+    if f.type is str:
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            return None, "Not a valid string."
+        value = str(value).strip()
+        if not value:
+            return None, "This field may not be blank."
+        if f.max_length is not None and len(value) > f.max_length:
+            return None, f"Ensure this field has no more than {f.max_length} characters."
+        return value, None
+    if f.type is int:
+        if isinstance(value, bool):
+            return None, "A valid integer is required."
+        try:
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise ValueError
+                number = int(value)
+            else:
+                number = int(str(value).strip()) if len(str(value)) < 20 else int("x")
+        except (TypeError, ValueError):
+            return None, "A valid integer is required."
+        if f.min_value is not None and number < f.min_value:
+            return None, f"Ensure this value is greater than or equal to {f.min_value}."
+        if f.max_value is not None and number > f.max_value:
+            return None, f"Ensure this value is less than or equal to {f.max_value}."
+        return number, None
+    return value, None
+
+
+def validate(resource: Resource, data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    """Writable fields of ``data``, cleaned; read-only and unknown keys are ignored as DRF does."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    for name, f in resource.fields.items():
+        if not f.writable:
+            continue
+        if name not in data:
+            if f.required and not partial:
+                errors[name] = [REQUIRED]
+            continue
+        value, error = _clean_value(f, data[name])
+        if error:
+            errors[name] = [error]
+        else:
+            clean[name] = value
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def _permissions(resource: Resource) -> tuple[Any, ...]:
+    return MOVIE_PERMISSIONS if resource.owner_attribute else ()
+
+
+def _load(resource: Resource, key: str) -> Any:
+    if not isinstance(key, str) or not key or len(key) > 64:
+        raise NotFound(f"No {resource.title} matches the given query.")
+    try:
+        return resource.model.get(key, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound(f"No {resource.title} matches the given query.") from None
+
+
+def etag(record: dict[str, Any]) -> str:
+    return f'W/"{record.get("version", 0)}"'
+
+
+def _check_if_match(record: dict[str, Any], if_match: str | None) -> None:
+    if not if_match:
+        return
+    tags = [t.strip() for t in if_match.split(",")]
+    current = etag(record)
+    if "*" not in tags and current not in tags and current.removeprefix("W/") not in tags:
+        raise PreconditionFailed()
+
+
+def create(resource: Resource, data: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    check(_permissions(resource), "POST", principal)
+    clean = validate(resource, data, partial=False)
+    assert resource.new_item and resource.to_record
+    item = resource.new_item(clean, principal)
+    item.save(condition=getattr(resource.model, resource.key).does_not_exist())
+    return resource.to_record(item)
+
+
+def retrieve(resource: Resource, key: str, principal: Principal | None) -> dict[str, Any]:
+    check(_permissions(resource), "GET", principal)
+    assert resource.to_record
+    record = resource.to_record(_load(resource, key))
+    check(_permissions(resource), "GET", principal, record)
+    return record
+
+
+def update(resource: Resource, key: str, data: dict[str, Any], principal: Principal, *, partial: bool,
+           if_match: str | None = None, method: str | None = None) -> dict[str, Any]:
+    """Apply a change guarded by the item's version, so concurrent writers cannot lose updates."""
+    method = method or ("PATCH" if partial else "PUT")
+    check(_permissions(resource), method, principal)
+    assert resource.to_record and resource.apply_changes
+    item = _load(resource, key)
+    record = resource.to_record(item)
+    check(_permissions(resource), method, principal, record)
+    _check_if_match(record, if_match)
+    clean = validate(resource, data, partial=partial)
+    resource.apply_changes(item, clean)
+    try:
+        item.save()  # VersionAttribute adds "version = expected" to the write
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise (PreconditionFailed() if if_match else Conflict()) from exc
+        raise
+    return resource.to_record(item)
+
+
+def destroy(resource: Resource, key: str, principal: Principal, *, if_match: str | None = None) -> None:
+    check(_permissions(resource), "DELETE", principal)
+    assert resource.to_record
+    item = _load(resource, key)
+    record = resource.to_record(item)
+    check(_permissions(resource), "DELETE", principal, record)
+    _check_if_match(record, if_match)
+    try:
+        item.delete()
+    except DeleteError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise (PreconditionFailed() if if_match else Conflict()) from exc
+        raise
+
+
+def search(resource: Resource, query: Query, principal: Principal | None) -> planner.Page:
+    """One page of records matching ``query`` (fields checked against the declaration)."""
+    check(_permissions(resource), "GET", principal)
+    assert resource.to_record
+    query.where = bind(resource, query.where)
+    query.order = bind_order(resource, query.order)
+    return planner.run(resource, query, resource.access_paths, resource.to_record)

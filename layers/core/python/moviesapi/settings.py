@@ -1,0 +1,69 @@
+"""Runtime settings, read once per container from the environment.
+
+Everything configurable lives here so no other module parses environment
+variables; values are validated so a bad deployment fails loudly at cold start.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+def _int(name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = os.environ.get(name, "")
+    value = int(raw) if raw.strip() else default
+    if not minimum <= value <= maximum:
+        raise ValueError(f"{name}={value} is outside {minimum}..{maximum}")
+    return value
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Deployment configuration; one instance per container."""
+
+    users_table: str
+    uniques_table: str
+    movies_table: str
+    state_table: str
+    dynamodb_endpoint: str | None
+    region: str
+    jwt_secret: str | None
+    jwt_secret_arn: str | None
+    access_token_lifetime: int
+    refresh_token_lifetime: int
+    rotate_refresh_tokens: bool
+    page_size: int
+    max_page_size: int
+    max_body_bytes: int
+    debug: bool
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the environment once; later calls return the same object."""
+    return Settings(
+        users_table=os.environ.get("USERS_TABLE", "movies-api-users"),
+        uniques_table=os.environ.get("UNIQUES_TABLE", "movies-api-uniques"),
+        movies_table=os.environ.get("MOVIES_TABLE", "movies-api-movies"),
+        state_table=os.environ.get("STATE_TABLE", "movies-api-state"),
+        dynamodb_endpoint=os.environ.get("DYNAMODB_ENDPOINT") or None,
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        jwt_secret=os.environ.get("JWT_SECRET") or None,
+        jwt_secret_arn=os.environ.get("JWT_SECRET_ARN") or None,
+        access_token_lifetime=_int("ACCESS_TOKEN_LIFETIME", 300, 30, 86_400),
+        refresh_token_lifetime=_int("REFRESH_TOKEN_LIFETIME", 86_400, 300, 30 * 86_400),
+        rotate_refresh_tokens=_flag("ROTATE_REFRESH_TOKENS", True),
+        page_size=_int("PAGE_SIZE", 10, 1, 1000),
+        max_page_size=_int("MAX_PAGE_SIZE", 100, 1, 1000),
+        max_body_bytes=_int("MAX_BODY_BYTES", 64 * 1024, 1024, 6 * 1024 * 1024),
+        debug=_flag("API_DEBUG"),
+    )

@@ -1,0 +1,158 @@
+"""JWT access and refresh tokens, shaped like djangorestframework-simplejwt's.
+
+HS256 only (the algorithm list is pinned, so ``alg: none`` or RS/HS confusion
+cannot pass), every claim required, a refresh token never accepted as an
+access token. Refresh tokens are single-use when rotation is on: the old one is
+blacklisted atomically, and presenting a rotated token again revokes its whole
+family (reuse detection).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from pynamodb.exceptions import PutError
+
+from .errors import InvalidToken
+from .models import StateModel, utcnow
+from .settings import get_settings
+from .signing import signing_key
+
+ALGORITHM = "HS256"
+ACCESS = "access"
+REFRESH = "refresh"
+REQUIRED_CLAIMS = ("token_type", "exp", "iat", "jti", "user_id")
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    token_type: str
+    user_id: str
+    jti: str
+    exp: int
+    iat: int
+    family: str
+
+    @property
+    def expires_at(self) -> datetime:
+        return datetime.fromtimestamp(self.exp, tz=UTC)
+
+
+def _encode(token_type: str, user_id: str, lifetime: int, family: str) -> str:
+    now = utcnow()
+    claims: dict[str, Any] = {
+        "token_type": token_type,
+        "exp": int((now + timedelta(seconds=lifetime)).timestamp()),
+        "iat": int(now.timestamp()),
+        "jti": uuid.uuid4().hex,
+        "user_id": user_id,
+    }
+    if token_type == REFRESH:
+        claims["fam"] = family
+    return jwt.encode(claims, signing_key(), algorithm=ALGORITHM)
+
+
+def issue_access(user_id: str) -> str:
+    return _encode(ACCESS, user_id, get_settings().access_token_lifetime, "")
+
+
+def issue_pair(user_id: str, family: str | None = None) -> dict[str, str]:
+    """A new ``{"refresh", "access"}`` pair; ``family`` links rotated refresh tokens."""
+    settings = get_settings()
+    return {
+        "refresh": _encode(REFRESH, user_id, settings.refresh_token_lifetime, family or uuid.uuid4().hex),
+        "access": issue_access(user_id),
+    }
+
+
+def decode(token: str, expected_type: str | None = None) -> TokenClaims:
+    """Verify signature, expiry, required claims and type; raise InvalidToken otherwise."""
+    if not isinstance(token, str) or not token or len(token) > 4096:
+        raise InvalidToken(token_type=expected_type)
+    try:
+        claims = jwt.decode(
+            token,
+            signing_key(),
+            algorithms=[ALGORITHM],
+            options={"require": list(REQUIRED_CLAIMS), "verify_signature": True},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(token_type=expected_type) from exc
+    token_type = claims.get("token_type")
+    if token_type not in (ACCESS, REFRESH) or not isinstance(claims.get("user_id"), str):
+        raise InvalidToken(token_type=expected_type)
+    if expected_type and token_type != expected_type:
+        raise InvalidToken("Token has wrong type", token_type=expected_type)
+    return TokenClaims(
+        token_type=token_type,
+        user_id=claims["user_id"],
+        jti=str(claims["jti"]),
+        exp=int(claims["exp"]),
+        iat=int(claims["iat"]),
+        family=str(claims.get("fam") or ""),
+    )
+
+
+def _revoked_key(jti: str) -> str:
+    return f"jti#{jti}"
+
+
+def _family_key(family: str) -> str:
+    return f"family#{family}"
+
+
+def is_revoked(claims: TokenClaims) -> bool:
+    now = utcnow()
+    keys = [_revoked_key(claims.jti)] + ([_family_key(claims.family)] if claims.family else [])
+    for item in StateModel.batch_get(keys):
+        if item.is_live(now):
+            return True
+    return False
+
+
+def _revoke(key: str, until: datetime, user_id: str, *, only_once: bool) -> bool:
+    """Write a revocation marker; with ``only_once`` return False if it already existed."""
+    item = StateModel(key, expires_at=until, user_id=user_id)
+    try:
+        if only_once:
+            item.save(condition=StateModel.pk.does_not_exist())
+        else:
+            item.save()
+    except PutError as exc:
+        if only_once and exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def verify(token: str, expected_type: str | None = None) -> TokenClaims:
+    """Decode and, for refresh tokens, check the blacklist (simplejwt's TokenVerifyView)."""
+    claims = decode(token, expected_type)
+    if claims.token_type == REFRESH and is_revoked(claims):
+        raise InvalidToken("Token is blacklisted", token_type=expected_type)
+    return claims
+
+
+def refresh(token: str) -> dict[str, str]:
+    """Exchange a refresh token for a new access token (and a rotated refresh token)."""
+    claims = verify(token, REFRESH)
+    settings = get_settings()
+    if not settings.rotate_refresh_tokens:
+        return {"access": issue_access(claims.user_id)}
+    if not _revoke(_revoked_key(claims.jti), claims.expires_at, claims.user_id, only_once=True):
+        # Someone already used this refresh token: treat it as stolen and end the family.
+        if claims.family:
+            until = utcnow() + timedelta(seconds=settings.refresh_token_lifetime)
+            _revoke(_family_key(claims.family), until, claims.user_id, only_once=False)
+        raise InvalidToken("Token is blacklisted", token_type=REFRESH)
+    return issue_pair(claims.user_id, family=claims.family)
+
+
+def blacklist(token: str) -> None:
+    """Log out: revoke a refresh token (simplejwt's TokenBlacklistView)."""
+    claims = verify(token, REFRESH)
+    _revoke(_revoked_key(claims.jti), claims.expires_at, claims.user_id, only_once=False)
