@@ -45,6 +45,8 @@ REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # the account SAM's local runtime reports (AWS_ACCOUNT_ID)
 DUMMY_CREDENTIALS = {"region": REGION, "key": "testing", "secret": "testing"}
 MAX_WORKERS = 4
+DEFAULT_MEMORY_MB = 128  # Lambda's defaults when the template sets none
+DEFAULT_TIMEOUT_S = 3
 # Lambda gives a cold start 10 s to initialise; a spawned interpreter on a loaded CI
 # machine can be slower than a Lambda sandbox, so the local limit is more generous.
 INIT_TIMEOUT_S = 30.0
@@ -249,6 +251,7 @@ class FunctionPool:
         self.spec = spec
         self.broken = False
         self._closing = False
+        self._server_stopping = False
         self._notices = ctx.Queue()
         self._executor = ProcessPoolExecutor(
             max_workers=max_workers,
@@ -313,7 +316,9 @@ class FunctionPool:
         future.add_done_callback(lambda _f: started.set())
         if not started.wait(INIT_TIMEOUT_S):
             self.break_pool()
-            raise InvokeFailed(f"Function '{name}' did not finish initialising in {INIT_TIMEOUT_S:.0f} seconds")
+            raise InvokeFailed(
+                f"Function '{name}' did not finish initialising in {INIT_TIMEOUT_S:.0f} seconds"
+            )
         began = start_times[0] if start_times else time.monotonic()
         remaining = self.spec.timeout - (time.monotonic() - began)
         try:
@@ -323,13 +328,18 @@ class FunctionPool:
             raise InvokeFailed(f"Function '{name}' timed out after {self.spec.timeout} seconds") from exc
         except BrokenProcessPool as exc:
             self.break_pool()
-            if self._closing:
+            if self._server_stopping:
                 raise InvokeFailed(f"Function '{name}' was stopped: the server is shutting down") from exc
             raise InvokeFailed(f"Function '{name}' crashed: its worker process exited unexpectedly") from exc
 
     def break_pool(self) -> None:
         """Kill the pool: a timed-out or crashed sandbox cannot be reused (Lambda discards it too)."""
         self.broken = True
+        self.close()
+
+    def shutdown(self) -> None:
+        """Stop the pool because the server stops (in-flight invokes are abandoned, not "crashed")."""
+        self._server_stopping = True
         self.close()
 
     def close(self, grace_s: float = 2.0) -> None:
@@ -350,10 +360,9 @@ class FunctionPool:
                     process.kill()
                     process.join(1.0)
         self._executor.shutdown(wait=True, cancel_futures=True)
-        self._listener.join(1.0)
+        # The listener is a daemon polling every 0.5 s: closing the queue ends it, no need to wait.
         with contextlib.suppress(Exception):
             self._notices.close()
-            self._notices.join_thread()
 
 
 class InProcessLambdaRunner(LocalLambdaRunner):
@@ -404,6 +413,8 @@ class InProcessLambdaRunner(LocalLambdaRunner):
         variables and the runner's (DYNAMODB_ENDPOINT, JWT_SECRET).
         """
         env = self._make_env_vars(function).resolve()
+        # SAM passes an unset MemorySize through as "None"; Lambda's default is 128 MB.
+        env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(function.memory or DEFAULT_MEMORY_MB)
         declared = (function.environment or {}).get("Variables") or {}
         for name in declared:
             if name in self.shell_env:
@@ -449,8 +460,8 @@ class InProcessLambdaRunner(LocalLambdaRunner):
             code_dir=self.code_dir(function),
             layer_paths=self.layer_paths(function),
             env=self.function_environment(function),
-            timeout=int(function.timeout or 3),
-            memory=int(function.memory or 128),
+            timeout=int(function.timeout or DEFAULT_TIMEOUT_S),
+            memory=int(function.memory or DEFAULT_MEMORY_MB),
             invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function.name}",
         )
 
@@ -505,7 +516,7 @@ class InProcessLambdaRunner(LocalLambdaRunner):
             pools = list(self._pools.values())
             self._pools.clear()
         for pool in pools:
-            pool.close()
+            pool.shutdown()
 
 
 def _write(stream: StreamWriter | TextIO | None, message: str) -> None:

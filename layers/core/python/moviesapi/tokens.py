@@ -108,10 +108,7 @@ def _family_key(family: str) -> str:
 def is_revoked(claims: TokenClaims) -> bool:
     now = utcnow()
     keys = [_revoked_key(claims.jti)] + ([_family_key(claims.family)] if claims.family else [])
-    for item in StateModel.batch_get(keys):
-        if item.is_live(now):
-            return True
-    return False
+    return any(item.is_live(now) for item in StateModel.batch_get(keys))
 
 
 def _revoke(key: str, until: datetime, user_id: str, *, only_once: bool) -> bool:
@@ -138,13 +135,19 @@ def verify(token: str, expected_type: str | None = None) -> TokenClaims:
 
 
 def refresh(token: str) -> dict[str, str]:
-    """Exchange a refresh token for a new access token (and a rotated refresh token)."""
-    claims = verify(token, REFRESH)
+    """Exchange a refresh token for a new access token (and a rotated refresh token).
+
+    Presenting an already used or blacklisted refresh token again is treated as
+    theft: the whole family (every token rotated from the same login) is revoked.
+    """
     settings = get_settings()
     if not settings.rotate_refresh_tokens:
+        claims = verify(token, REFRESH)
         return {"access": issue_access(claims.user_id)}
+    claims = decode(token, REFRESH)
+    if claims.family and any(i.is_live() for i in StateModel.batch_get([_family_key(claims.family)])):
+        raise InvalidToken("Token is blacklisted", token_type=REFRESH)
     if not _revoke(_revoked_key(claims.jti), claims.expires_at, claims.user_id, only_once=True):
-        # Someone already used this refresh token: treat it as stolen and end the family.
         if claims.family:
             until = utcnow() + timedelta(seconds=settings.refresh_token_lifetime)
             _revoke(_family_key(claims.family), until, claims.user_id, only_once=False)

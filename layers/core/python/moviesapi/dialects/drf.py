@@ -57,8 +57,6 @@ def error_response(request: Request, exc: ApiError) -> Response:
         if exc.message == "Given token not valid for any token type":
             body["messages"] = [{"token_class": "AccessToken", "token_type": "access",
                                  "message": "Token is invalid or expired"}]
-    elif exc.status == 401 and exc.code not in ("not_authenticated", "authentication_failed"):
-        body["code"] = exc.code
     if exc.status == 401:
         headers["WWW-Authenticate"] = www_authenticate()
     if isinstance(exc, MethodNotAllowed) and exc.allowed:
