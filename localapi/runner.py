@@ -149,7 +149,6 @@ def _worker_init(spec: FunctionSpec, notices: Any, parent_pid: int) -> None:
     with contextlib.suppress(AttributeError):  # time.tzset is POSIX only
         time.tzset()
     sys.path[:] = [spec.code_dir, *spec.layer_paths, *_interpreter_paths()]
-    importlib.invalidate_caches()
     with contextlib.suppress(OSError):
         os.chdir(spec.code_dir)
     # In Lambda stdout is the log stream, never the response: send prints to the server's stderr.
@@ -164,10 +163,15 @@ def _error_document(error_type: str, message: str, request_id: str, stack: list[
 
 
 def _log_exception(error_type: str, message: str, exc: BaseException) -> list[str]:
-    """Log like the Lambda runtime ("[ERROR] Type: message" + traceback); return the stack lines."""
-    stack = traceback.format_list(traceback.extract_tb(exc.__traceback__))
-    tb = "".join(traceback.format_exception(exc))
-    sys.stderr.write(f"[ERROR] {error_type}: {message}\n{tb}")
+    """Log like the Lambda runtime ("[ERROR] Type: message" + traceback); return the stack lines.
+
+    The runner's own frames are left out, as the runtime leaves out its own.
+    """
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    stack = traceback.format_list(frames)
+    last = "".join(traceback.format_exception_only(exc))
+    trace = "".join(stack)
+    sys.stderr.write(f"[ERROR] {error_type}: {message}\nTraceback (most recent call last):\n{trace}{last}")
     sys.stderr.flush()
     return stack
 
@@ -180,6 +184,7 @@ def _load_handler() -> dict[str, Any] | None:
     spec: FunctionSpec = _worker["spec"]
     module_name, _, attr = spec.handler.rpartition(".")
     module_name = module_name.replace("/", ".")
+    importlib.invalidate_caches()  # a retry must see files created since the failed attempt
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:

@@ -24,11 +24,26 @@ tracer = Tracer()
 metrics = Metrics()
 
 
-def dialect_module(path: str) -> Any:
-    """The dialect that owns ``path``; its ``error_response`` shapes errors."""
-    from .dialects import drf
+DIALECT_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("/api/v1/", "drf"),
+    ("/api/resource/", "frappe"),
+    ("/api/method/", "frappe"),
+    ("/api/", "restless"),
+)
 
-    return drf
+
+def dialect_module(path: str) -> Any:
+    """The dialect that owns ``path``; its ``error_response`` shapes errors (DRF's by default)."""
+    import importlib
+
+    normalized = path.rstrip("/") + "/"
+    for prefix, name in DIALECT_PREFIXES:
+        if normalized.startswith(prefix):
+            try:
+                return importlib.import_module(f"moviesapi.dialects.{name}")
+            except ModuleNotFoundError:
+                break
+    return importlib.import_module("moviesapi.dialects.drf")
 
 
 def request_of(app: APIGatewayRestResolver) -> Request:
