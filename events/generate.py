@@ -34,6 +34,24 @@ OPERATIONS: dict[str, tuple[str, str, str, dict | None, dict | None, dict | None
     "movie_patch": ("PATCH", "/api/v1/movies/{id}", "/api/v1/movies/MOVIE_ID/", {"id": "MOVIE_ID"}, None,
                     {"genre": "Romance"}),
     "movie_delete": ("DELETE", "/api/v1/movies/{id}", "/api/v1/movies/MOVIE_ID/", {"id": "MOVIE_ID"}, None, None),
+    "restless_list": ("GET", "/api/movies", "/api/movies", None,
+                      {"q": '{"filters": [{"name": "year", "op": ">=", "val": 1940}], '
+                            '"order_by": [{"field": "year", "direction": "desc"}]}', "page": "1"}, None),
+    "restless_create": ("POST", "/api/movies", "/api/movies", None, None,
+                        {"title": "Casablanca", "genre": "Drama", "year": 1942}),
+    "restless_get": ("GET", "/api/movies/{id}", "/api/movies/MOVIE_ID", {"id": "MOVIE_ID"}, None, None),
+    "restless_patch": ("PATCH", "/api/movies/{id}", "/api/movies/MOVIE_ID", {"id": "MOVIE_ID"}, None,
+                       {"genre": "Romance"}),
+    "restless_delete": ("DELETE", "/api/movies/{id}", "/api/movies/MOVIE_ID", {"id": "MOVIE_ID"}, None, None),
+    "restless_patch_many": ("PATCH", "/api/movies", "/api/movies", None,
+                            {"q": '{"filters": [{"name": "genre", "op": "==", "val": "Drama"}]}'},
+                            {"genre": "Classic drama"}),
+    "restless_eval": ("GET", "/api/eval/movies", "/api/eval/movies", None,
+                      {"q": '{"functions": [{"name": "count", "field": "id"}, {"name": "avg", "field": "year"}]}'},
+                      None),
+    "restless_users": ("GET", "/api/users", "/api/users", None, None, None),
+    "restless_user": ("GET", "/api/users/{id}", "/api/users/USER_ID", {"id": "USER_ID"}, None, None),
+    "restless_users_post": ("POST", "/api/users", "/api/users", None, None, {"username": "x"}),
 }
 
 

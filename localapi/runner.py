@@ -28,7 +28,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from concurrent.futures.process import BrokenProcessPool
@@ -63,7 +63,6 @@ class FunctionSpec:
     layer_paths: tuple[str, ...]
     env: Mapping[str, str]
     timeout: int
-    memory: int
     invoked_function_arn: str = field(default="")
 
 
@@ -247,6 +246,10 @@ class InvokeFailed(Exception):
     """The sandbox produced no response (timeout, crash, init hang): SAM then answers 502."""
 
 
+class PoolRetired(Exception):
+    """The pool was discarded while this invoke waited for a free worker: use a fresh pool."""
+
+
 class FunctionPool:
     """One function's warm "containers": a spawn ProcessPoolExecutor plus the bookkeeping
     needed to enforce the Timeout from the moment the handler starts (not from the queue)."""
@@ -257,6 +260,7 @@ class FunctionPool:
         self.broken = False
         self._closing = False
         self._server_stopping = False
+        self._break_reason = ""
         self._notices = ctx.Queue()
         self._executor = ProcessPoolExecutor(
             max_workers=max_workers,
@@ -289,16 +293,18 @@ class FunctionPool:
                 waiter[1].append(time.monotonic())
                 waiter[0].set()
 
-    def invoke(self, event: str, tenant_id: str | None, log: Callable[[str], None]) -> str:
+    def invoke(self, event: str, tenant_id: str | None = None) -> str:
         """Run one invoke; return the runtime's stdout document or raise InvokeFailed."""
         with self._slots:
+            if self.broken and not self._server_stopping:
+                raise PoolRetired
             request_id = str(uuid.uuid4())
             started = threading.Event()
             start_times: list[float] = []
             with self._lock:
                 self._started[request_id] = (started, start_times)
             try:
-                return self._run(request_id, started, start_times, event, tenant_id, log)
+                return self._run(request_id, started, start_times, event, tenant_id)
             finally:
                 with self._lock:
                     self._started.pop(request_id, None)
@@ -310,17 +316,16 @@ class FunctionPool:
         start_times: list[float],
         event: str,
         tenant_id: str | None,
-        log: Callable[[str], None],
     ) -> str:
         name = self.spec.name
         try:
             future: Future[str] = self._executor.submit(_worker_invoke, request_id, event, tenant_id)
         except (BrokenProcessPool, RuntimeError) as exc:
-            self.break_pool()
+            self.break_pool(f"it could not be started: {exc}")
             raise InvokeFailed(f"Function '{name}' could not be started: {exc}") from exc
         future.add_done_callback(lambda _f: started.set())
         if not started.wait(INIT_TIMEOUT_S):
-            self.break_pool()
+            self.break_pool(f"a worker did not initialise within {INIT_TIMEOUT_S:.0f} seconds")
             raise InvokeFailed(
                 f"Function '{name}' did not finish initialising in {INIT_TIMEOUT_S:.0f} seconds"
             )
@@ -329,16 +334,25 @@ class FunctionPool:
         try:
             return future.result(timeout=max(remaining, 0.0))
         except FutureTimeoutError as exc:
-            self.break_pool()
+            self.break_pool(f"an invoke timed out after {self.spec.timeout} seconds")
             raise InvokeFailed(f"Function '{name}' timed out after {self.spec.timeout} seconds") from exc
         except BrokenProcessPool as exc:
-            self.break_pool()
+            earlier = self._break_reason
+            self.break_pool("a worker process exited unexpectedly")
             if self._server_stopping:
                 raise InvokeFailed(f"Function '{name}' was stopped: the server is shutting down") from exc
+            if earlier:
+                raise InvokeFailed(f"Function '{name}' was stopped with its workers ({earlier})") from exc
             raise InvokeFailed(f"Function '{name}' crashed: its worker process exited unexpectedly") from exc
 
-    def break_pool(self) -> None:
-        """Kill the pool: a timed-out or crashed sandbox cannot be reused (Lambda discards it too)."""
+    def break_pool(self, reason: str) -> None:
+        """Kill the pool: a timed-out or crashed sandbox cannot be reused (Lambda discards it too).
+
+        Other invokes running in the same pool fail with it (a ProcessPoolExecutor cannot
+        lose one worker and go on).
+        """
+        with self._lock:
+            self._break_reason = self._break_reason or reason
         self.broken = True
         self.close()
 
@@ -466,7 +480,6 @@ class InProcessLambdaRunner(LocalLambdaRunner):
             layer_paths=self.layer_paths(function),
             env=self.function_environment(function),
             timeout=int(function.timeout or DEFAULT_TIMEOUT_S),
-            memory=int(function.memory or DEFAULT_MEMORY_MB),
             invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function.name}",
         )
 
@@ -502,13 +515,13 @@ class InProcessLambdaRunner(LocalLambdaRunner):
         if function is None:
             function = self.get_function(function_identifier, tenant_id)
 
-        def log(message: str) -> None:
-            _write(stderr, message)
-
         try:
-            output = self._pool(function).invoke(event, tenant_id, log)
-        except InvokeFailed as exc:
-            log(f"{exc}\n")
+            try:
+                output = self._pool(function).invoke(event, tenant_id)
+            except PoolRetired:
+                output = self._pool(function).invoke(event, tenant_id)
+        except (InvokeFailed, PoolRetired) as exc:
+            _write(stderr, f"{str(exc) or f'Function {function.name!r} could not be invoked'}\n")
             return None
         if stdout is not None:
             stdout.write_str(output)

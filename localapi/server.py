@@ -124,14 +124,17 @@ def ensure_tables(runner: InProcessLambdaRunner, provider: SamFunctionProvider) 
             continue
         env = runner.function_environment(function)
         env["PYTHONPATH"] = os.pathsep.join(layers)
-        result = subprocess.run(
-            [sys.executable, "-c", "from moviesapi.models import ensure_tables; ensure_tables()"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=TABLES_TIMEOUT_S,
-            check=False,
-        )
+        try:
+            result = subprocess.run(
+                [sys.executable, "-c", "from moviesapi.models import ensure_tables; ensure_tables()"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=TABLES_TIMEOUT_S,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise RuntimeError(f"creating the DynamoDB tables took over {TABLES_TIMEOUT_S}s") from exc
         if result.returncode != 0:
             raise RuntimeError(f"creating the DynamoDB tables failed:\n{result.stdout}{result.stderr}")
         return True
@@ -258,7 +261,12 @@ def serve(
     local = None
     with _sigterm_raises():
         try:
-            local = build(template, host=host, port=port, env_file=env_file)
+            try:
+                local = build(template, host=host, port=port, env_file=env_file)
+            except (OSError, ValueError, RuntimeError) as exc:
+                # A missing template, a bad env file, a failed table creation: say what, not where.
+                LOG.error("localapi: %s", exc)
+                return 1
             for line in local.mount_lines():
                 LOG.info(line)
             how = "embedded moto server" if local.moto else "DYNAMODB_ENDPOINT"

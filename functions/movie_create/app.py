@@ -1,7 +1,7 @@
 """Create a movie owned by the caller: POST /api/v1/movies/."""
 
 from moviesapi.api import create_app, lambda_entry, request_of
-from moviesapi.dialects import drf
+from moviesapi.dialects import drf, restless
 
 app = create_app()
 
@@ -9,6 +9,11 @@ app = create_app()
 @app.post("/api/v1/movies")
 def create_movie():
     return drf.create_movie(request_of(app))
+
+
+@app.post("/api/movies")
+def restless_create():
+    return restless.post(request_of(app))
 
 
 lambda_handler = lambda_entry(app)

@@ -1,7 +1,7 @@
 """Replace (PUT) or partially update (PATCH) a movie the caller owns: /api/v1/movies/{id}/."""
 
 from moviesapi.api import create_app, lambda_entry, request_of
-from moviesapi.dialects import drf
+from moviesapi.dialects import drf, restless
 
 app = create_app()
 
@@ -14,6 +14,12 @@ def replace_movie(movie_id: str):
 @app.patch("/api/v1/movies/<movie_id>")
 def patch_movie(movie_id: str):
     return drf.update_movie(request_of(app), movie_id, partial=True)
+
+
+@app.put("/api/movies/<movie_id>")
+@app.patch("/api/movies/<movie_id>")
+def restless_update(movie_id: str):
+    return restless.patch_single(request_of(app), movie_id)
 
 
 lambda_handler = lambda_entry(app)

@@ -25,6 +25,12 @@ from localapi.server import DEFAULT_ENV_FILE, LocalApi, build, load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# SAM's template validation uses deprecated jsonschema APIs; that is SAM's business.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:samcli"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:samtranslator"),
+]
+
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
 Transform: AWS::Serverless-2016-10-31
@@ -68,7 +74,7 @@ Resources:
       KeySchema: [{AttributeName: id, KeyType: HASH}]
 """
 
-ECHO_APP = '''\
+ECHO_APP = """\
 import json
 import os
 import sys
@@ -103,7 +109,7 @@ def lambda_handler(event, context):
         },
     }
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
-'''
+"""
 
 # Imports a module that does not exist yet: init fails until the test writes it.
 LATE_APP = """\
@@ -139,7 +145,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def local_api(project: Path) -> Iterator[LocalApi]:
     """The assembled gateway + runner; DYNAMODB_ENDPOINT is set so no moto server starts."""
-    environ = {"PATH": os.environ.get("PATH", ""), "DYNAMODB_ENDPOINT": "http://127.0.0.1:9", "JWT_SECRET": "s"}
+    environ = {"PATH": os.environ.get("PATH", ""), "DYNAMODB_ENDPOINT": "http://127.0.0.1:9"}
     api = build(project, port=3000, env_file=project.parent / "env.json", environ=environ)
     yield api
     api.close()
@@ -212,7 +218,8 @@ def test_real_template_with_shipped_env_file() -> None:
     """`make run`'s configuration: table names from localapi/env.json, overrides from the shell."""
     env_vars = load_env_vars_file(DEFAULT_ENV_FILE)
     runner = runner_for(ROOT / "template.yaml", env_vars, {"ACCESS_TOKEN_LIFETIME": "60"})
-    env = runner.function_environment(runner.get_function("RegisterFunction"))
+    register = runner.get_function("RegisterFunction")
+    env = runner.function_environment(register)
     assert env["USERS_TABLE"] == "movies-api-users"
     assert env["UNIQUES_TABLE"] == "movies-api-uniques"
     assert env["MOVIES_TABLE"] == "movies-api-movies"
@@ -220,8 +227,8 @@ def test_real_template_with_shipped_env_file() -> None:
     assert env["JWT_SECRET_ARN"] == ""
     assert env["POWERTOOLS_LOG_LEVEL"] == "WARNING"
     assert env["ACCESS_TOKEN_LIFETIME"] == "60"
-    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "1024"
-    paths = runner.layer_paths(runner.get_function("RegisterFunction"))
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == str(register.memory)
+    paths = runner.layer_paths(register)
     assert paths[-1] == str(ROOT / "layers" / "core" / "python")
 
 
@@ -267,11 +274,10 @@ def test_worker_is_set_up_like_a_lambda_sandbox(client: Any, local_api: LocalApi
     assert echo(client)["context"]["aws_request_id"] != context["aws_request_id"]
 
 
-def test_handler_exception_is_a_502(client: Any, capfd: pytest.CaptureFixture[str]) -> None:
+def test_handler_exception_is_a_502(client: Any) -> None:
     response = client.get("/echo?raise=1")
     assert response.status_code == 502
     assert response.get_json() == {"message": "Internal server error"}
-    assert "ValueError: handler failed on purpose" in capfd.readouterr().err
     assert echo(client)["event"]["path"] == "/echo"  # the sandbox stays usable
 
 
@@ -318,7 +324,7 @@ def test_close_leaves_no_worker_alive(project: Path) -> None:
     assert not any(p.is_alive() for p in processes)
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX process model")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_worker_exits_when_the_parent_dies(tmp_path: Path) -> None:
     """The watchdog: a worker whose server was killed (no cleanup ran) exits by itself."""
     import subprocess
@@ -329,18 +335,19 @@ def test_worker_exits_when_the_parent_dies(tmp_path: Path) -> None:
         from localapi.runner import FunctionPool, FunctionSpec
         if __name__ == "__main__":
             spec = FunctionSpec(name="F", handler="app.lambda_handler", code_dir={str(tmp_path)!r},
-                                layer_paths=(), env={{"PATH": os.environ["PATH"]}}, timeout=5, memory=128)
+                                layer_paths=(), env={{"PATH": os.environ["PATH"]}}, timeout=5)
             pool = FunctionPool(spec, max_workers=1)
-            print(pool.invoke("{{}}", None, print), flush=True)
+            print(pool.invoke("{{}}"), flush=True)
             print(*pool._executor._processes, flush=True)
             os._exit(0)  # die without shutting the pool down
         """
     )
     (tmp_path / "app.py").write_text("def lambda_handler(event, context):\n    return {'ok': True}\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env, check=True
-    ).stdout.splitlines()
+    output = tmp_path / "out.txt"
+    with output.open("w") as fh:  # a file, not a pipe: the orphaned worker keeps its stdout open
+        subprocess.run([sys.executable, "-c", script], stdout=fh, timeout=60, env=env, check=True)
+    out = output.read_text().splitlines()
     assert json.loads(out[0]) == {"ok": True}
     worker = int(out[1])
     deadline = time.monotonic() + 10

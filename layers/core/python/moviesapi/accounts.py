@@ -129,7 +129,7 @@ def register(data: dict[str, Any]) -> UserModel:
         ("email", UniqueModel(email_key(user.email), user_id=user.id)),
     ]
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=connection()) as transaction:
             for _, guard in guards:
                 transaction.save(guard, condition=UniqueModel.key.does_not_exist())
             transaction.save(user, condition=UserModel.id.does_not_exist())
@@ -148,7 +148,7 @@ def register(data: dict[str, Any]) -> UserModel:
 _CONNECTION: Connection | None = None
 
 
-def _connection() -> Connection:
+def connection() -> Connection:
     """One low-level connection per container, created on first use."""
     global _CONNECTION
     if _CONNECTION is None:

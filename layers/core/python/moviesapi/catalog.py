@@ -10,6 +10,7 @@ from pynamodb.exceptions import DoesNotExist
 from .models import LISTING_MOVIES, MovieModel, UniqueModel, UserModel, utcnow
 from .registry import AccessPath, Field, Relation, Resource, register
 
+COUNT_MOVIES = "count#movies"
 YEAR_MIN = 1888
 YEAR_MAX = 2100
 
@@ -99,14 +100,16 @@ MOVIE = register(Resource(
     results_per_page=10,
     max_results_per_page=100,
     access_paths=(
-        AccessPath("by_creator", MovieModel.by_creator, "creator.id", order_field="created_at"),
+        AccessPath("by_creator", MovieModel.by_creator, "creator.id", order_field="created_at",
+                   counter=lambda creator_id: f"{COUNT_MOVIES}#creator#{creator_id}"),
         AccessPath("by_creator", MovieModel.by_creator, "creator.username", order_field="created_at",
-                   hash_value=_creator_id_for),
+                   hash_value=_creator_id_for, counter=lambda creator_id: f"{COUNT_MOVIES}#creator#{creator_id}"),
         AccessPath("by_genre_year", MovieModel.by_genre_year, "genre", range_field="year",
                    range_attribute="year", order_field="year"),
         AccessPath("by_created", MovieModel.by_created, None, order_field="created_at",
-                   constant_hash=LISTING_MOVIES),
+                   constant_hash=LISTING_MOVIES, counter=lambda _: COUNT_MOVIES),
     ),
+    counter_keys=lambda record: [COUNT_MOVIES, f"{COUNT_MOVIES}#creator#{record['creator']['id']}"],
     to_record=movie_record,
     new_item=new_movie,
     apply_changes=apply_movie_changes,

@@ -12,11 +12,15 @@ import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from .errors import ParseError, PayloadTooLarge, UnsupportedMediaType
 from .settings import get_settings
+
+if TYPE_CHECKING:
+    from .formats import RouteMatch
+    from .rendering import Renderer
 
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded",)
@@ -39,6 +43,20 @@ class Request:
     source_ip: str = ""
     request_context_path: str = ""
     stage: str = ""
+    # Set by api.request_of / responses.negotiate: the suffix-aware route this path matched
+    # (its ``format`` is the URL suffix) and the renderer content negotiation chose.
+    route: RouteMatch | None = None
+    accepted_renderer: Renderer | None = None
+
+    @property
+    def format_suffix(self) -> str | None:
+        """The format named by a URL suffix (``/movies.json`` → ``json``), if any."""
+        return self.route.format if self.route else None
+
+    @property
+    def route_path(self) -> str:
+        """The path without its format suffix: what Location headers and child URLs build on."""
+        return self.route.path if self.route else self.path
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> Request:

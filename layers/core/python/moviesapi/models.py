@@ -68,6 +68,21 @@ class UniqueModel(Model):
     user_id = UnicodeAttribute()
 
 
+class CounterModel(Model):
+    """An exact item count (``count#movies``, ``count#movies#creator#<id>``).
+
+    Lives in the uniques table beside the guard items (same ``key`` hash key) and
+    is changed in the same transaction as the items it counts, so list totals
+    are honest and cost one read instead of a scan.
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.uniques_table
+
+    key = UnicodeAttribute(hash_key=True)
+    value = NumberAttribute(default=0)
+
+
 class CreatedIndex(GlobalSecondaryIndex["MovieModel"]):
     """All movies newest first: one partition (``listing``) sorted by creation."""
 
@@ -151,6 +166,7 @@ class StateModel(Model):
 
 
 ALL_MODELS: tuple[type[Model], ...] = (UserModel, UniqueModel, MovieModel, StateModel)
+"""One model per table (CounterModel shares the uniques table)."""
 
 
 def ensure_tables() -> list[str]:

@@ -1,33 +1,42 @@
 """Turns a bound query into DynamoDB work, and runs it within a read budget.
 
 The planner picks, in order: a GetItem when the key is fixed; a Query on the
-index whose partition the filter pins by equality (using a sort-key range when
+index whose partition the filter pins by equality (with a sort-key range when
 the filter has one); a Query on the resource's "everything, newest first"
-partition when the order is the natural one; otherwise a Scan. Every
-translatable top-level condition is pushed down as a FilterExpression; the
-whole tree is then evaluated in memory too (``query.matches``), so the answer
-never depends on what could be pushed down. Each request may read at most
-``MAX_READ_ITEMS`` items; a query that would read more is refused (400) rather
-than served slowly or partially.
+partition when the order is the natural one; otherwise a Scan. Translatable
+conditions are pushed down as a FilterExpression; the whole tree is then
+evaluated in memory too (``query.matches``), so the answer never depends on
+what could be pushed down.
+
+Totals are exact: a counter item when the filter is exactly a counted
+partition, a ``Select=COUNT`` Query when key conditions capture the whole
+filter, otherwise by reading the rest of the matches. Every request may read at
+most ``MAX_READ_ITEMS`` items; one that would read more is refused (400),
+never answered slowly or partially.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
-from pynamodb.pagination import ResultIterator
 
 from .errors import BadQuery
+from .models import CounterModel
 from .query import And, Cond, Node, Or, Order, Query, conjuncts, matches, sort_records
 from .registry import AccessPath, Resource
+from .signing import signing_key
 
 MAX_READ_ITEMS = 50_000
-DYNAMO_PAGE = 500
+DYNAMO_PAGE = 200
 
 
 @dataclass
@@ -35,15 +44,16 @@ class Stats:
     """What a request cost: the access path and the items DynamoDB read (ScannedCount)."""
 
     access: str = ""
+    count_source: str = ""
     scanned: int = 0
     returned: int = 0
-    calls: int = 0
 
 
 @dataclass
 class Page:
     records: list[dict[str, Any]]
     count: int | None
+    next_cursor: str | None = None
     stats: Stats = field(default_factory=Stats)
 
 
@@ -53,11 +63,17 @@ class Plan:
     hash_key: Any = None
     range_condition: Condition | None = None
     filter_condition: Condition | None = None
-    key_only: bool = False
+    residual: list[Node] = field(default_factory=list)
     native_order: bool = False
     descending: bool = False
     get_key: Any = None
     empty: bool = False
+
+    @property
+    def describe(self) -> str:
+        if self.get_key is not None:
+            return "get"
+        return f"query:{self.path.name}" if self.path else "scan"
 
 
 def _attr(resource: Resource, path: str, *, search: bool = False) -> Any:
@@ -83,7 +99,11 @@ def _like_pushdown(attr: Any, pattern: str) -> Condition | None:
 
 
 def to_condition(resource: Resource, node: Node) -> Condition | None:
-    """A DynamoDB condition that keeps at least every item ``node`` matches, or None."""
+    """A DynamoDB condition that keeps at least every item ``node`` matches, or None.
+
+    ``Not`` is never pushed down: its translation would have to be exact, not
+    just a superset, and the in-memory pass handles it anyway.
+    """
     if isinstance(node, And):
         parts = [c for c in (to_condition(resource, i) for i in node.items) if c is not None]
         if not parts:
@@ -94,7 +114,7 @@ def to_condition(resource: Resource, node: Node) -> Condition | None:
         return out
     if isinstance(node, Or):
         parts = [to_condition(resource, i) for i in node.items]
-        if any(p is None for p in parts):
+        if not parts or any(p is None for p in parts):
             return None
         out = parts[0]
         for p in parts[1:]:
@@ -104,14 +124,22 @@ def to_condition(resource: Resource, node: Node) -> Condition | None:
         return None
     attr = _attr(resource, node.field)
     op, v = node.op, node.value
-    simple = {"eq": lambda: attr == v, "ne": lambda: attr != v, "gt": lambda: attr > v, "ge": lambda: attr >= v,
-              "lt": lambda: attr < v, "le": lambda: attr <= v, "is_null": lambda: attr.does_not_exist(),
-              "is_not_null": lambda: attr.exists(), "contains": lambda: attr.contains(v),
-              "startswith": lambda: attr.startswith(v)}
-    if op in simple:
-        return simple[op]()
+    if op == "eq":
+        return attr == v
+    if op == "ne":
+        return attr != v
+    if op in ("gt", "ge", "lt", "le"):
+        return {"gt": attr > v, "ge": attr >= v, "lt": attr < v, "le": attr <= v}[op]
+    if op == "is_null":
+        return attr.does_not_exist()
+    if op == "is_not_null":
+        return attr.exists()
+    if op == "contains":
+        return attr.contains(v)
+    if op == "startswith":
+        return attr.startswith(v)
     if op == "between":
-        return attr.between(v[0], v[1])
+        return attr.between(v[0], v[1]) if v[0] <= v[1] else None
     if op == "in":
         return attr.is_in(*v) if v else None
     if op == "icontains":
@@ -123,148 +151,228 @@ def to_condition(resource: Resource, node: Node) -> Condition | None:
     return None
 
 
-def _range_condition(resource: Resource, path: AccessPath, terms: list[Node]) -> Condition | None:
+def _range_condition(resource: Resource, path: AccessPath, terms: list[Node]) -> tuple[Condition | None, list[Node]]:
+    """The sort-key condition the terms allow on ``path``, and the terms it fully captures."""
     if not path.range_field or not path.range_attribute:
-        return None
-    attr = getattr(type(path.index), path.range_attribute, None) or getattr(resource.model, path.range_attribute)
-    lower = upper = None
+        return None, []
+    attr = getattr(resource.model, path.range_attribute)
+    lower: Cond | None = None
+    upper: Cond | None = None
     for t in terms:
         if not isinstance(t, Cond) or t.field != path.range_field:
             continue
         if t.op == "eq":
-            return attr == t.value
+            return attr == t.value, [t]
         if t.op == "between":
-            return attr.between(t.value[0], t.value[1])
+            return attr.between(t.value[0], t.value[1]), [t]
         if t.op in ("gt", "ge") and lower is None:
-            lower = (t.op, t.value)
+            lower = t
         if t.op in ("lt", "le") and upper is None:
-            upper = (t.op, t.value)
-    if lower and upper and lower[0] == "ge" and upper[0] == "le":
-        return attr.between(lower[1], upper[1])
+            upper = t
+    if lower and upper and lower.op == "ge" and upper.op == "le":
+        return attr.between(lower.value, upper.value), [lower, upper]
     if lower:
-        return attr > lower[1] if lower[0] == "gt" else attr >= lower[1]
+        return (attr > lower.value if lower.op == "gt" else attr >= lower.value), [lower]
     if upper:
-        return attr < upper[1] if upper[0] == "lt" else attr <= upper[1]
-    return None
+        return (attr < upper.value if upper.op == "lt" else attr <= upper.value), [upper]
+    return None, []
 
 
 def plan(resource: Resource, query: Query, paths: Sequence[AccessPath]) -> Plan:
     terms = conjuncts(query.where)
     for t in terms:
         if isinstance(t, Cond) and t.field == resource.key and t.op == "eq":
-            return Plan(None, get_key=t.value)
+            return Plan(None, get_key=t.value, residual=[x for x in terms if x is not t])
     wanted = query.order[0] if query.order else None
-    candidates: list[tuple[int, Plan]] = []
+    best: tuple[int, Plan] | None = None
     for path in paths:
+        captured: list[Node] = []
         if path.hash_field is None:
             hash_key = path.constant_hash
         else:
-            eq = next((t for t in terms if isinstance(t, Cond) and t.field == path.hash_field and t.op == "eq"), None)
+            eq = next((t for t in terms if isinstance(t, Cond) and t.field == path.hash_field and t.op == "eq"),
+                      None)
             if eq is None:
                 continue
             hash_key = path.hash_value(eq.value) if path.hash_value else eq.value
             if hash_key is None:
                 return Plan(path, empty=True)
+            captured.append(eq)
         native = wanted is None or (wanted.field == path.order_field and len(query.order) == 1)
-        rng = _range_condition(resource, path, terms)
-        score = (100 if path.hash_field else 0) + (20 if rng is not None else 0) + (10 if native else 0)
         if path.hash_field is None and not native:
             continue
-        candidates.append((score, Plan(path, hash_key=hash_key, range_condition=rng, native_order=native,
-                                       descending=bool(wanted and wanted.descending))))
-    if candidates:
-        candidates.sort(key=lambda c: -c[0])
-        chosen = candidates[0][1]
-    else:
-        chosen = Plan(None)
-    chosen.filter_condition = to_condition(resource, And(tuple(terms))) if terms else None
+        rng, used = _range_condition(resource, path, terms)
+        captured.extend(used)
+        score = (100 if path.hash_field else 0) + (20 if rng is not None else 0) + (10 if native else 0)
+        candidate = Plan(path, hash_key=hash_key, range_condition=rng, native_order=native,
+                         descending=bool(wanted and wanted.descending),
+                         residual=[t for t in terms if not any(t is c for c in captured)])
+        if best is None or score > best[0]:
+            best = (score, candidate)
+    chosen = best[1] if best else Plan(None, residual=list(terms))
+    chosen.filter_condition = to_condition(resource, And(tuple(chosen.residual))) if chosen.residual else None
     return chosen
 
 
-class _Budget:
-    def __init__(self, stats: Stats) -> None:
-        self.stats = stats
+class _Reader:
+    """Iterates a plan's items, keeping ScannedCount and enforcing the read budget."""
 
-    def charge(self, iterator: ResultIterator[Any]) -> None:
-        self.stats.scanned = iterator.page_iter.total_scanned_count
+    def __init__(self, resource: Resource, p: Plan, stats: Stats, start_key: dict[str, Any] | None = None) -> None:
+        self.resource, self.plan, self.stats = resource, p, stats
+        model = resource.model
+        if p.path is None:
+            self.iterator = model.scan(filter_condition=p.filter_condition, page_size=DYNAMO_PAGE,
+                                       last_evaluated_key=start_key)
+        else:
+            self.iterator = p.path.index.query(
+                p.hash_key,
+                range_key_condition=p.range_condition,
+                filter_condition=p.filter_condition,
+                scan_index_forward=(not p.descending) if p.native_order else None,
+                page_size=DYNAMO_PAGE,
+                last_evaluated_key=start_key,
+            )
+        self.base = stats.scanned
+
+    def __iter__(self) -> Iterator[Model]:
+        for item in self.iterator:
+            self._account()
+            yield item
+        self._account()
+
+    def _account(self) -> None:
+        self.stats.scanned = self.base + self.iterator.page_iter.total_scanned_count
         if self.stats.scanned > MAX_READ_ITEMS:
             raise BadQuery(
                 f"This query would read more than {MAX_READ_ITEMS} items; narrow it with an indexed filter."
             )
 
-
-def _iterate(resource: Resource, p: Plan, stats: Stats, base_scanned: int = 0) -> Iterator[Model]:
-    model = resource.model
-    if p.path is None:
-        stats.access = "scan"
-        it = model.scan(filter_condition=p.filter_condition, page_size=DYNAMO_PAGE)
-    else:
-        stats.access = f"query:{p.path.name}"
-        it = p.path.index.query(
-            p.hash_key,
-            range_key_condition=p.range_condition,
-            filter_condition=p.filter_condition,
-            scan_index_forward=not p.descending if p.native_order else None,
-            page_size=DYNAMO_PAGE,
-        )
-    budget = _Budget(stats)
-    for item in it:
-        budget.charge(it)
-        stats.scanned = base_scanned + it.page_iter.total_scanned_count
-        yield item
-    stats.scanned = base_scanned + it.page_iter.total_scanned_count
+    @property
+    def last_key(self) -> dict[str, Any] | None:
+        return self.iterator.last_evaluated_key
 
 
-def run(resource: Resource, query: Query, paths: Sequence[AccessPath],
-        to_record: Callable[[Model], dict[str, Any]]) -> Page:
-    """Execute ``query`` (already bound) and return one page, with an honest total when asked."""
+def _fingerprint(query: Query, p: Plan) -> str:
+    text = repr((p.describe, p.hash_key, query.where, query.order))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def encode_cursor(key: dict[str, Any], fingerprint: str) -> str:
+    """An opaque, signed cursor: clients cannot forge keys or reuse it for another query."""
+    payload = json.dumps({"k": key, "f": fingerprint}, separators=(",", ":")).encode()
+    mac = hmac.new(signing_key().encode(), payload, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(mac + payload).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, fingerprint: str) -> dict[str, Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        mac, payload = raw[:16], raw[16:]
+        expected = hmac.new(signing_key().encode(), payload, hashlib.sha256).digest()[:16]
+        if len(cursor) > 2048 or not hmac.compare_digest(mac, expected):
+            raise ValueError
+        data = json.loads(payload)
+        if data.get("f") != fingerprint or not isinstance(data.get("k"), dict):
+            raise ValueError
+        return data["k"]
+    except (ValueError, TypeError):
+        raise BadQuery("Invalid cursor.") from None
+
+
+def _count(resource: Resource, p: Plan, query: Query, stats: Stats, matched_so_far: int,
+           remaining: Iterator[Model] | None) -> int:
+    """Exact total for ``query``, as cheaply as the plan allows."""
+    if p.path is not None and not p.residual and p.range_condition is None and p.path.counter is not None:
+        stats.count_source = "counter"
+        stats.scanned += 1
+        try:
+            return int(CounterModel.get(p.path.counter(p.hash_key)).value)
+        except DoesNotExist:
+            return 0
+    if p.path is not None and not p.residual:
+        stats.count_source = "select-count"
+        total = p.path.index.count(p.hash_key, range_key_condition=p.range_condition)
+        stats.scanned += total
+        if stats.scanned > MAX_READ_ITEMS:
+            raise BadQuery(f"This query would read more than {MAX_READ_ITEMS} items; narrow it with an indexed filter.")
+        return total
+    stats.count_source = "read"
+    if remaining is None:
+        return matched_so_far
+    assert resource.to_record
+    return matched_so_far + sum(1 for item in remaining if matches(query.where, resource.to_record(item)))
+
+
+def run(resource: Resource, query: Query) -> Page:
+    """Execute a bound ``query`` and return one page, with an exact total when asked."""
+    assert resource.to_record
+    to_record = resource.to_record
     stats = Stats()
-    p = plan(resource, query, paths)
+    p = plan(resource, query, resource.access_paths)
+    stats.access = p.describe
     if p.empty:
-        stats.access = "none"
-        return Page([], 0 if query.with_count else None, stats)
+        return Page([], 0 if query.with_count else None, stats=stats)
     if p.get_key is not None:
-        stats.access = "get"
         try:
             item = resource.model.get(p.get_key)
             stats.scanned = 1
-            records = [to_record(item)]
+            records = [r for r in [to_record(item)] if matches(query.where, r)]
         except DoesNotExist:
             records = []
-        records = [r for r in records if matches(query.where, r)]
-        return Page(records[query.offset:][: query.limit] if query.limit is not None else records[query.offset:],
-                    len(records) if query.with_count else None, stats)
-    limit = query.limit
+        end = None if query.limit is None else query.offset + query.limit
+        return Page(records[query.offset:end], len(records) if query.with_count else None, stats=stats)
     if p.native_order and p.path is not None:
-        page: list[dict[str, Any]] = []
-        seen = 0
-        for item in _iterate(resource, p, stats):
-            record = to_record(item)
-            if not matches(query.where, record):
-                continue
-            if seen >= query.offset and (limit is None or len(page) < limit):
-                page.append(record)
-            seen += 1
-            if not query.with_count and limit is not None and len(page) >= limit:
-                break
-        stats.returned = len(page)
-        return Page(page, seen if query.with_count else None, stats)
-    records = [r for r in (to_record(i) for i in _iterate(resource, p, stats)) if matches(query.where, r)]
+        return _run_native(resource, query, p, stats)
+    reader = _Reader(resource, p, stats)
+    records = [r for r in (to_record(i) for i in reader) if matches(query.where, r)]
     records = sort_records(records, query.order or _default(resource))
     stats.returned = len(records)
-    window = records[query.offset:] if limit is None else records[query.offset: query.offset + limit]
-    return Page(window, len(records) if query.with_count else None, stats)
+    end = None if query.limit is None else query.offset + query.limit
+    stats.count_source = "read"
+    return Page(records[query.offset:end], len(records) if query.with_count else None, stats=stats)
+
+
+def _run_native(resource: Resource, query: Query, p: Plan, stats: Stats) -> Page:
+    """Stream the index in its own order: stop at the end of the page unless a total is needed."""
+    assert resource.to_record
+    fingerprint = _fingerprint(query, p)
+    start = decode_cursor(query.cursor, fingerprint) if query.cursor else None
+    reader = _Reader(resource, p, stats, start)
+    items = iter(reader)
+    page: list[dict[str, Any]] = []
+    matched = 0
+    full = False
+    for item in items:
+        record = resource.to_record(item)
+        if not matches(query.where, record):
+            continue
+        matched += 1
+        if matched > query.offset:
+            page.append(record)
+        if query.limit is not None and len(page) >= query.limit:
+            full = True
+            break
+    last = reader.last_key if full else None
+    next_cursor = encode_cursor(last, fingerprint) if last else None
+    stats.returned = len(page)
+    total = None
+    if query.with_count and not query.cursor:
+        total = _count(resource, p, query, stats, matched, items if full else None)
+        if total <= query.offset + len(page):
+            next_cursor = None
+    return Page(page, total, next_cursor, stats)
 
 
 def _default(resource: Resource) -> tuple[Order, ...]:
     return tuple(Order(f, d) for f, d in resource.default_order)
 
 
-def all_matching(resource: Resource, query: Query, paths: Sequence[AccessPath],
-                 to_record: Callable[[Model], dict[str, Any]]) -> tuple[list[Model], Stats]:
-    """Every item matching ``query.where`` (bounded by the read budget), for patch-many and aggregates."""
+def all_matching(resource: Resource, where: Node | None) -> tuple[list[Model], Stats]:
+    """Every item matching ``where`` (within the read budget), for patch-many and aggregates."""
+    assert resource.to_record
     stats = Stats()
-    p = plan(resource, Query(where=query.where), paths)
+    p = plan(resource, Query(where=where), resource.access_paths)
+    stats.access = p.describe
     if p.empty:
         return [], stats
     if p.get_key is not None:
@@ -272,5 +380,7 @@ def all_matching(resource: Resource, query: Query, paths: Sequence[AccessPath],
             item = resource.model.get(p.get_key)
         except DoesNotExist:
             return [], stats
-        return ([item] if matches(query.where, to_record(item)) else []), stats
-    return [i for i in _iterate(resource, p, stats) if matches(query.where, to_record(i))], stats
+        stats.scanned = 1
+        return ([item] if matches(where, resource.to_record(item)) else []), stats
+    reader = _Reader(resource, p, stats)
+    return [i for i in reader if matches(where, resource.to_record(i))], stats

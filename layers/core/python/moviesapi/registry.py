@@ -63,7 +63,8 @@ class AccessPath:
     constant partition holding every item); ``hash_value`` turns the filter
     value into the key value (e.g. a username into a user id; None = no match);
     ``range_field`` may take a key range; ``order_field`` is the order the
-    index returns items in.
+    index returns items in; ``counter`` names the counter item that holds the
+    exact size of a partition (so a total costs one read).
     """
 
     name: str
@@ -74,6 +75,7 @@ class AccessPath:
     order_field: str | None = None
     constant_hash: Any = None
     hash_value: Callable[[Any], Any] | None = None
+    counter: Callable[[Any], str] | None = None
 
 
 @dataclass
@@ -106,6 +108,7 @@ class Resource:
     to_record: Callable[[Any], dict[str, Any]] | None = None
     new_item: Callable[[dict[str, Any], Any], Any] | None = None
     apply_changes: Callable[[Any, dict[str, Any]], None] | None = None
+    counter_keys: Callable[[dict[str, Any]], list[str]] | None = None
 
     @property
     def collection(self) -> str:

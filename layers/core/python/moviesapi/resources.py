@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from . import planner
-from .accounts import Principal
-from .errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from .accounts import Principal, connection
+from .models import CounterModel
+from .errors import BadQuery, Conflict, NotFound, PreconditionFailed, ValidationFailed
 from .permissions import MOVIE_PERMISSIONS, check
-from .query import Query, bind, bind_order
+from .query import Cond, Node, Query, all_of, bind, bind_order, value_at
 from .registry import Field, Resource
 
 REQUIRED = "This field is required."
@@ -104,8 +106,11 @@ def create(resource: Resource, data: dict[str, Any], principal: Principal) -> di
     clean = validate(resource, data, partial=False)
     assert resource.new_item and resource.to_record
     item = resource.new_item(clean, principal)
-    item.save(condition=getattr(resource.model, resource.key).does_not_exist())
-    return resource.to_record(item)
+    record = resource.to_record(item)
+    with TransactWrite(connection=connection()) as transaction:
+        transaction.save(item, condition=getattr(resource.model, resource.key).does_not_exist())
+        _count_changes(transaction, resource, record, +1)
+    return record
 
 
 def retrieve(resource: Resource, key: str, principal: Principal | None) -> dict[str, Any]:
@@ -145,11 +150,19 @@ def destroy(resource: Resource, key: str, principal: Principal, *, if_match: str
     check(_permissions(resource), "DELETE", principal, record)
     _check_if_match(record, if_match)
     try:
-        item.delete()
-    except DeleteError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        with TransactWrite(connection=connection()) as transaction:
+            transaction.delete(item)  # conditioned on the version read above
+            _count_changes(transaction, resource, record, -1)
+    except TransactWriteError as exc:
+        if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
             raise (PreconditionFailed() if if_match else Conflict()) from exc
         raise
+
+
+def _count_changes(transaction: TransactWrite, resource: Resource, record: dict[str, Any], delta: int) -> None:
+    """Keep the resource's counter items exact, in the same transaction as the write."""
+    for key in resource.counter_keys(record) if resource.counter_keys else []:
+        transaction.update(CounterModel(key), actions=[CounterModel.value.add(delta)])
 
 
 def search(resource: Resource, query: Query, principal: Principal | None) -> planner.Page:
@@ -158,4 +171,65 @@ def search(resource: Resource, query: Query, principal: Principal | None) -> pla
     assert resource.to_record
     query.where = bind(resource, query.where)
     query.order = bind_order(resource, query.order)
-    return planner.run(resource, query, resource.access_paths, resource.to_record)
+    return planner.run(resource, query)
+
+
+def update_many(resource: Resource, where: Node | None, data: dict[str, Any], principal: Principal, *,
+                limit: int) -> int:
+    """Apply ``data`` to every object matching ``where`` that the caller owns, all or nothing.
+
+    The caller's ownership is part of the filter (so it uses the by-owner
+    index); one transaction writes every item, each conditioned on the version
+    that was read, so either all change or none does.
+    """
+    check(_permissions(resource), "PATCH", principal)
+    assert resource.to_record and resource.apply_changes and resource.owner_attribute
+    clean = validate(resource, data, partial=True)
+    mine = Cond("creator.id", "eq", principal.user_id)
+    bound = bind(resource, all_of([where, mine]))
+    items, _ = planner.all_matching(resource, bound)
+    if len(items) > limit:
+        raise BadQuery(f"At most {limit} objects can be changed at once; narrow the query.")
+    if not items or not clean:
+        return len(items)
+    try:
+        with TransactWrite(connection=connection()) as transaction:
+            for item in items:
+                resource.apply_changes(item, clean)
+                transaction.save(item)
+    except TransactWriteError as exc:
+        raise Conflict() from exc
+    return len(items)
+
+
+def aggregate(resource: Resource, where: Node | None, functions: list[tuple[str, str]],
+              principal: Principal | None) -> dict[str, Any]:
+    """``{"avg__year": ..., "count__id": ...}`` over the objects matching ``where``.
+
+    A bare count uses the counter item; anything else reads the matching items
+    (within the planner's read budget).
+    """
+    check(_permissions(resource), "GET", principal)
+    assert resource.to_record
+    if where is None and all(name == "count" for name, _ in functions):
+        total = planner.run(resource, Query(limit=0)).count or 0
+        return {f"{name}__{field.replace('.', '__')}": total for name, field in functions}
+    items, _ = planner.all_matching(resource, where)
+    records = [resource.to_record(i) for i in items]
+    out: dict[str, Any] = {}
+    for name, field in functions:
+        values = [v for v in (value_at(r, field) for r in records) if v is not None]
+        key = f"{name}__{field.replace('.', '__')}"
+        if name == "count":
+            out[key] = len(values)
+        elif not values:
+            out[key] = None
+        elif name == "sum":
+            out[key] = sum(values)
+        elif name == "avg":
+            out[key] = sum(values) / len(values)
+        elif name == "min":
+            out[key] = min(values)
+        elif name == "max":
+            out[key] = max(values)
+    return out

@@ -225,3 +225,7 @@ def delete_movie(request: Request, movie_id: str) -> Response:
     principal = _require_user(request)
     resources.destroy(MOVIE, movie_id, principal, if_match=request.header("if-match") or None)
     return respond(request, 204, None)
+
+
+def not_allowed(request: Request, allowed: list[str]) -> Response:
+    raise MethodNotAllowed(request.method, allowed)

@@ -1,0 +1,380 @@
+"""The Flask-Restless dialect (``/api/<collection>``, ``/api/eval/<collection>``).
+
+Reads each resource's ``create_api``-style declaration from the registry and
+translates Flask-Restless's ``q`` search language, page envelope, object
+shapes (nested relations shaped by include/exclude columns), processors and
+error bodies to and from the core.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from .. import planner, resources
+from ..accounts import Principal
+from ..auth import authenticate, www_authenticate
+from ..errors import (
+    ApiError,
+    BadQuery,
+    MethodNotAllowed,
+    NotAuthenticated,
+    NotFound,
+    Throttled,
+    ValidationFailed,
+)
+from ..http import Request
+from ..query import And, Cond, Node, Not, Or, Order, Query, all_of, bind, bind_order, project
+from ..registry import Resource, resources as declared
+from ..rendering import to_json
+from ..responses import respond
+
+# Flask-Restless's operator names and aliases → the core's operators.
+OPERATORS: dict[str, str] = {
+    "==": "eq", "eq": "eq", "equals": "eq", "equal_to": "eq",
+    "!=": "ne", "ne": "ne", "neq": "ne", "not_equal_to": "ne", "does_not_equal": "ne",
+    ">": "gt", "gt": "gt", "<": "lt", "lt": "lt",
+    ">=": "ge", "ge": "ge", "gte": "ge", "geq": "ge",
+    "<=": "le", "le": "le", "lte": "le", "leq": "le",
+    "in": "in", "not_in": "not_in",
+    "is_null": "is_null", "is_not_null": "is_not_null",
+    "like": "like", "ilike": "ilike", "not_like": "not_like", "not_ilike": "not_ilike",
+    "between": "between",
+}
+FUNCTIONS = ("count", "sum", "avg", "min", "max")
+MAX_Q_LENGTH = 8192
+MAX_PATCH_MANY = 100
+
+
+class ProcessingException(ApiError):
+    """Raised by a pre- or postprocessor to stop a request, as in Flask-Restless."""
+
+    def __init__(self, description: str = "Processing error", code: int = 400) -> None:
+        super().__init__(description)
+        self.status = code
+
+
+def error_response(request: Request, exc: ApiError) -> Response:
+    """Flask-Restless's bodies: ``{"validation_errors": {field: msg}}`` or ``{"message": ...}``."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, ValidationFailed):
+        body: dict[str, Any] = {"validation_errors": {k: v[0] for k, v in exc.fields.items()}}
+    elif isinstance(exc, MethodNotAllowed):
+        body = {"message": "The method is not allowed for the requested URL."}
+        if exc.allowed:
+            headers["Allow"] = ", ".join(exc.allowed)
+    elif isinstance(exc, NotFound) and exc.message == NotFound.default_message:
+        body = {"message": "No result found"}
+    else:
+        body = {"message": exc.message}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = www_authenticate()
+    if isinstance(exc, Throttled):
+        headers["Retry-After"] = str(exc.wait)
+    return respond(request, exc.status, body, headers)
+
+
+# ------------------------------------------------------------------ declaration lookup
+
+def resource_for(path: str) -> Resource:
+    """The resource whose ``url_prefix``/``collection_name`` owns ``path`` (404 otherwise)."""
+    parts = path.rstrip("/")
+    for resource in declared():
+        for base in (f"{resource.url_prefix}/{resource.collection}", f"{resource.url_prefix}/eval/{resource.collection}"):
+            if parts == base or parts.startswith(base + "/"):
+                return resource
+    raise NotFound()
+
+
+def _allow(resource: Resource, method: str, *, collection: bool) -> None:
+    allowed = [m for m in resource.methods if m != "PATCH" or not collection or resource.allow_patch_many]
+    if collection:
+        allowed = [m for m in allowed if m in ("GET", "POST", "PATCH", "PUT")]
+        if not resource.allow_patch_many:
+            allowed = [m for m in allowed if m not in ("PATCH", "PUT")]
+    if method not in allowed:
+        raise MethodNotAllowed(method, allowed)
+
+
+def _principal(resource: Resource, request: Request) -> Principal | None:
+    principal = authenticate(request)
+    if principal is None and request.method in resource.authentication_required_for:
+        raise NotAuthenticated()
+    return principal
+
+
+def _run(resource: Resource, stage: str, kind: str, **kwargs: Any) -> None:
+    processors = resource.preprocessors if kind == "pre" else resource.postprocessors
+    for fn in processors.get(stage, ()):
+        fn(**kwargs)
+
+
+# ------------------------------------------------------------------ serialization
+
+def _columns(resource: Resource) -> tuple[set[str] | None, set[str]]:
+    include = set(resource.include_columns) if resource.include_columns is not None else None
+    exclude = set(resource.exclude_columns or ())
+    return include, exclude
+
+
+def to_object(resource: Resource, record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record shaped by include/exclude columns; relations nest (``creator.username``)."""
+    include, exclude = _columns(resource)
+    out: dict[str, Any] = {}
+    for name in resource.readable_fields():
+        if (include is None or name in include) and name not in exclude:
+            out[name] = record.get(name)
+    for rel_name, relation in resource.relations.items():
+        if (include is not None and rel_name not in include) or rel_name in exclude:
+            continue
+        nested = record.get(rel_name) or {}
+        sub = {}
+        for field in relation.fields:
+            dotted = f"{rel_name}.{field}"
+            wanted = include is None or dotted in include or not any(c.startswith(rel_name + ".") for c in include)
+            if wanted and dotted not in exclude:
+                sub[field] = nested.get(field)
+        out[rel_name] = sub
+    return json.loads(to_json(out))
+
+
+# ------------------------------------------------------------------ the q language
+
+def _parse_q(request: Request, body_q: Any = None) -> dict[str, Any]:
+    raw = request.param("q")
+    if body_q is not None and raw is None:
+        return body_q if isinstance(body_q, dict) else {}
+    if raw is None or raw == "":
+        return {}
+    if len(raw) > MAX_Q_LENGTH:
+        raise BadQuery(f"The q parameter is longer than {MAX_Q_LENGTH} characters.")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise BadQuery("Unable to decode data") from None
+    if not isinstance(value, dict):
+        raise BadQuery("Unable to decode data")
+    return value
+
+
+def _filter(spec: Any, depth: int = 0) -> Node:
+    if depth > 8:
+        raise BadQuery("Filters may nest at most 8 levels.")
+    if not isinstance(spec, dict):
+        raise BadQuery("Each filter must be an object.")
+    for key, cls in (("or", Or), ("and", And)):
+        if key in spec:
+            items = spec[key]
+            if not isinstance(items, list) or not items:
+                raise BadQuery(f"'{key}' needs a non-empty list of filters.")
+            return cls(tuple(_filter(i, depth + 1) for i in items))
+    if "not" in spec:
+        return Not(_filter(spec["not"], depth + 1))
+    name, op = spec.get("name"), spec.get("op")
+    if not isinstance(name, str) or not isinstance(op, str):
+        raise BadQuery("A filter needs 'name' and 'op'.")
+    if "field" in spec:
+        raise BadQuery("Comparing two fields is not supported.")
+    if op in ("has", "any"):
+        inner = spec.get("val")
+        if not isinstance(inner, dict):
+            raise BadQuery(f"Operator '{op}' needs a filter object as 'val'.")
+        sub = _filter(inner, depth + 1)
+        return _prefix(sub, name)
+    core = OPERATORS.get(op)
+    if core is None:
+        raise BadQuery(f"Unknown operator '{op}'.")
+    return Cond(name, core, spec.get("val"))
+
+
+def _prefix(node: Node, relation: str) -> Node:
+    if isinstance(node, (And, Or)):
+        return type(node)(tuple(_prefix(i, relation) for i in node.items))
+    if isinstance(node, Not):
+        return Not(_prefix(node.item, relation))
+    return Cond(f"{relation}.{node.field}", node.op, node.value)
+
+
+def _search(resource: Resource, q: Mapping[str, Any]) -> tuple[Node | None, tuple[Order, ...]]:
+    filters = q.get("filters") or []
+    if not isinstance(filters, list):
+        raise BadQuery("'filters' must be a list.")
+    where = all_of(_filter(f) for f in filters)
+    order: list[Order] = []
+    order_by = q.get("order_by") or []
+    if not isinstance(order_by, list):
+        raise BadQuery("'order_by' must be a list.")
+    for item in order_by:
+        if not isinstance(item, dict) or not isinstance(item.get("field"), str):
+            raise BadQuery("Each order_by entry needs a 'field'.")
+        direction = str(item.get("direction", "asc")).lower()
+        if direction not in ("asc", "desc"):
+            raise BadQuery("'direction' must be 'asc' or 'desc'.")
+        order.append(Order(item["field"], direction == "desc"))
+    return where, tuple(order)
+
+
+def _int(value: Any, name: str, minimum: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BadQuery(f"'{name}' must be an integer.") from None
+    if number < minimum:
+        raise BadQuery(f"'{name}' must be at least {minimum}.")
+    return number
+
+
+# ------------------------------------------------------------------ views
+
+def get_many(request: Request) -> Response:
+    resource = resource_for(request.path)
+    _allow(resource, "GET", collection=True)
+    principal = _principal(resource, request)
+    q = _parse_q(request)
+    _run(resource, "GET_MANY", "pre", search_params=q)
+    where, order = _search(resource, q)
+    order = order or tuple(Order(f, d) for f, d in resource.default_order)
+    if q.get("single"):
+        page = resources.search(resource, Query(where=where, order=order, limit=2, with_count=False), principal)
+        if not page.records:
+            raise NotFound("No result found")
+        if len(page.records) > 1:
+            raise BadQuery("Multiple results found")
+        result = to_object(resource, page.records[0])
+        _run(resource, "GET_SINGLE", "post", result=result)
+        return respond(request, 200, result)
+    per_page = resource.results_per_page
+    if request.param("results_per_page") is not None:
+        per_page = _int(request.param("results_per_page"), "results_per_page", 1)
+    per_page = min(per_page, resource.max_results_per_page)
+    number = _int(request.param("page") or 1, "page", 1)
+    offset = _int(q.get("offset", 0), "offset", 0)
+    limit = _int(q["limit"], "limit", 0) if q.get("limit") is not None else None
+    start = offset + (number - 1) * per_page
+    take = per_page if limit is None else max(0, min(per_page, limit - (number - 1) * per_page))
+    page = resources.search(resource, Query(where=where, order=order, offset=start, limit=take), principal)
+    total = max(0, (page.count or 0) - offset)
+    if limit is not None:
+        total = min(total, limit)
+    result = {
+        "num_results": total,
+        "total_pages": math.ceil(total / per_page) if per_page else 0,
+        "page": number,
+        "objects": [to_object(resource, r) for r in page.records],
+    }
+    _run(resource, "GET_MANY", "post", result=result, search_params=q)
+    return respond(request, 200, result)
+
+
+def get_single(request: Request, instance_id: str) -> Response:
+    resource = resource_for(request.path)
+    _allow(resource, "GET", collection=False)
+    principal = _principal(resource, request)
+    _run(resource, "GET_SINGLE", "pre", instance_id=instance_id)
+    record = resources.retrieve(resource, instance_id, principal)
+    result = to_object(resource, record)
+    _run(resource, "GET_SINGLE", "post", result=result)
+    return respond(request, 200, result, {"ETag": resources.etag(record)})
+
+
+def _body(request: Request, resource: Resource) -> dict[str, Any]:
+    data = request.data()
+    known = set(resource.fields) | set(resource.relations) | {"q"}
+    for name in data:
+        if name not in known:
+            raise BadQuery(f"Model does not have field '{name}'")
+    return data
+
+
+def post(request: Request) -> Response:
+    resource = resource_for(request.path)
+    _allow(resource, "POST", collection=True)
+    principal = _principal(resource, request)
+    data = _body(request, resource)
+    _run(resource, "POST", "pre", data=data)
+    if principal is None:
+        raise NotAuthenticated()
+    record = resources.create(resource, data, principal)
+    result = to_object(resource, record)
+    _run(resource, "POST", "post", result=result)
+    location = request.absolute_url(f"{request.path.rstrip('/')}/{record['id']}")
+    return respond(request, 201, result, {"Location": location, "ETag": resources.etag(record)})
+
+
+def patch_single(request: Request, instance_id: str) -> Response:
+    resource = resource_for(request.path)
+    _allow(resource, request.method, collection=False)
+    principal = _principal(resource, request)
+    data = _body(request, resource)
+    _run(resource, "PATCH_SINGLE", "pre", instance_id=instance_id, data=data)
+    if principal is None:
+        raise NotAuthenticated()
+    record = resources.update(resource, instance_id, data, principal, partial=True,
+                              if_match=request.header("if-match") or None, method=request.method)
+    result = to_object(resource, record)
+    _run(resource, "PATCH_SINGLE", "post", result=result)
+    return respond(request, 200, result, {"ETag": resources.etag(record)})
+
+
+def patch_many(request: Request) -> Response:
+    """PATCH /api/<collection>?q=... → ``{"num_modified": n}``, only on what the caller may change."""
+    resource = resource_for(request.path)
+    _allow(resource, request.method, collection=True)
+    principal = _principal(resource, request)
+    data = _body(request, resource)
+    q = _parse_q(request, data.pop("q", None))
+    _run(resource, "PATCH_MANY", "pre", search_params=q, data=data)
+    if principal is None:
+        raise NotAuthenticated()
+    where, _ = _search(resource, q)
+    count = resources.update_many(resource, where, data, principal, limit=MAX_PATCH_MANY)
+    result = {"num_modified": count}
+    _run(resource, "PATCH_MANY", "post", query=q, data=data, search_params=q, result=result)
+    return respond(request, 200, result)
+
+
+def delete_single(request: Request, instance_id: str) -> Response:
+    resource = resource_for(request.path)
+    _allow(resource, "DELETE", collection=False)
+    principal = _principal(resource, request)
+    _run(resource, "DELETE_SINGLE", "pre", instance_id=instance_id)
+    if principal is None:
+        raise NotAuthenticated()
+    resources.destroy(resource, instance_id, principal, if_match=request.header("if-match") or None)
+    _run(resource, "DELETE_SINGLE", "post", was_deleted=True)
+    return respond(request, 204, None)
+
+
+def evaluate(request: Request) -> Response:
+    """GET /api/eval/<collection>?q={"functions": [{"name": "avg", "field": "year"}], "filters": [...]}."""
+    resource = resource_for(request.path)
+    if not resource.allow_functions:
+        raise NotFound()
+    principal = _principal(resource, request)
+    q = _parse_q(request)
+    functions = q.get("functions") or []
+    if not isinstance(functions, list) or len(functions) > 20:
+        raise BadQuery("'functions' must be a list of at most 20 functions.")
+    wanted: list[tuple[str, str]] = []
+    for fn in functions:
+        if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or not isinstance(fn.get("field"), str):
+            raise BadQuery("Each function needs a 'name' and a 'field'.")
+        if fn["name"] not in FUNCTIONS:
+            raise BadQuery(f"No such function \"{fn['name']}\"")
+        resource.resolve(fn["field"], "read" if fn["name"] == "count" else "aggregate")
+        wanted.append((fn["name"], fn["field"].replace("__", ".")))
+    where, _ = _search(resource, q)
+    result = resources.aggregate(resource, bind(resource, where), wanted, principal)
+    return respond(request, 200, result)
+
+
+def not_allowed(request: Request) -> Response:
+    resource = resource_for(request.path)
+    is_collection = request.path.rstrip("/").endswith(f"/{resource.collection}")
+    _allow(resource, request.method, collection=is_collection)
+    raise MethodNotAllowed(request.method)
+

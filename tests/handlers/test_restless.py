@@ -1,0 +1,208 @@
+"""The Flask-Restless dialect through the real handlers and committed events (moto DynamoDB)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import FakeContext, Reply, load_function, make_event
+
+
+@pytest.fixture
+def alice(signup):
+    return signup("alice")["access"]
+
+
+@pytest.fixture
+def bob(signup):
+    return signup("bob")["access"]
+
+
+def q(**kwargs):
+    return {"q": [json.dumps(kwargs)]}
+
+
+def post(invoke, token, **fields):
+    body = {"title": "Casablanca", "genre": "Drama", "year": 1942, **fields}
+    r = invoke("movie_create", "restless_create", token=token, body=body)
+    assert r.status == 201, r.text
+    return r.json()
+
+
+@pytest.fixture
+def catalogue(invoke, alice, bob):
+    post(invoke, alice, title="The Godfather", genre="Crime", year=1972)
+    post(invoke, alice, title="Casablanca", genre="Drama", year=1942)
+    post(invoke, alice, title="Vertigo", genre="Thriller", year=1958)
+    post(invoke, bob, title="Godzilla", genre="Science Fiction", year=1954)
+    post(invoke, bob, title="Heat", genre="Crime", year=1995)
+
+
+def listing(invoke, token, **params):
+    r = invoke("movie_list", "restless_list", token=token, query=params)
+    return r
+
+
+def titles(r):
+    assert r.status == 200, r.text
+    return [o["title"] for o in r.json()["objects"]]
+
+
+def test_post_returns_object_with_nested_creator(invoke, alice):
+    movie = post(invoke, alice, id="forged", creator={"username": "mallory"})
+    assert movie["id"] != "forged"
+    assert movie["creator"] == {"id": movie["creator"]["id"], "username": "alice"}
+    assert set(movie) == {"id", "title", "genre", "year", "created_at", "updated_at", "creator"}
+
+
+def test_committed_list_event(invoke, alice, catalogue):
+    r = invoke("movie_list", "restless_list", token=alice)
+    assert r.status == 200
+    body = r.json()
+    assert body["num_results"] == 5 and body["page"] == 1 and body["total_pages"] == 1
+    assert [o["year"] for o in body["objects"]] == [1995, 1972, 1958, 1954, 1942]
+
+
+def test_filters_operators_and_aliases(invoke, alice, catalogue):
+    assert titles(listing(invoke, alice, **q(filters=[{"name": "genre", "op": "==", "val": "Crime"}],
+                                              order_by=[{"field": "year"}]))) == ["The Godfather", "Heat"]
+    assert titles(listing(invoke, alice, **q(filters=[{"name": "year", "op": "between", "val": [1950, 1960]}],
+                                              order_by=[{"field": "year"}]))) == ["Godzilla", "Vertigo"]
+    assert titles(listing(invoke, alice, **q(filters=[{"name": "title", "op": "ilike", "val": "%GOD%"}],
+                                              order_by=[{"field": "title"}]))) == ["Godzilla", "The Godfather"]
+    assert titles(listing(invoke, alice, **q(filters=[{"name": "year", "op": "gte", "val": 1972},
+                                                      {"name": "year", "op": "lt", "val": 1990}]))) == ["The Godfather"]
+    assert titles(listing(invoke, alice, **q(filters=[{"name": "year", "op": "in", "val": [1942, 1954]}],
+                                              order_by=[{"field": "year", "direction": "desc"}]))) == [
+        "Godzilla", "Casablanca"]
+    nested = {"or": [{"name": "genre", "op": "eq", "val": "Thriller"},
+                     {"and": [{"name": "genre", "op": "eq", "val": "Crime"}, {"name": "year", "op": ">", "val": 1990}]}]}
+    assert titles(listing(invoke, alice, **q(filters=[nested], order_by=[{"field": "year"}]))) == ["Vertigo", "Heat"]
+    assert titles(listing(invoke, alice, **q(filters=[{"name": "creator__username", "op": "==", "val": "bob"}],
+                                              order_by=[{"field": "year"}]))) == ["Godzilla", "Heat"]
+    has = {"name": "creator", "op": "has", "val": {"name": "username", "op": "eq", "val": "bob"}}
+    assert len(titles(listing(invoke, alice, **q(filters=[has])))) == 2
+    assert titles(listing(invoke, alice, **q(filters=[{"name": "genre", "op": "is_null"}]))) == []
+
+
+def test_pages(invoke, alice, catalogue):
+    r = listing(invoke, alice, page=["2"], results_per_page=["2"])
+    body = r.json()
+    assert body["num_results"] == 5 and body["total_pages"] == 3 and body["page"] == 2
+    assert [o["year"] for o in body["objects"]] == [1958, 1942]  # newest first: created 3rd and 2nd
+    r = listing(invoke, alice, results_per_page=["100000"])
+    assert r.status == 200 and len(r.json()["objects"]) == 5
+    assert listing(invoke, alice, page=["0"]).status == 400
+
+
+def test_limit_offset_single(invoke, alice, catalogue):
+    r = listing(invoke, alice, **q(order_by=[{"field": "year"}], limit=2, offset=1))
+    assert titles(r) == ["Godzilla", "Vertigo"] and r.json()["num_results"] == 2
+    r = listing(invoke, alice, **q(filters=[{"name": "title", "op": "==", "val": "Heat"}], single=True))
+    assert r.status == 200 and r.json()["title"] == "Heat"
+    r = listing(invoke, alice, **q(filters=[{"name": "genre", "op": "==", "val": "Crime"}], single=True))
+    assert r.status == 400 and r.json() == {"message": "Multiple results found"}
+    r = listing(invoke, alice, **q(filters=[{"name": "title", "op": "==", "val": "None"}], single=True))
+    assert r.status == 404 and r.json() == {"message": "No result found"}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": ["{not json"]},
+        q(filters=[{"name": "year", "op": "regex", "val": "1"}]),
+        q(filters=[{"name": "password", "op": "==", "val": "x"}]),
+        q(filters=[{"name": "creator__password", "op": "==", "val": "x"}]),
+        q(filters=[{"name": "creator__email", "op": "like", "val": "%"}]),
+        q(filters=[{"name": "creator", "op": "has", "val": {"name": "api_secret_hash", "op": "is_not_null"}}]),
+        q(order_by=[{"field": "creator__password"}]),
+        q(order_by=[{"field": "year", "direction": "sideways"}]),
+        q(filters=[{"name": "year", "op": "==", "val": "MCMXLII"}]),
+        q(filters="year"),
+        q(filters=[{"name": "year", "op": "==", "field": "genre"}]),
+    ],
+)
+def test_bad_queries_are_400_with_message(invoke, alice, catalogue, params):
+    r = listing(invoke, alice, **params)
+    assert r.status == 400, r.text
+    assert set(r.json()) == {"message"}
+    assert "argon2" not in r.text
+
+
+def test_get_put_patch_delete_single(invoke, alice, bob):
+    movie = post(invoke, alice)
+    r = invoke("movie_get", "restless_get", token=bob, path_id=movie["id"])
+    assert r.status == 200 and r.json() == movie
+    r = invoke("movie_update", "restless_patch", token=alice, path_id=movie["id"], body={"genre": "Romance"})
+    assert r.status == 200 and r.json()["genre"] == "Romance"
+    r = invoke("movie_update", "restless_patch", token=bob, path_id=movie["id"], body={"genre": "Hijack"})
+    assert r.status == 403 and set(r.json()) == {"message"}
+    r = invoke("movie_delete", "restless_delete", token=bob, path_id=movie["id"])
+    assert r.status == 403
+    r = invoke("movie_delete", "restless_delete", token=alice, path_id=movie["id"])
+    assert r.status == 204
+    r = invoke("movie_get", "restless_get", token=alice, path_id=movie["id"])
+    assert r.status == 404 and "message" in r.json()
+
+
+def test_validation_errors_shape(invoke, alice):
+    r = invoke("movie_create", "restless_create", token=alice, body={"title": "", "year": "x"})
+    assert r.status == 400
+    assert r.json() == {"validation_errors": {"title": "This field may not be blank.",
+                                              "genre": "This field is required.",
+                                              "year": "A valid integer is required."}}
+    r = invoke("movie_create", "restless_create", token=alice, body={"title": "A", "genre": "B", "year": 2000,
+                                                                     "budget": 10})
+    assert r.status == 400 and r.json() == {"message": "Model does not have field 'budget'"}
+
+
+def test_patch_many_only_touches_own(invoke, alice, bob, catalogue):
+    r = invoke("movie_patch_many", "restless_patch_many", token=alice,
+               query=q(filters=[{"name": "genre", "op": "==", "val": "Crime"}]), body={"genre": "Noir"})
+    assert r.status == 200 and r.json() == {"num_modified": 1}
+    noir = listing(invoke, alice, **q(filters=[{"name": "genre", "op": "==", "val": "Noir"}]))
+    assert titles(noir) == ["The Godfather"]
+    r = invoke("movie_patch_many", "restless_patch_many", token=alice,
+               query=q(filters=[{"name": "genre", "op": "==", "val": "Noir"}]), body={"year": "bad"})
+    assert r.status == 400 and "validation_errors" in r.json()
+
+
+def test_eval_functions(invoke, alice, catalogue):
+    r = invoke("movie_eval", "restless_eval", token=alice)
+    assert r.status == 200
+    assert r.json() == {"count__id": 5, "avg__year": (1972 + 1942 + 1958 + 1954 + 1995) / 5}
+    r = invoke("movie_eval", "restless_eval", token=alice, query=q(
+        functions=[{"name": "min", "field": "year"}, {"name": "max", "field": "year"},
+                   {"name": "sum", "field": "year"}, {"name": "count", "field": "title"}],
+        filters=[{"name": "genre", "op": "==", "val": "Crime"}]))
+    assert r.json() == {"min__year": 1972, "max__year": 1995, "sum__year": 1972 + 1995, "count__title": 2}
+    for bad in ([{"name": "median", "field": "year"}], [{"name": "sum", "field": "title"}],
+                [{"name": "max", "field": "creator__password"}], [{"name": "count", "field": "password"}]):
+        r = invoke("movie_eval", "restless_eval", token=alice, query=q(functions=bad))
+        assert r.status == 400 and set(r.json()) == {"message"}, bad
+
+
+def test_users_public_and_read_only(invoke, alice, bob):
+    r = invoke("user_list", "restless_users", token=alice)
+    assert r.status == 200
+    users = r.json()["objects"]
+    assert {u["username"] for u in users} == {"alice", "bob"}
+    for u in users:
+        assert set(u) == {"id", "username", "first_name", "last_name", "date_joined"}
+    event = make_event("restless_user", token=alice)
+    event["pathParameters"] = {"id": users[0]["id"]}
+    event["path"] = f"/api/users/{users[0]['id']}"
+    reply = Reply(load_function("user_get").lambda_handler(event, FakeContext()))
+    assert reply.status == 200 and reply.json() == users[0]
+    r = invoke("not_allowed", "restless_users_post", token=alice)
+    assert r.status == 405 and "GET" in r.headers["allow"]
+    r = invoke("user_list", "restless_users", token=alice,
+               query=q(filters=[{"name": "password", "op": "is_not_null"}]))
+    assert r.status == 400
+
+
+def test_anonymous_refused(invoke, catalogue):
+    for fn, ev in [("movie_list", "restless_list"), ("movie_eval", "restless_eval"), ("user_list", "restless_users")]:
+        r = invoke(fn, ev)
+        assert r.status == 401 and "message" in r.json()
