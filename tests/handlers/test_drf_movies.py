@@ -231,3 +231,20 @@ def test_no_secret_in_any_response(invoke, signup):
     claims = jwt.decode(pair["access"], SECRET, algorithms=["HS256"])
     for text in bodies:
         assert "argon2" not in text and claims["jti"] not in text and "password" not in text
+
+
+def test_cursor_pages_walk_everything_once(invoke, alice):
+    ids = [create(invoke, alice, title=f"C{i}")["id"] for i in range(7)]
+    seen, cursor = [], ""
+    for _ in range(10):
+        r = invoke("movie_list", token=alice, query={"cursor": [cursor], "page_size": ["3"]})
+        assert r.status == 200, r.text
+        body = r.json()
+        assert set(body) == {"next", "previous", "results"}
+        seen += [m["id"] for m in body["results"]]
+        if not body["next"]:
+            break
+        cursor = body["next"].split("cursor=")[1]
+    assert seen == ids[::-1]
+    r = invoke("movie_list", token=alice, query={"cursor": [cursor[:-2] + "xx"]})
+    assert r.status == 400

@@ -217,11 +217,14 @@ def plan(resource: Resource, query: Query, paths: Sequence[AccessPath]) -> Plan:
 class _Reader:
     """Iterates a plan's items, keeping ScannedCount and enforcing the read budget."""
 
-    def __init__(self, resource: Resource, p: Plan, stats: Stats, start_key: dict[str, Any] | None = None) -> None:
+    def __init__(self, resource: Resource, p: Plan, stats: Stats, start_key: dict[str, Any] | None = None,
+                 wanted: int | None = None) -> None:
         self.resource, self.plan, self.stats = resource, p, stats
         model = resource.model
+        # Without a residual filter every item read is returned: read no more than the page needs.
+        page_size = DYNAMO_PAGE if wanted is None or p.residual else max(1, min(DYNAMO_PAGE, wanted))
         if p.path is None:
-            self.iterator = model.scan(filter_condition=p.filter_condition, page_size=DYNAMO_PAGE,
+            self.iterator = model.scan(filter_condition=p.filter_condition, page_size=page_size,
                                        last_evaluated_key=start_key)
         else:
             self.iterator = p.path.index.query(
@@ -229,7 +232,7 @@ class _Reader:
                 range_key_condition=p.range_condition,
                 filter_condition=p.filter_condition,
                 scan_index_forward=(not p.descending) if p.native_order else None,
-                page_size=DYNAMO_PAGE,
+                page_size=page_size,
                 last_evaluated_key=start_key,
             )
         self.base = stats.scanned
@@ -327,9 +330,13 @@ def run(resource: Resource, query: Query) -> Page:
     records = [r for r in (to_record(i) for i in reader) if matches(query.where, r)]
     records = sort_records(records, query.order or _default(resource))
     stats.returned = len(records)
-    end = None if query.limit is None else query.offset + query.limit
     stats.count_source = "read"
-    return Page(records[query.offset:end], len(records) if query.with_count else None, stats=stats)
+    # Sorted in memory: a cursor is a signed position in this query's result.
+    fingerprint = _fingerprint(query, p)
+    offset = query.offset + (int(decode_cursor(query.cursor, fingerprint).get("o", 0)) if query.cursor else 0)
+    end = None if query.limit is None else offset + query.limit
+    next_cursor = encode_cursor({"o": end}, fingerprint) if end is not None and end < len(records) else None
+    return Page(records[offset:end], len(records) if query.with_count else None, next_cursor, stats)
 
 
 def _run_native(resource: Resource, query: Query, p: Plan, stats: Stats) -> Page:
@@ -337,7 +344,8 @@ def _run_native(resource: Resource, query: Query, p: Plan, stats: Stats) -> Page
     assert resource.to_record
     fingerprint = _fingerprint(query, p)
     start = decode_cursor(query.cursor, fingerprint) if query.cursor else None
-    reader = _Reader(resource, p, stats, start)
+    wanted = None if query.limit is None else query.offset + query.limit
+    reader = _Reader(resource, p, stats, start, wanted)
     items = iter(reader)
     page: list[dict[str, Any]] = []
     matched = 0

@@ -16,7 +16,7 @@ from .accounts import Principal, connection
 from .models import CounterModel
 from .errors import BadQuery, Conflict, NotFound, PreconditionFailed, ValidationFailed
 from .permissions import MOVIE_PERMISSIONS, check
-from .query import Cond, Node, Query, all_of, bind, bind_order, value_at
+from .query import Cond, Node, Order, Query, all_of, bind, bind_order, value_at
 from .registry import Field, Resource
 
 REQUIRED = "This field is required."
@@ -170,7 +170,7 @@ def search(resource: Resource, query: Query, principal: Principal | None) -> pla
     check(_permissions(resource), "GET", principal)
     assert resource.to_record
     query.where = bind(resource, query.where)
-    query.order = bind_order(resource, query.order)
+    query.order = bind_order(resource, query.order) or tuple(Order(f, d) for f, d in resource.default_order)
     return planner.run(resource, query)
 
 

@@ -179,6 +179,8 @@ def list_movies(request: Request) -> Response:
     settings = get_settings()
     size = _page_size(request, settings.page_size, settings.max_page_size)
     query = _filters(request)
+    if "cursor" in request.query:
+        return _cursor_page(request, principal, query, size)
     raw_page = request.param("page")
     last = raw_page == "last"
     number = 1 if last else _int_param(request, "page", 1, 1)
@@ -197,6 +199,19 @@ def list_movies(request: Request) -> Response:
         "previous": (_page_url(request, number - 1) if number > 1 else None),
         "results": [movie_json(r) for r in page.records],
     }
+    return respond(request, 200, body)
+
+
+def _cursor_page(request: Request, principal: accounts.Principal, query: Query, size: int) -> Response:
+    """DRF's CursorPagination shape: an opaque ``cursor`` whose cost does not grow with the table."""
+    query.cursor = request.param("cursor") or None
+    query.limit, query.with_count = size, False
+    page = resources.search(MOVIE, query, principal)
+    next_url = None
+    if page.next_cursor:
+        params = [(k, v) for k, values in request.query.items() for v in values if k != "cursor"]
+        next_url = request.absolute_url() + "?" + urlencode([*params, ("cursor", page.next_cursor)])
+    body = {"next": next_url, "previous": None, "results": [movie_json(r) for r in page.records]}
     return respond(request, 200, body)
 
 
