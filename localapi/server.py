@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,25 @@ def load_template(template: str | os.PathLike[str]) -> tuple[list[Stack], str]:
     return stacks, os.path.dirname(template_path)
 
 
+def _serialized(app: Any) -> Any:
+    """Handle one DynamoDB request at a time.
+
+    Real DynamoDB makes each request (a TransactWriteItems included) atomic;
+    moto's in-memory backend does not lock, and its transaction rollback
+    restores a copy of the whole table, which could undo a concurrent write.
+    One lock around each request gives moto DynamoDB's per-request atomicity,
+    so concurrency tests (e.g. racing registrations) test our conditions, not
+    moto's thread safety.
+    """
+    lock = threading.Lock()
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        with lock:
+            return list(app(environ, start_response))
+
+    return wsgi
+
+
 class _QuietMotoServer:
     """moto's ThreadedMotoServer without its werkzeug access lines (they would drown the API's)."""
 
@@ -89,7 +109,7 @@ class _QuietMotoServer:
                 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
                 from werkzeug.serving import make_server
 
-                app = DomainDispatcherApplication(create_backend_app)
+                app = _serialized(DomainDispatcherApplication(create_backend_app))
                 self._server = make_server(self._ip_address, self._port, app, True, request_handler=_Handler)
                 self._server_ready_event.set()
                 self._server.serve_forever()
