@@ -36,7 +36,7 @@ build: $(STAMP)
 	$(BIN)/sam build
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	PYTHONPATH=layers/core/python:. $(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis

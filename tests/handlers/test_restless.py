@@ -76,8 +76,9 @@ def test_filters_operators_and_aliases(invoke, alice, catalogue):
     assert titles(listing(invoke, alice, **q(filters=[{"name": "year", "op": "in", "val": [1942, 1954]}],
                                               order_by=[{"field": "year", "direction": "desc"}]))) == [
         "Godzilla", "Casablanca"]
-    nested = {"or": [{"name": "genre", "op": "eq", "val": "Thriller"},
-                     {"and": [{"name": "genre", "op": "eq", "val": "Crime"}, {"name": "year", "op": ">", "val": 1990}]}]}
+    crime_after_1990 = {"and": [{"name": "genre", "op": "eq", "val": "Crime"},
+                                {"name": "year", "op": ">", "val": 1990}]}
+    nested = {"or": [{"name": "genre", "op": "eq", "val": "Thriller"}, crime_after_1990]}
     assert titles(listing(invoke, alice, **q(filters=[nested], order_by=[{"field": "year"}]))) == ["Vertigo", "Heat"]
     assert titles(listing(invoke, alice, **q(filters=[{"name": "creator__username", "op": "==", "val": "bob"}],
                                               order_by=[{"field": "year"}]))) == ["Godzilla", "Heat"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import pytest
-
 from moviesapi.errors import NotAcceptable, NotFound
 from moviesapi.negotiation import parse_accept, select_renderer
 from moviesapi.rendering import JSONRenderer, Renderer

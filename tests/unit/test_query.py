@@ -5,10 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
 from moviesapi.catalog import MOVIE, USER
 from moviesapi.errors import BadQuery
-from moviesapi.query import MAX_CONDITIONS, MAX_DEPTH, And, Cond, Not, Or, Order, bind, bind_order, matches, project, sort_records
+from moviesapi.query import (
+    MAX_CONDITIONS,
+    MAX_DEPTH,
+    And,
+    Cond,
+    Not,
+    Or,
+    Order,
+    bind,
+    bind_order,
+    matches,
+    project,
+    sort_records,
+)
 
 REC = {"id": "a", "title": "The Godfather", "genre": "Crime", "year": 1972,
        "creator": {"id": "u1", "username": "alice"}, "created_at": datetime(2024, 1, 1, tzinfo=UTC)}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from samcli.yamlhelper import yaml_parse
-
 from moviesapi.models import ALL_MODELS
+from samcli.yamlhelper import yaml_parse
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text())

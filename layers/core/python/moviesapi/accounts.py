@@ -103,9 +103,9 @@ def validate_registration(data: dict[str, Any]) -> dict[str, str]:
         problems = validate_password(password1, username=username, email=email)
         if problems:
             errors["password1"] = problems
-    if password1 and password2 and "password1" not in errors and "password2" not in errors:
-        if password1 != password2:
-            errors["non_field_errors"] = ["The two password fields didn't match."]
+    both = password1 and password2 and "password1" not in errors and "password2" not in errors
+    if both and password1 != password2:
+        errors["non_field_errors"] = ["The two password fields didn't match."]
     if errors:
         raise ValidationFailed(errors)
     return {"username": username, "email": email, "password": password1,

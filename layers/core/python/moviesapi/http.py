@@ -143,9 +143,9 @@ class Request:
         proto = self.header("x-forwarded-proto", "https").split(",")[0].strip() or "https"
         host = self.header("host", "localhost")
         prefix = ""
-        if self.request_context_path and self.request_context_path != self.path:
-            if self.request_context_path.endswith(self.path):
-                prefix = self.request_context_path[: -len(self.path)]
+        context_path = self.request_context_path
+        if context_path and context_path != self.path and context_path.endswith(self.path):
+            prefix = context_path[: -len(self.path)]
         return f"{proto}://{host}{prefix}{path if path is not None else self.path}"
 
 

@@ -156,7 +156,15 @@ def register(resource: Resource) -> Resource:
     return resource
 
 
+def _load_catalog() -> None:
+    """Import the module that declares this API's resources, so lookups never see an empty registry."""
+    import importlib
+
+    importlib.import_module(f"{__package__}.catalog")
+
+
 def get_resource(name: str) -> Resource:
+    _load_catalog()
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -164,6 +172,7 @@ def get_resource(name: str) -> Resource:
 
 
 def resources() -> list[Resource]:
+    _load_catalog()
     return list(_REGISTRY.values())
 
 

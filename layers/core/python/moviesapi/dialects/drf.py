@@ -15,6 +15,7 @@ from .. import accounts, resources, tokens
 from ..auth import authenticate, www_authenticate
 from ..catalog import MOVIE
 from ..errors import ApiError, InvalidToken, MethodNotAllowed, NotAuthenticated, NotFound, Throttled, ValidationFailed
+from ..formats import Route, format_suffix_patterns
 from ..http import Request
 from ..query import Cond, Order, Query, all_of
 from ..responses import respond
@@ -33,6 +34,23 @@ MOVIE_FILTERS: dict[str, tuple[str, str, type]] = {
 }
 ORDERING_FIELDS = {"title", "genre", "year", "created_at", "updated_at"}
 
+# The movie views with DRF's format_suffix_patterns: .json, .api, .html, .csv (404 for any other).
+# ``form`` is the writable part of a movie; ``links`` turn ids and creators into links.
+_MOVIE_LINKS = {"id": "/api/v1/movies/{value}{suffix}",
+                "creator": "/api/v1/movies{suffix}?creator__username={value}"}
+URL_PATTERNS = format_suffix_patterns(
+    [
+        Route("/api/v1/movies", ("GET", "POST"), "Movie List",
+              "Movies, newest first. Filters: title, genre (contains), year, year__gt, year__lt, "
+              "creator__username; ordering; page and page_size.",
+              form={"title": "", "genre": "", "year": None}, links=_MOVIE_LINKS),
+        Route("/api/v1/movies/{id}", ("GET", "PUT", "PATCH", "DELETE"), "Movie Instance",
+              "One movie. Only its creator may change or delete it.",
+              form={"title": "", "genre": "", "year": None}, links=_MOVIE_LINKS),
+    ],
+    allowed=("json", "api", "html", "csv"),
+)
+
 
 def movie_json(record: dict[str, Any]) -> dict[str, Any]:
     return {
@@ -47,11 +65,7 @@ def movie_json(record: dict[str, Any]) -> dict[str, Any]:
 def error_response(request: Request, exc: ApiError) -> Response:
     """DRF's error bodies: ``{field: [..]}`` for validation, ``{"detail": ..}`` otherwise."""
     headers: dict[str, str] = {}
-    body: dict[str, Any]
-    if isinstance(exc, ValidationFailed):
-        body = exc.fields
-    else:
-        body = {"detail": exc.message}
+    body: dict[str, Any] = exc.fields if isinstance(exc, ValidationFailed) else {"detail": exc.message}
     if isinstance(exc, InvalidToken):
         body["code"] = "token_not_valid"
         if exc.message == "Given token not valid for any token type":
@@ -218,7 +232,7 @@ def _cursor_page(request: Request, principal: accounts.Principal, query: Query, 
 def create_movie(request: Request) -> Response:
     principal = _require_user(request)
     record = resources.create(MOVIE, request.data(), principal)
-    location = request.absolute_url(f"{request.path.rstrip('/')}/{record['id']}/")
+    location = request.absolute_url(f"{request.route_path.rstrip('/')}/{record['id']}/")
     return respond(request, 201, movie_json(record),
                    {"Location": location, "ETag": resources.etag(record)})
 

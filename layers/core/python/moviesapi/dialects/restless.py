@@ -15,7 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from .. import planner, resources
+from .. import resources
 from ..accounts import Principal
 from ..auth import authenticate, www_authenticate
 from ..errors import (
@@ -28,8 +28,9 @@ from ..errors import (
     ValidationFailed,
 )
 from ..http import Request
-from ..query import And, Cond, Node, Not, Or, Order, Query, all_of, bind, bind_order, project
-from ..registry import Resource, resources as declared
+from ..query import And, Cond, Node, Not, Or, Order, Query, all_of, bind
+from ..registry import Resource
+from ..registry import resources as declared
 from ..rendering import to_json
 from ..responses import respond
 
@@ -67,7 +68,7 @@ def error_response(request: Request, exc: ApiError) -> Response:
         body = {"message": "The method is not allowed for the requested URL."}
         if exc.allowed:
             headers["Allow"] = ", ".join(exc.allowed)
-    elif isinstance(exc, NotFound) and exc.message == NotFound.default_message:
+    elif isinstance(exc, NotFound):
         body = {"message": "No result found"}
     else:
         body = {"message": exc.message}
@@ -84,7 +85,8 @@ def resource_for(path: str) -> Resource:
     """The resource whose ``url_prefix``/``collection_name`` owns ``path`` (404 otherwise)."""
     parts = path.rstrip("/")
     for resource in declared():
-        for base in (f"{resource.url_prefix}/{resource.collection}", f"{resource.url_prefix}/eval/{resource.collection}"):
+        prefix, name = resource.url_prefix, resource.collection
+        for base in (f"{prefix}/{name}", f"{prefix}/eval/{name}"):
             if parts == base or parts.startswith(base + "/"):
                 return resource
     raise NotFound()
