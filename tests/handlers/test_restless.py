@@ -207,3 +207,42 @@ def test_anonymous_refused(invoke, catalogue):
     for fn, ev in [("movie_list", "restless_list"), ("movie_eval", "restless_eval"), ("user_list", "restless_users")]:
         r = invoke(fn, ev)
         assert r.status == 401 and "message" in r.json()
+
+
+def test_include_and_exclude_columns_shape_objects(invoke, alice, monkeypatch):
+    from moviesapi.catalog import MOVIE
+
+    monkeypatch.setattr(MOVIE, "include_columns", ["id", "title", "creator", "creator.username"])
+    movie = post(invoke, alice)
+    assert set(movie) == {"id", "title", "creator"} and movie["creator"] == {"username": "alice"}
+    monkeypatch.setattr(MOVIE, "include_columns", ["title", "creator.username"])  # relation itself not included
+    assert set(post(invoke, alice)) == {"title"}
+    monkeypatch.setattr(MOVIE, "include_columns", None)
+    monkeypatch.setattr(MOVIE, "exclude_columns", ["created_at", "updated_at", "creator.id"])
+    movie = post(invoke, alice)
+    assert set(movie) == {"id", "title", "genre", "year", "creator"} and movie["creator"] == {"username": "alice"}
+
+
+def test_processors_run_where_flask_restless_runs_them(invoke, alice, monkeypatch):
+    from moviesapi.catalog import MOVIE
+    from moviesapi.dialects.restless import ProcessingException
+
+    calls = []
+
+    def refuse_horror(data=None, **kw):
+        calls.append(("POST", data))
+        if data and data.get("genre") == "Horror":
+            raise ProcessingException(description="No horror here", code=422)
+
+    def seen(**kw):
+        calls.append(("post", sorted(kw)))
+
+    monkeypatch.setattr(MOVIE, "preprocessors", {"POST": [refuse_horror], "GET_MANY": [lambda **kw: calls.append(
+        ("GET_MANY", sorted(kw)))]})
+    monkeypatch.setattr(MOVIE, "postprocessors", {"POST": [seen], "GET_MANY": [seen]})
+    r = invoke("movie_create", "restless_create", token=alice, body={"title": "It", "genre": "Horror", "year": 1990})
+    assert r.status == 422 and r.json() == {"message": "No horror here"}
+    assert invoke("movie_list", "restless_list", token=alice, query={}).json()["num_results"] == 0
+    post(invoke, alice)
+    assert ("post", ["result"]) in calls and ("GET_MANY", ["search_params"]) in calls
+    assert ("post", ["result", "search_params"]) in calls

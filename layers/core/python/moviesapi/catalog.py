@@ -8,7 +8,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from .models import LISTING_MOVIES, MovieModel, UniqueModel, UserModel, utcnow
-from .registry import AccessPath, Field, Relation, Resource, register
+from .registry import AccessPath, Field, Relation, create_api
 
 COUNT_MOVIES = "count#movies"
 YEAR_MIN = 1888
@@ -74,7 +74,7 @@ def apply_movie_changes(item: MovieModel, clean: dict[str, Any]) -> None:
     item.updated_at = utcnow()
 
 
-MOVIE = register(Resource(
+MOVIE = create_api(
     name="movies",
     title="Movie",
     doctype="Movie",
@@ -113,7 +113,7 @@ MOVIE = register(Resource(
     to_record=movie_record,
     new_item=new_movie,
     apply_changes=apply_movie_changes,
-))
+)
 
 
 def user_record(item: UserModel) -> dict[str, Any]:
@@ -127,7 +127,7 @@ def user_record(item: UserModel) -> dict[str, Any]:
     }
 
 
-USER = register(Resource(
+USER = create_api(
     name="users",
     title="User",
     doctype="User",
@@ -144,4 +144,4 @@ USER = register(Resource(
     methods=("GET",),
     collection_name="users",
     to_record=user_record,
-))
+)

@@ -156,6 +156,11 @@ def register(resource: Resource) -> Resource:
     return resource
 
 
+def create_api(name: str, model: type[Model], **options: Any) -> Resource:
+    """Declare and register a resource, the way Flask-Restless's ``APIManager.create_api`` does."""
+    return register(Resource(name=name, model=model, **options))
+
+
 def _load_catalog() -> None:
     """Import the module that declares this API's resources, so lookups never see an empty registry."""
     import importlib
