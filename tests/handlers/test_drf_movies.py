@@ -248,3 +248,19 @@ def test_cursor_pages_walk_everything_once(invoke, alice):
     assert seen == ids[::-1]
     r = invoke("movie_list", token=alice, query={"cursor": [cursor[:-2] + "xx"]})
     assert r.status == 400
+
+
+def test_read_budget_refuses_unbounded_queries(invoke, alice, monkeypatch):
+    from moviesapi import planner
+
+    for i in range(6):
+        create(invoke, alice, title=f"Budget {i}", year=1990 + i)
+    monkeypatch.setattr(planner, "MAX_READ_ITEMS", 5)
+    r = invoke("movie_list", token=alice, query={"title": ["budget"]})
+    assert r.status == 400
+    assert r.json() == {"detail": "This query would read more than 5 items; narrow it with an indexed filter."}
+    # Indexed pages and counter totals stay cheap whatever the table size.
+    r = invoke("movie_list", token=alice, query={"page_size": ["2"]})
+    assert r.status == 200 and r.json()["count"] == 6
+    r = invoke("movie_list", token=alice, query={"creator__username": ["alice"], "page_size": ["2"]})
+    assert r.status == 200 and r.json()["count"] == 6

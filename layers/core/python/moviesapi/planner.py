@@ -36,7 +36,7 @@ from .registry import AccessPath, Resource
 from .signing import signing_key
 
 MAX_READ_ITEMS = 50_000
-DYNAMO_PAGE = 200
+DYNAMO_PAGE = 1000
 
 
 @dataclass
@@ -142,12 +142,17 @@ def to_condition(resource: Resource, node: Node) -> Condition | None:
         return attr.between(v[0], v[1]) if v[0] <= v[1] else None
     if op == "in":
         return attr.is_in(*v) if v else None
-    if op == "icontains":
-        return _attr(resource, node.field, search=True).contains(v.casefold())
+    if op in ("icontains", "ilike"):
+        # Case-insensitive matching can only be pushed down on a lower-cased shadow attribute;
+        # on any other attribute a casefolded value would drop matching items.
+        shadow = _attr(resource, node.field, search=True)
+        if shadow is attr:
+            return None
+        if op == "icontains":
+            return shadow.contains(v.casefold())
+        return _like_pushdown(shadow, v.casefold())
     if op == "like":
         return _like_pushdown(attr, v)
-    if op == "ilike":
-        return _like_pushdown(_attr(resource, node.field, search=True), v.casefold())
     return None
 
 
@@ -214,6 +219,10 @@ def plan(resource: Resource, query: Query, paths: Sequence[AccessPath]) -> Plan:
     return chosen
 
 
+def _too_big() -> BadQuery:
+    return BadQuery(f"This query would read more than {MAX_READ_ITEMS} items; narrow it with an indexed filter.")
+
+
 class _Reader:
     """Iterates a plan's items, keeping ScannedCount and enforcing the read budget."""
 
@@ -246,9 +255,7 @@ class _Reader:
     def _account(self) -> None:
         self.stats.scanned = self.base + self.iterator.page_iter.total_scanned_count
         if self.stats.scanned > MAX_READ_ITEMS:
-            raise BadQuery(
-                f"This query would read more than {MAX_READ_ITEMS} items; narrow it with an indexed filter."
-            )
+            raise _too_big()
 
     @property
     def last_key(self) -> dict[str, Any] | None:
@@ -297,7 +304,7 @@ def _count(resource: Resource, p: Plan, query: Query, stats: Stats, matched_so_f
         total = p.path.index.count(p.hash_key, range_key_condition=p.range_condition)
         stats.scanned += total
         if stats.scanned > MAX_READ_ITEMS:
-            raise BadQuery(f"This query would read more than {MAX_READ_ITEMS} items; narrow it with an indexed filter.")
+            raise _too_big()
         return total
     stats.count_source = "read"
     if remaining is None:
@@ -326,6 +333,7 @@ def run(resource: Resource, query: Query) -> Page:
         return Page(records[query.offset:end], len(records) if query.with_count else None, stats=stats)
     if p.native_order and p.path is not None:
         return _run_native(resource, query, p, stats)
+    _refuse_if_too_big(resource, p, stats)
     reader = _Reader(resource, p, stats)
     records = [r for r in (to_record(i) for i in reader) if matches(query.where, r)]
     records = sort_records(records, query.order or _default(resource))
@@ -339,9 +347,34 @@ def run(resource: Resource, query: Query) -> Page:
     return Page(records[offset:end], len(records) if query.with_count else None, next_cursor, stats)
 
 
+def _known_size(resource: Resource, p: Plan, stats: Stats) -> int | None:
+    """An upper bound on the items a plan reads, from counter items (one read), when one exists."""
+    path, key = p.path, p.hash_key
+    if path is None:  # a Scan reads everything: the resource's total bounds it
+        path = next((a for a in resource.access_paths if a.hash_field is None and a.counter), None)
+        key = path.constant_hash if path else None
+    if path is None or path.counter is None:
+        return None
+    stats.scanned += 1
+    try:
+        return int(CounterModel.get(path.counter(key)).value)
+    except DoesNotExist:
+        return 0
+
+
+def _refuse_if_too_big(resource: Resource, p: Plan, stats: Stats) -> None:
+    """Refuse up front (one read) a query whose total needs reading more than the budget."""
+    if p.residual:
+        size = _known_size(resource, p, stats)
+        if size is not None and size > MAX_READ_ITEMS:
+            raise _too_big()
+
+
 def _run_native(resource: Resource, query: Query, p: Plan, stats: Stats) -> Page:
     """Stream the index in its own order: stop at the end of the page unless a total is needed."""
     assert resource.to_record
+    if query.with_count and not query.cursor:
+        _refuse_if_too_big(resource, p, stats)
     fingerprint = _fingerprint(query, p)
     start = decode_cursor(query.cursor, fingerprint) if query.cursor else None
     wanted = None if query.limit is None else query.offset + query.limit
@@ -390,5 +423,6 @@ def all_matching(resource: Resource, where: Node | None) -> tuple[list[Model], S
             return [], stats
         stats.scanned = 1
         return ([item] if matches(where, resource.to_record(item)) else []), stats
+    _refuse_if_too_big(resource, p, stats)
     reader = _Reader(resource, p, stats)
     return [i for i in reader if matches(where, resource.to_record(i))], stats
