@@ -21,8 +21,16 @@ $(STAMP): pyproject.toml layers/core/requirements.txt
 run: $(STAMP)
 	$(BIN)/python -m localapi --port $(PORT)
 
+# The browser tests need Debian's chromium; without it they are skipped, and this says so loudly.
+CHROMIUM := /usr/bin/chromium
+CHROMIUM_WARNING := if [ ! -x $(CHROMIUM) ]; then printf '\n%s\n%s\n%s\n\n' \
+	'!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' \
+	'!! WARNING: $(CHROMIUM) is missing: the browser tests are SKIPPED. Install it: apt-get install -y chromium' \
+	'!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' >&2; fi
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	@$(CHROMIUM_WARNING)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup; status=$$?; $(CHROMIUM_WARNING); exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -86,9 +86,16 @@ def load_event(name: str) -> dict[str, Any]:
 
 def make_event(name: str, *, body: Any = None, token: str | None = None, path_id: str | None = None,
                query: dict[str, list[str]] | None = None, headers: dict[str, str] | None = None,
-               raw_body: str | None = None) -> dict[str, Any]:
-    """One of the committed events, adjusted the way API Gateway would fill it for another request."""
+               raw_body: str | None = None, path: str | None = None) -> dict[str, Any]:
+    """One of the committed events, adjusted the way API Gateway would fill it for another request.
+
+    ``path`` replaces the request path (e.g. ``/api/v1/movies.csv``), keeping the stage prefix.
+    """
     event = copy.deepcopy(load_event(name))
+    if path is not None:
+        stage_prefix = event["requestContext"]["path"][: -len(event["path"])]
+        event["path"] = path
+        event["requestContext"]["path"] = stage_prefix + path
     if body is not None:
         event["body"] = json.dumps(body)
     if raw_body is not None:

@@ -1,7 +1,7 @@
 """Create a movie owned by the caller: POST /api/v1/movies/."""
 
 from moviesapi.api import create_app, lambda_entry, request_of
-from moviesapi.dialects import drf, restless
+from moviesapi.dialects import drf, frappe, restless
 
 app = create_app()
 
@@ -14,6 +14,11 @@ def create_movie():
 @app.post("/api/movies")
 def restless_create():
     return restless.post(request_of(app))
+
+
+@app.post("/api/resource/Movie")
+def frappe_create():
+    return frappe.create_doc(request_of(app), "Movie")
 
 
 lambda_handler = lambda_entry(app)

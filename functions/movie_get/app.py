@@ -1,7 +1,7 @@
 """Read one movie: GET /api/v1/movies/{id}/."""
 
 from moviesapi.api import create_app, lambda_entry, request_of
-from moviesapi.dialects import drf, restless
+from moviesapi.dialects import drf, frappe, restless
 
 app = create_app()
 
@@ -14,6 +14,11 @@ def get_movie(movie_id: str):
 @app.get("/api/movies/<movie_id>")
 def restless_get(movie_id: str):
     return restless.get_single(request_of(app), movie_id)
+
+
+@app.get("/api/resource/Movie/<name>")
+def frappe_get(name: str):
+    return frappe.get_doc(request_of(app), "Movie", name)
 
 
 lambda_handler = lambda_entry(app)

@@ -1,7 +1,7 @@
 """Replace (PUT) or partially update (PATCH) a movie the caller owns: /api/v1/movies/{id}/."""
 
 from moviesapi.api import create_app, lambda_entry, request_of
-from moviesapi.dialects import drf, restless
+from moviesapi.dialects import drf, frappe, restless
 
 app = create_app()
 
@@ -20,6 +20,11 @@ def patch_movie(movie_id: str):
 @app.patch("/api/movies/<movie_id>")
 def restless_update(movie_id: str):
     return restless.patch_single(request_of(app), movie_id)
+
+
+@app.put("/api/resource/Movie/<name>")
+def frappe_update(name: str):
+    return frappe.update_doc(request_of(app), "Movie", name)
 
 
 lambda_handler = lambda_entry(app)

@@ -5,13 +5,14 @@ Token"; clients of DRF and Flask-Restless expect 405 in their own shape.
 """
 
 from moviesapi.api import create_app, lambda_entry, request_of
-from moviesapi.dialects import drf, restless
+from moviesapi.dialects import drf, frappe, restless
 
 app = create_app()
 
 DRF_COLLECTION = ("PUT", "PATCH", "DELETE")
 DRF_ELEMENT = ("POST",)
 RESTLESS = ("POST", "PUT", "PATCH", "DELETE")
+FRAPPE_ANY = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 @app.route("/api/v1/movies", method=list(DRF_COLLECTION))
@@ -33,6 +34,24 @@ def restless_collection():
 @app.route("/api/users/<user_id>", method=list(RESTLESS))
 def restless_element(user_id: str):
     return restless.not_allowed(request_of(app))
+
+
+# Frappe: a verb a DocType does not take (405), writes to the read-only User (403, as Frappe's
+# PermissionError), any DocType not declared (404 DoesNotExistError).
+@app.route("/api/resource/<doctype>", method=list(FRAPPE_ANY))
+def frappe_collection(doctype: str):
+    return frappe.refuse_resource(request_of(app), doctype)
+
+
+@app.route("/api/resource/<doctype>/<name>", method=list(FRAPPE_ANY))
+def frappe_element(doctype: str, name: str):
+    return frappe.refuse_resource(request_of(app), doctype, name)
+
+
+# Frappe: /api/method/<name> that is not whitelisted (404) or not for this verb (405).
+@app.route("/api/method/<method>", method=list(FRAPPE_ANY))
+def frappe_method(method: str):
+    return frappe.refuse_method(request_of(app), method)
 
 
 lambda_handler = lambda_entry(app)

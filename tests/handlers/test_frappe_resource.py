@@ -342,3 +342,27 @@ def test_traceback_only_in_debug_mode(invoke, alice, monkeypatch):
     assert r.status == 404
     (trace,) = json.loads(r.json()["exc"])
     assert "Traceback" in trace and "FrappeError: Movie nope not found" in trace
+
+
+# ---------------------------------------------------------------- format suffixes apply here too
+
+@pytest.mark.parametrize(("path", "status", "content_type"), [
+    ("/api/resource/Movie.json", 200, "application/json"),
+    ("/api/resource/Movie.csv", 200, "text/csv"),
+    ("/api/resource/Movie.api", 200, "text/html"),
+    ("/api/resource/Movie.xml", 404, "application/json"),
+])
+def test_list_format_suffixes(invoke, alice, catalog, path, status, content_type):
+    r = call("movie_list", "frappe_list", path=path, token=alice, query={"fields": ['["title"]']})
+    assert r.status == status, r.text
+    assert r.headers["content-type"].startswith(content_type)
+    if path.endswith(".csv"):
+        assert r.text.splitlines()[0] == "title" and "Casablanca" in r.text
+
+
+def test_document_format_suffix(invoke, alice, catalog):
+    name = catalog["Psycho"]
+    r = call("movie_get", "frappe_get", path=f"/api/resource/Movie/{name}.json", token=alice)
+    assert r.status == 200 and r.json()["data"]["name"] == name
+    r = call("not_allowed", "frappe_doctype_unknown", path="/api/resource/Movie.json", method="PUT")
+    assert r.status == 405

@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
-
 from moviesapi import resources
 from moviesapi.accounts import Principal, register
 from moviesapi.catalog import MOVIE

@@ -7,7 +7,6 @@ the one place a suffix is stripped from an API Gateway event, and responses.choo
 from __future__ import annotations
 
 import pytest
-
 from moviesapi.errors import NotAcceptable, NotFound
 from moviesapi.formats import FormatSuffixes, Route, format_suffix_patterns, match_path, strip_event_suffix
 from moviesapi.http import Request

@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-
 from moviesapi.dialects.frappe import (
     MAX_PAGE_LENGTH,
     MOVIE_DOCTYPE,

@@ -17,7 +17,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .errors import ApiError, MethodNotAllowed, NotFound
+from .formats import Route, match_path, strip_event_suffix
 from .http import Request
+from .rendering import Renderer
+from .responses import DEFAULT_RENDERERS, negotiate
 
 logger = Logger()
 tracer = Tracer()
@@ -46,17 +49,48 @@ def dialect_module(path: str) -> Any:
     return importlib.import_module("moviesapi.dialects.drf")
 
 
+def url_patterns(path: str) -> tuple[Route, ...]:
+    """The suffix-aware routes the dialect owning ``path`` declares (its ``URL_PATTERNS``)."""
+    return tuple(getattr(dialect_module(path), "URL_PATTERNS", ()))
+
+
+def renderers_for(path: str) -> tuple[Renderer, ...]:
+    """The dialect's renderers (its ``RENDERERS``), else every default one."""
+    return tuple(getattr(dialect_module(path), "RENDERERS", DEFAULT_RENDERERS))
+
+
 def request_of(app: APIGatewayRestResolver) -> Request:
-    """The core Request for the current event, parsed once per invocation."""
+    """The core Request for the current event, parsed once per invocation.
+
+    Built from the event as API Gateway sent it (suffix and all), with the
+    declared route it matched, so links and negotiation see the client's URL.
+    """
     cached = app.context.get("request")
     if cached is None:
-        cached = Request.from_event(app.current_event.raw_event)
+        event = app.context.get("original_event") or app.current_event.raw_event
+        try:
+            cached = Request.from_event(event)
+        except ApiError:
+            # An undecodable body: keep a body-less request so the error handler can answer.
+            cached = Request.from_event({**event, "body": None, "isBase64Encoded": False})
+            cached.route = match_path(url_patterns(cached.path), cached.path)
+            app.append_context(request=cached)
+            raise
+        cached.route = match_path(url_patterns(cached.path), cached.path)
         app.append_context(request=cached)
     return cached
 
 
+def _negotiate(app: APIGatewayRestResolver, next_middleware: Callable[..., Response]) -> Response:
+    """Content negotiation for every route, before the view runs (404 suffix / 406 Accept)."""
+    request = request_of(app)
+    negotiate(request, renderers_for(request.path))
+    return next_middleware(app)
+
+
 def create_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver()
+    app.use(middlewares=[_negotiate])
 
     @app.exception_handler(ApiError)
     def handle_api_error(exc: ApiError) -> Response:
@@ -93,6 +127,9 @@ def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Lambd
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         app.context.clear()
-        return app.resolve(event, context)
+        # Route ``/movies.json`` as ``/movies`` and ``{id}`` = ``abc.json`` as ``abc``; the request
+        # itself is built from the original event (see request_of).
+        app.append_context(original_event=event)
+        return app.resolve(strip_event_suffix(event, url_patterns(event.get("path") or "/")), context)
 
     return handler

@@ -6,10 +6,13 @@ scheme, or raises when it does but the credentials are bad.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Protocol
 
+from . import apikeys, sessions
 from .accounts import Principal, get_user
-from .errors import InvalidToken
+from .errors import AuthenticationFailed, InvalidToken
 from .http import Request
 from .tokens import ACCESS, decode
 
@@ -45,7 +48,75 @@ class JWTAuthentication:
         return Principal(user.id, user.username, "jwt")
 
 
-AUTHENTICATORS: list[Authenticator] = [JWTAuthentication()]
+def _key_secret(pair: str) -> tuple[str, str]:
+    api_key, sep, api_secret = pair.partition(":")
+    if not sep:
+        raise AuthenticationFailed(apikeys.BAD_PAIR)
+    return api_key, api_secret
+
+
+class TokenKeySecretAuthentication:
+    """``Authorization: token <api_key>:<api_secret>`` (Frappe's token authentication)."""
+
+    scheme = "token"
+
+    def authenticate(self, request: Request) -> Principal | None:
+        parts = request.header("authorization").split()
+        if not parts or parts[0].lower() != "token":
+            return None
+        if len(parts) != 2:
+            raise AuthenticationFailed(apikeys.BAD_PAIR)
+        user = apikeys.verify(*_key_secret(parts[1]))
+        return Principal(user.id, user.username, "token")
+
+
+class BasicAuthentication:
+    """``Authorization: Basic base64(api_key:api_secret)``: Frappe's Basic form carries the key pair,
+    never a password, so passwords only ever go to the throttled login endpoints."""
+
+    scheme = "Basic"
+
+    def authenticate(self, request: Request) -> Principal | None:
+        parts = request.header("authorization").split()
+        if not parts or parts[0].lower() != "basic":
+            return None
+        if len(parts) != 2 or len(parts[1]) > 1024:
+            raise AuthenticationFailed(apikeys.BAD_PAIR)
+        try:
+            pair = base64.b64decode(parts[1], validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            raise AuthenticationFailed(
+                "Failed to decode token, please provide a valid base64-encoded token.") from None
+        user = apikeys.verify(*_key_secret(pair))
+        return Principal(user.id, user.username, "basic")
+
+
+class SessionCookieAuthentication:
+    """The ``sid`` cookie set by ``/api/method/login``; unsafe methods also need the CSRF header.
+
+    An unknown, ended or expired sid makes the caller a guest (as Frappe resumes
+    such a request as Guest), so a stale cookie never blocks logging in again.
+    """
+
+    scheme = "Session"
+
+    def authenticate(self, request: Request) -> Principal | None:
+        session = sessions.from_request(request)
+        if session is None:
+            return None
+        user = get_user(session.user_id)
+        if user is None or not user.is_active:
+            return None
+        sessions.check_csrf(session, request)
+        return Principal(user.id, user.username, "session")
+
+
+AUTHENTICATORS: list[Authenticator] = [
+    JWTAuthentication(),
+    TokenKeySecretAuthentication(),
+    BasicAuthentication(),
+    SessionCookieAuthentication(),
+]
 
 
 def authenticate(request: Request) -> Principal | None:

@@ -81,6 +81,13 @@ class PermissionDenied(ApiError):
     default_message = "You do not have permission to perform this action."
 
 
+class CSRFFailed(PermissionDenied):
+    """A cookie-authenticated unsafe request without its session's CSRF token (DRF: 403; Frappe: 400)."""
+
+    code = "csrf_failed"
+    default_message = "CSRF Failed: CSRF token missing or incorrect."
+
+
 class NotFound(ApiError):
     status = 404
     code = "not_found"

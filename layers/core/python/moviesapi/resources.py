@@ -13,8 +13,8 @@ from pynamodb.transactions import TransactWrite
 
 from . import planner
 from .accounts import Principal, connection
-from .models import CounterModel
 from .errors import BadQuery, Conflict, NotFound, PreconditionFailed, ValidationFailed
+from .models import CounterModel
 from .permissions import MOVIE_PERMISSIONS, check
 from .query import Cond, Node, Order, Query, all_of, bind, bind_order, value_at
 from .registry import Field, Resource

@@ -40,6 +40,7 @@ class Settings:
     jwt_secret_arn: str | None
     access_token_lifetime: int
     refresh_token_lifetime: int
+    session_lifetime: int
     rotate_refresh_tokens: bool
     page_size: int
     max_page_size: int
@@ -61,6 +62,8 @@ def get_settings() -> Settings:
         jwt_secret_arn=os.environ.get("JWT_SECRET_ARN") or None,
         access_token_lifetime=_int("ACCESS_TOKEN_LIFETIME", 300, 30, 86_400),
         refresh_token_lifetime=_int("REFRESH_TOKEN_LIFETIME", 86_400, 300, 30 * 86_400),
+        # Cookie sessions (Frappe login): absolute lifetime, enforced in code and by DynamoDB TTL.
+        session_lifetime=_int("SESSION_LIFETIME", 12 * 3600, 60, 30 * 86_400),
         rotate_refresh_tokens=_flag("ROTATE_REFRESH_TOKENS", True),
         page_size=_int("PAGE_SIZE", 10, 1, 1000),
         max_page_size=_int("MAX_PAGE_SIZE", 100, 1, 1000),
