@@ -37,7 +37,7 @@ def load(n: int, creators: int = 200) -> dict[str, str]:
     """Write ``n`` movies straight to the table (as the API would store them) and their counters."""
     from datetime import UTC, datetime, timedelta
 
-    from moviesapi.catalog import COUNT_MOVIES, created_key
+    from moviesapi.catalog import COUNT_MOVIES, time_key
     from moviesapi.models import CounterModel, MovieModel, UniqueModel
 
     start = datetime(2020, 1, 1, tzinfo=UTC)
@@ -52,7 +52,8 @@ def load(n: int, creators: int = 200) -> dict[str, str]:
             batch.save(MovieModel(
                 f"m{i:07d}", title=title, genre=genre, year=1930 + (i * 7) % 91, title_lc=title.casefold(),
                 genre_lc=genre.casefold(), creator_id=f"id-{creator}", creator_username=creator,
-                created_at=created, updated_at=created, created_key=created_key(created, f"m{i:07d}"), version=1,
+                created_at=created, updated_at=created, created_key=time_key(created, f"m{i:07d}"),
+                updated_key=time_key(created, f"m{i:07d}"), version=1,
             ))
     with CounterModel.batch_write() as batch:
         batch.save(CounterModel(COUNT_MOVIES, value=n))

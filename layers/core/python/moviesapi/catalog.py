@@ -43,9 +43,9 @@ def movie_record(item: MovieModel) -> dict[str, Any]:
     }
 
 
-def created_key(created_at: datetime, item_id: str) -> str:
-    """Sort key that orders by creation time, ties broken by id."""
-    return f"{created_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{item_id}"
+def time_key(moment: datetime, item_id: str) -> str:
+    """Sort key that orders by a timestamp, ties broken by id."""
+    return f"{moment.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{item_id}"
 
 
 def new_movie(clean: dict[str, Any], principal: Any) -> MovieModel:
@@ -60,7 +60,7 @@ def new_movie(clean: dict[str, Any], principal: Any) -> MovieModel:
         listing=LISTING_MOVIES,
         created_at=now,
         updated_at=now,
-        created_key=created_key(now, movie_id),
+        created_key=time_key(now, movie_id),
     )
     apply_movie_changes(item, clean)
     return item
@@ -72,6 +72,7 @@ def apply_movie_changes(item: MovieModel, clean: dict[str, Any]) -> None:
     item.title_lc = item.title.casefold()
     item.genre_lc = item.genre.casefold()
     item.updated_at = utcnow()
+    item.updated_key = time_key(item.updated_at, item.id)
 
 
 MOVIE = create_api(
@@ -107,6 +108,8 @@ MOVIE = create_api(
         AccessPath("by_genre_year", MovieModel.by_genre_year, "genre", range_field="year",
                    range_attribute="year", order_field="year"),
         AccessPath("by_created", MovieModel.by_created, None, order_field="created_at",
+                   constant_hash=LISTING_MOVIES, counter=lambda _: COUNT_MOVIES),
+        AccessPath("by_updated", MovieModel.by_updated, None, order_field="updated_at",
                    constant_hash=LISTING_MOVIES, counter=lambda _: COUNT_MOVIES),
     ),
     counter_keys=lambda record: [COUNT_MOVIES, f"{COUNT_MOVIES}#creator#{record['creator']['id']}"],

@@ -94,6 +94,17 @@ class CreatedIndex(GlobalSecondaryIndex["MovieModel"]):
     created_key = UnicodeAttribute(range_key=True)
 
 
+class UpdatedIndex(GlobalSecondaryIndex["MovieModel"]):
+    """All movies by last change (Frappe's default ``modified desc``)."""
+
+    class Meta:
+        index_name = "by_updated"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    updated_key = UnicodeAttribute(range_key=True)
+
+
 class CreatorIndex(GlobalSecondaryIndex["MovieModel"]):
     """One creator's movies newest first."""
 
@@ -135,11 +146,13 @@ class MovieModel(Model):
     creator_username = UnicodeAttribute()
     listing = UnicodeAttribute(default=LISTING_MOVIES)
     created_key = UnicodeAttribute()
+    updated_key = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
 
     by_created = CreatedIndex()
+    by_updated = UpdatedIndex()
     by_creator = CreatorIndex()
     by_genre_year = GenreYearIndex()
 
