@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-
 from moviesapi.catalog import MOVIE
 from moviesapi.planner import plan
 from moviesapi.query import And, Cond, Not, Or, Order, Query, bind, bind_order
 
+NEWEST = (Order("created_at", True),)
 
-def chosen(where=None, order=(Order("created_at", True),)):
+
+def chosen(where=None, order=NEWEST):
     q = Query(where=bind(MOVIE, where), order=bind_order(MOVIE, order))
     return plan(MOVIE, q, MOVIE.access_paths)
 
