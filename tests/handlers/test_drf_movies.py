@@ -264,3 +264,16 @@ def test_read_budget_refuses_unbounded_queries(invoke, alice, monkeypatch):
     assert r.status == 200 and r.json()["count"] == 6
     r = invoke("movie_list", token=alice, query={"creator__username": ["alice"], "page_size": ["2"]})
     assert r.status == 200 and r.json()["count"] == 6
+
+
+def test_idempotency_key_makes_create_retry_safe(invoke, alice, bob):
+    first = invoke("movie_create", token=alice, body=MOVIE, headers={"Idempotency-Key": "k-1"})
+    again = invoke("movie_create", token=alice, body=MOVIE, headers={"Idempotency-Key": "k-1"})
+    assert first.status == again.status == 201
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    assert invoke("movie_list", token=alice, query={}).json()["count"] == 1
+    r = invoke("movie_create", token=alice, body={**MOVIE, "year": 1943}, headers={"Idempotency-Key": "k-1"})
+    assert r.status == 422 and "different request body" in r.json()["detail"]
+    # Keys are per user: bob's k-1 is a different request.
+    assert invoke("movie_create", token=bob, body=MOVIE, headers={"Idempotency-Key": "k-1"}).json() != first.json()
+    assert invoke("movie_list", token=alice, query={}).json()["count"] == 2

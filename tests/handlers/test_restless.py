@@ -246,3 +246,11 @@ def test_processors_run_where_flask_restless_runs_them(invoke, alice, monkeypatc
     post(invoke, alice)
     assert ("post", ["result"]) in calls and ("GET_MANY", ["search_params"]) in calls
     assert ("post", ["result", "search_params"]) in calls
+
+
+def test_idempotent_create(invoke, alice):
+    body = {"title": "Once", "genre": "Drama", "year": 2001}
+    first = invoke("movie_create", "restless_create", token=alice, body=body, headers={"Idempotency-Key": "r-1"})
+    again = invoke("movie_create", "restless_create", token=alice, body=body, headers={"Idempotency-Key": "r-1"})
+    assert first.status == again.status == 201 and first.json() == again.json()
+    assert invoke("movie_eval", "restless_eval", token=alice).json()["count__id"] == 1

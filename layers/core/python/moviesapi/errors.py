@@ -122,6 +122,12 @@ class PreconditionFailed(ApiError):
     default_message = "The resource has changed since it was read (If-Match does not match)."
 
 
+class UnprocessableEntity(ApiError):
+    status = 422
+    code = "unprocessable"
+    default_message = "The request cannot be processed."
+
+
 class PayloadTooLarge(ApiError):
     status = 413
     code = "payload_too_large"

@@ -6,6 +6,9 @@ records (dicts in the resource's field names) and raise core errors.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
@@ -13,8 +16,9 @@ from pynamodb.transactions import TransactWrite
 
 from . import planner
 from .accounts import Principal, connection
-from .errors import BadQuery, Conflict, NotFound, PreconditionFailed, ValidationFailed
-from .models import CounterModel
+from .errors import BadQuery, Conflict, NotFound, PreconditionFailed, UnprocessableEntity, ValidationFailed
+from .http import Request
+from .models import CounterModel, StateModel, utcnow
 from .permissions import MOVIE_PERMISSIONS, check
 from .query import Cond, Node, Order, Query, all_of, bind, bind_order, value_at
 from .registry import Field, Resource
@@ -102,15 +106,78 @@ def _check_if_match(record: dict[str, Any], if_match: str | None) -> None:
 
 
 def create(resource: Resource, data: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    return create_once(resource, data, principal)[0]
+
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+def _idempotency_item(principal: Principal, key: str, data: dict[str, Any]) -> tuple[StateModel, str]:
+    if not key or len(key) > 255 or not key.isprintable():
+        raise ValidationFailed({"Idempotency-Key": ["Must be 1 to 255 printable characters."]})
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    fingerprint = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return StateModel(f"idem#{principal.user_id}#{digest}"), fingerprint
+
+
+def create_once(resource: Resource, data: dict[str, Any], principal: Principal,
+                idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
+    """Create an object; with an ``Idempotency-Key``, a retry returns the first result instead.
+
+    The key's record is written in the same transaction as the object, so a
+    crash cannot leave one without the other, and two concurrent requests with
+    one key create one object. Returns ``(record, replayed)``. Reusing a key
+    with a different body is a 422, as the IETF Idempotency-Key draft says.
+    """
     check(_permissions(resource), "POST", principal)
+    marker, fingerprint = (None, "") if idempotency_key is None else _idempotency_item(
+        principal, idempotency_key, data)
+    if marker is not None:
+        replay = _replay(resource, marker, fingerprint, principal)
+        if replay is not None:
+            return replay, True
     clean = validate(resource, data, partial=False)
     assert resource.new_item and resource.to_record
     item = resource.new_item(clean, principal)
     record = resource.to_record(item)
-    with TransactWrite(connection=connection()) as transaction:
-        transaction.save(item, condition=getattr(resource.model, resource.key).does_not_exist())
-        _count_changes(transaction, resource, record, +1)
-    return record
+    try:
+        with TransactWrite(connection=connection()) as transaction:
+            transaction.save(item, condition=getattr(resource.model, resource.key).does_not_exist())
+            _count_changes(transaction, resource, record, +1)
+            if marker is not None:
+                marker.expires_at = utcnow() + IDEMPOTENCY_TTL
+                marker.user_id = principal.user_id
+                marker.data = json.dumps({"id": record[resource.key], "fingerprint": fingerprint})
+                transaction.save(marker, condition=StateModel.pk.does_not_exist())
+    except TransactWriteError:
+        replay = _replay(resource, marker, fingerprint, principal) if marker is not None else None
+        if replay is None:
+            raise
+        return replay, True
+    return record, False
+
+
+def create_from_request(resource: Resource, data: dict[str, Any], principal: Principal,
+                        request: Request) -> tuple[dict[str, Any], dict[str, str]]:
+    """Create honouring the request's ``Idempotency-Key``; return the record and its response headers."""
+    record, replayed = create_once(resource, data, principal, request.header("idempotency-key") or None)
+    headers = {"ETag": etag(record)}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return record, headers
+
+
+def _replay(resource: Resource, marker: StateModel, fingerprint: str, principal: Principal) -> dict[str, Any] | None:
+    try:
+        stored = StateModel.get(marker.pk, consistent_read=True)
+    except DoesNotExist:
+        return None
+    if not stored.is_live():
+        return None
+    saved = json.loads(stored.data or "{}")
+    if saved.get("fingerprint") != fingerprint:
+        raise UnprocessableEntity("Idempotency-Key was already used with a different request body.")
+    return retrieve(resource, saved["id"], principal)
 
 
 def retrieve(resource: Resource, key: str, principal: Principal | None) -> dict[str, Any]:

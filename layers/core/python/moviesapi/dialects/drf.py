@@ -231,10 +231,9 @@ def _cursor_page(request: Request, principal: accounts.Principal, query: Query, 
 
 def create_movie(request: Request) -> Response:
     principal = _require_user(request)
-    record = resources.create(MOVIE, request.data(), principal)
-    location = request.absolute_url(f"{request.route_path.rstrip('/')}/{record['id']}/")
-    return respond(request, 201, movie_json(record),
-                   {"Location": location, "ETag": resources.etag(record)})
+    record, headers = resources.create_from_request(MOVIE, request.data(), principal, request)
+    headers["Location"] = request.absolute_url(f"{request.route_path.rstrip('/')}/{record['id']}/")
+    return respond(request, 201, movie_json(record), headers)
 
 
 def get_movie(request: Request, movie_id: str) -> Response:

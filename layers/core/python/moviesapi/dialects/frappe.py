@@ -636,8 +636,8 @@ def create_doc(request: Request, doctype_name: str) -> Response:
     if not doctype.writable:
         raise _no_permission("create", doctype)
     principal = _require_user(request)
-    record = resources.create(doctype.resource, _body(request), principal)
-    return respond(request, 200, {"data": doctype.doc(record)}, {"ETag": resources.etag(record)})
+    record, headers = resources.create_from_request(doctype.resource, _body(request), principal, request)
+    return respond(request, 200, {"data": doctype.doc(record)}, headers)
 
 
 def update_doc(request: Request, doctype_name: str, name: str) -> Response:

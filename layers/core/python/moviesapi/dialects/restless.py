@@ -300,11 +300,11 @@ def post(request: Request) -> Response:
     _run(resource, "POST", "pre", data=data)
     if principal is None:
         raise NotAuthenticated()
-    record = resources.create(resource, data, principal)
+    record, headers = resources.create_from_request(resource, data, principal, request)
     result = to_object(resource, record)
     _run(resource, "POST", "post", result=result)
-    location = request.absolute_url(f"{request.path.rstrip('/')}/{record['id']}")
-    return respond(request, 201, result, {"Location": location, "ETag": resources.etag(record)})
+    headers["Location"] = request.absolute_url(f"{request.path.rstrip('/')}/{record['id']}")
+    return respond(request, 201, result, headers)
 
 
 def patch_single(request: Request, instance_id: str) -> Response:
