@@ -105,3 +105,11 @@ def test_concurrent_registrations_exactly_one_wins(api_url, clash):
     for r in replies:
         if r.status_code == 400:
             assert list(r.json()) == [clash]
+
+
+def test_cors_preflight_as_api_gateway_answers_it(api_url):
+    r = requests.options(f"{api_url}/api/v1/movies/", timeout=30,
+                         headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"})
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in r.headers["Access-Control-Allow-Headers"]

@@ -277,3 +277,10 @@ def test_idempotency_key_makes_create_retry_safe(invoke, alice, bob):
     # Keys are per user: bob's k-1 is a different request.
     assert invoke("movie_create", token=bob, body=MOVIE, headers={"Idempotency-Key": "k-1"}).json() != first.json()
     assert invoke("movie_list", token=alice, query={}).json()["count"] == 2
+
+
+def test_cors_headers_for_token_clients(invoke, alice):
+    r = invoke("movie_list", token=alice, query={}, headers={"Origin": "https://app.example.com"})
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert "ETag" in r.headers["access-control-expose-headers"]
+    assert "access-control-allow-credentials" not in r.headers

@@ -12,15 +12,20 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .errors import ApiError, MethodNotAllowed, NotFound
 from .formats import Route, match_path, strip_event_suffix
 from .http import Request
+from .settings import get_settings
 from .rendering import Renderer
 from .responses import DEFAULT_RENDERERS, negotiate
+
+# Cross-origin browsers may call the API with tokens (never with cookies: no credentials).
+CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Frappe-CSRF-Token")
+CORS_EXPOSED_HEADERS = ("ETag", "Location", "Retry-After", "Idempotent-Replayed", "WWW-Authenticate")
 
 logger = Logger()
 tracer = Tracer()
@@ -89,7 +94,14 @@ def _negotiate(app: APIGatewayRestResolver, next_middleware: Callable[..., Respo
 
 
 def create_app() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver()
+    settings = get_settings()
+    app = APIGatewayRestResolver(cors=CORSConfig(
+        allow_origin=settings.cors_allow_origin,
+        allow_headers=list(CORS_REQUEST_HEADERS),
+        expose_headers=list(CORS_EXPOSED_HEADERS),
+        max_age=600,
+        allow_credentials=False,
+    ))
     app.use(middlewares=[_negotiate])
 
     @app.exception_handler(ApiError)

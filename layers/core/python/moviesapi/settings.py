@@ -46,6 +46,7 @@ class Settings:
     max_page_size: int
     max_body_bytes: int
     debug: bool
+    cors_allow_origin: str
 
 
 @lru_cache(maxsize=1)
@@ -69,4 +70,5 @@ def get_settings() -> Settings:
         max_page_size=_int("MAX_PAGE_SIZE", 100, 1, 1000),
         max_body_bytes=_int("MAX_BODY_BYTES", 64 * 1024, 1024, 6 * 1024 * 1024),
         debug=_flag("API_DEBUG"),
+        cors_allow_origin=os.environ.get("CORS_ALLOW_ORIGIN") or "*",
     )
