@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import requests
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))  # override: another build of it
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "docs" / "browsable-api.png"
 PASSWORD = "correct-horse-42"
@@ -36,7 +36,7 @@ TIMEOUT_MS = 15_000
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 if not CHROMIUM.exists():
-    message = ("\n" + "!" * 78 + "\n!! BROWSER TESTS SKIPPED: /usr/bin/chromium is missing."
+    message = ("\n" + "!" * 78 + f"\n!! BROWSER TESTS SKIPPED: {CHROMIUM} is missing."
                " Install it: apt-get install -y chromium\n" + "!" * 78)
     warnings.warn(message, stacklevel=1)
     pytestmark.append(pytest.mark.skip(reason=message.strip()))
@@ -163,6 +163,11 @@ def test_browsable_api_flow(api_url: str, browser, tmp_path: Path) -> None:
     page.wait_for_selector(".request .badge.m-get")
     listing = page.locator(".panel-json").inner_text()
     assert json.dumps(title) in listing and "Heat" in listing
+    # Non-HTML formats, fetched with the token, arrive as downloads.
+    with page.expect_download() as download:
+        page.click(".formats a:has-text('csv')")
+    assert download.value.suggested_filename == "movies.csv"
+    assert "Brazil <b>bold</b>" in Path(download.value.path()).read_text()
     page.click("label[for=view-table]")
     assert page.locator(".panel-table td", has_text="Brazil").count() == 1
     page.click("label[for=view-json]")

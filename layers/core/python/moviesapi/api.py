@@ -19,9 +19,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from .errors import ApiError, MethodNotAllowed, NotFound
 from .formats import Route, match_path, strip_event_suffix
 from .http import Request
-from .settings import get_settings
 from .rendering import Renderer
 from .responses import DEFAULT_RENDERERS, negotiate
+from .settings import get_settings
 
 # Cross-origin browsers may call the API with tokens (never with cookies: no credentials).
 CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Frappe-CSRF-Token")
