@@ -93,11 +93,12 @@ def resource_for(path: str) -> Resource:
 
 
 def _allow(resource: Resource, method: str, *, collection: bool) -> None:
-    allowed = [m for m in resource.methods if m != "PATCH" or not collection or resource.allow_patch_many]
+    """Flask-Restless's routing: PATCH/PUT on a collection only with ``allow_patch_many``, never DELETE."""
     if collection:
-        allowed = [m for m in allowed if m in ("GET", "POST", "PATCH", "PUT")]
-        if not resource.allow_patch_many:
-            allowed = [m for m in allowed if m not in ("PATCH", "PUT")]
+        on_collection = ("GET", "POST", "PATCH", "PUT") if resource.allow_patch_many else ("GET", "POST")
+        allowed = [m for m in resource.methods if m in on_collection]
+    else:
+        allowed = [m for m in resource.methods if m != "POST"]
     if method not in allowed:
         raise MethodNotAllowed(method, allowed)
 
@@ -232,10 +233,15 @@ def _int(value: Any, name: str, minimum: int) -> int:
 
 # ------------------------------------------------------------------ views
 
-def get_many(request: Request) -> Response:
+def _begin(request: Request, *, collection: bool) -> tuple[Resource, Principal | None]:
+    """Every view starts alike: the declared resource, its allowed methods, its authentication rule."""
     resource = resource_for(request.path)
-    _allow(resource, "GET", collection=True)
-    principal = _principal(resource, request)
+    _allow(resource, request.method, collection=collection)
+    return resource, _principal(resource, request)
+
+
+def get_many(request: Request) -> Response:
+    resource, principal = _begin(request, collection=True)
     q = _parse_q(request)
     _run(resource, "GET_MANY", "pre", search_params=q)
     where, order = _search(resource, q)
@@ -273,9 +279,7 @@ def get_many(request: Request) -> Response:
 
 
 def get_single(request: Request, instance_id: str) -> Response:
-    resource = resource_for(request.path)
-    _allow(resource, "GET", collection=False)
-    principal = _principal(resource, request)
+    resource, principal = _begin(request, collection=False)
     _run(resource, "GET_SINGLE", "pre", instance_id=instance_id)
     record = resources.retrieve(resource, instance_id, principal)
     result = to_object(resource, record)
@@ -293,9 +297,7 @@ def _body(request: Request, resource: Resource) -> dict[str, Any]:
 
 
 def post(request: Request) -> Response:
-    resource = resource_for(request.path)
-    _allow(resource, "POST", collection=True)
-    principal = _principal(resource, request)
+    resource, principal = _begin(request, collection=True)
     data = _body(request, resource)
     _run(resource, "POST", "pre", data=data)
     if principal is None:
@@ -308,9 +310,7 @@ def post(request: Request) -> Response:
 
 
 def patch_single(request: Request, instance_id: str) -> Response:
-    resource = resource_for(request.path)
-    _allow(resource, request.method, collection=False)
-    principal = _principal(resource, request)
+    resource, principal = _begin(request, collection=False)
     data = _body(request, resource)
     _run(resource, "PATCH_SINGLE", "pre", instance_id=instance_id, data=data)
     if principal is None:
@@ -324,9 +324,7 @@ def patch_single(request: Request, instance_id: str) -> Response:
 
 def patch_many(request: Request) -> Response:
     """PATCH /api/<collection>?q=... → ``{"num_modified": n}``, only on what the caller may change."""
-    resource = resource_for(request.path)
-    _allow(resource, request.method, collection=True)
-    principal = _principal(resource, request)
+    resource, principal = _begin(request, collection=True)
     data = _body(request, resource)
     q = _parse_q(request, data.pop("q", None))
     _run(resource, "PATCH_MANY", "pre", search_params=q, data=data)
@@ -340,9 +338,7 @@ def patch_many(request: Request) -> Response:
 
 
 def delete_single(request: Request, instance_id: str) -> Response:
-    resource = resource_for(request.path)
-    _allow(resource, "DELETE", collection=False)
-    principal = _principal(resource, request)
+    resource, principal = _begin(request, collection=False)
     _run(resource, "DELETE_SINGLE", "pre", instance_id=instance_id)
     if principal is None:
         raise NotAuthenticated()
