@@ -27,6 +27,7 @@ from ..errors import (
     Throttled,
     ValidationFailed,
 )
+from ..formats import Route, format_suffix_patterns
 from ..http import Request
 from ..query import And, Cond, Node, Not, Or, Order, Query, all_of, bind
 from ..registry import Resource
@@ -47,6 +48,23 @@ OPERATORS: dict[str, str] = {
     "between": "between",
 }
 FUNCTIONS = ("count", "sum", "avg", "min", "max")
+
+_MOVIE_FORM = {"title": "", "genre": "", "year": None}
+# The suffix-aware routes: format suffixes and negotiation apply to these, as in the other dialects.
+URL_PATTERNS = format_suffix_patterns(
+    [
+        Route("/api/movies", ("GET", "POST", "PATCH", "PUT"), "Movies",
+              "Flask-Restless: search with q={filters, order_by, limit, offset, single}; page, "
+              "results_per_page; PATCH with q patches every matching movie you own.", form=_MOVIE_FORM),
+        Route("/api/movies/{id}", ("GET", "PUT", "PATCH", "DELETE"), "Movie",
+              "One movie; only its creator may change or delete it.", form=_MOVIE_FORM),
+        Route("/api/eval/movies", ("GET",), "Movie functions",
+              'q={"functions": [{"name": "avg", "field": "year"}]}: count, sum, avg, min, max.'),
+        Route("/api/users", ("GET",), "Users", "Public fields only; read-only."),
+        Route("/api/users/{id}", ("GET",), "User", "Public fields only; read-only."),
+    ],
+    allowed=("json", "api", "html", "csv"),
+)
 MAX_Q_LENGTH = 8192
 MAX_PATCH_MANY = 100
 
@@ -235,7 +253,7 @@ def _int(value: Any, name: str, minimum: int) -> int:
 
 def _begin(request: Request, *, collection: bool) -> tuple[Resource, Principal | None]:
     """Every view starts alike: the declared resource, its allowed methods, its authentication rule."""
-    resource = resource_for(request.path)
+    resource = resource_for(request.route_path)
     _allow(resource, request.method, collection=collection)
     return resource, _principal(resource, request)
 
@@ -305,7 +323,7 @@ def post(request: Request) -> Response:
     record, headers = resources.create_from_request(resource, data, principal, request)
     result = to_object(resource, record)
     _run(resource, "POST", "post", result=result)
-    headers["Location"] = request.absolute_url(f"{request.path.rstrip('/')}/{record['id']}")
+    headers["Location"] = request.absolute_url(f"{request.route_path.rstrip('/')}/{record['id']}")
     return respond(request, 201, result, headers)
 
 
@@ -349,7 +367,7 @@ def delete_single(request: Request, instance_id: str) -> Response:
 
 def evaluate(request: Request) -> Response:
     """GET /api/eval/<collection>?q={"functions": [{"name": "avg", "field": "year"}], "filters": [...]}."""
-    resource = resource_for(request.path)
+    resource = resource_for(request.route_path)
     if not resource.allow_functions:
         raise NotFound()
     principal = _principal(resource, request)
@@ -371,8 +389,8 @@ def evaluate(request: Request) -> Response:
 
 
 def not_allowed(request: Request) -> Response:
-    resource = resource_for(request.path)
-    is_collection = request.path.rstrip("/").endswith(f"/{resource.collection}")
+    resource = resource_for(request.route_path)
+    is_collection = request.route_path.rstrip("/").endswith(f"/{resource.collection}")
     _allow(resource, request.method, collection=is_collection)
     raise MethodNotAllowed(request.method)
 
