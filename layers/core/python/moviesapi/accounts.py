@@ -23,6 +23,7 @@ from .errors import AuthenticationFailed, Throttled, ValidationFailed
 from .models import StateModel, UniqueModel, UserModel, utcnow
 from .passwords import MAX_LENGTH, hash_password, validate_password, verify_password
 from .settings import get_settings
+from .telemetry import count
 
 USERNAME_RE = re.compile(r"^[\w.@+-]+\Z")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
@@ -142,6 +143,7 @@ def register(data: dict[str, Any]) -> UserModel:
         if errors:
             raise ValidationFailed(errors) from exc
         raise
+    count("UserRegistered")
     return user
 
 
@@ -188,6 +190,7 @@ def check_throttle(username: str) -> None:
         return
     now = utcnow()
     if item.is_live(now) and item.count >= LOGIN_FAILURE_LIMIT:
+        count("LoginThrottled")
         raise Throttled(int((item.expires_at - now).total_seconds()) + 1)
 
 
@@ -215,6 +218,7 @@ def authenticate(username: Any, password: Any) -> UserModel:
     user = find_by_username(username)
     ok = verify_password(user.password if user else None, password)
     if not ok or user is None or not user.is_active:
+        count("LoginFailed")
         _record_failure(username)
         raise AuthenticationFailed(BAD_CREDENTIALS, code="no_active_account")
     return user

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -22,14 +21,14 @@ from .http import Request
 from .rendering import Renderer
 from .responses import DEFAULT_RENDERERS, negotiate
 from .settings import get_settings
+from .telemetry import flush as flush_metrics
+from .telemetry import logger, tracer
 
 # Cross-origin browsers may call the API with tokens (never with cookies: no credentials).
 CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Frappe-CSRF-Token")
 CORS_EXPOSED_HEADERS = ("ETag", "Location", "Retry-After", "Idempotent-Replayed", "WWW-Authenticate")
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+
 
 
 DIALECT_PREFIXES: tuple[tuple[str, str], ...] = (
@@ -136,12 +135,14 @@ def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Lambd
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @tracer.capture_lambda_handler(capture_response=False)
-    @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         app.context.clear()
         # Route ``/movies.json`` as ``/movies`` and ``{id}`` = ``abc.json`` as ``abc``; the request
         # itself is built from the original event (see request_of).
         app.append_context(original_event=event)
-        return app.resolve(strip_event_suffix(event, url_patterns(event.get("path") or "/")), context)
+        try:
+            return app.resolve(strip_event_suffix(event, url_patterns(event.get("path") or "/")), context)
+        finally:
+            flush_metrics()
 
     return handler

@@ -21,6 +21,7 @@ from .errors import InvalidToken
 from .models import StateModel, utcnow
 from .settings import get_settings
 from .signing import signing_key
+from .telemetry import count
 
 ALGORITHM = "HS256"
 ACCESS = "access"
@@ -148,6 +149,7 @@ def refresh(token: str) -> dict[str, str]:
     if claims.family and any(i.is_live() for i in StateModel.batch_get([_family_key(claims.family)])):
         raise InvalidToken("Token is blacklisted", token_type=REFRESH)
     if not _revoke(_revoked_key(claims.jti), claims.expires_at, claims.user_id, only_once=True):
+        count("RefreshTokenReused")
         if claims.family:
             until = utcnow() + timedelta(seconds=settings.refresh_token_lifetime)
             _revoke(_family_key(claims.family), until, claims.user_id, only_once=False)
