@@ -8,6 +8,7 @@ with structured logging (correlation id), tracing and metrics.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .errors import ApiError, MethodNotAllowed, NotFound
+from .errors import ApiError, NotFound
 from .formats import Route, match_path, strip_event_suffix
 from .http import Request
 from .rendering import Renderer
@@ -28,9 +29,6 @@ from .telemetry import logger, tracer
 CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Frappe-CSRF-Token")
 CORS_EXPOSED_HEADERS = ("ETag", "Location", "Retry-After", "Idempotent-Replayed", "WWW-Authenticate")
 
-
-
-
 DIALECT_PREFIXES: tuple[tuple[str, str], ...] = (
     ("/api/v1/", "drf"),
     ("/api/resource/", "frappe"),
@@ -40,17 +38,13 @@ DIALECT_PREFIXES: tuple[tuple[str, str], ...] = (
 
 
 def dialect_module(path: str) -> Any:
-    """The dialect that owns ``path``; its ``error_response`` shapes errors (DRF's by default)."""
-    import importlib
+    """The dialect that owns ``path``; its ``error_response`` shapes errors (DRF's by default).
 
+    Imported on first use, so a function loads only the dialects it serves.
+    """
     normalized = path.rstrip("/") + "/"
-    for prefix, name in DIALECT_PREFIXES:
-        if normalized.startswith(prefix):
-            try:
-                return importlib.import_module(f"moviesapi.dialects.{name}")
-            except ModuleNotFoundError:
-                break
-    return importlib.import_module("moviesapi.dialects.drf")
+    name = next((dialect for prefix, dialect in DIALECT_PREFIXES if normalized.startswith(prefix)), "drf")
+    return importlib.import_module(f"{__package__}.dialects.{name}")
 
 
 def url_patterns(path: str) -> tuple[Route, ...]:
@@ -70,19 +64,20 @@ def request_of(app: APIGatewayRestResolver) -> Request:
     declared route it matched, so links and negotiation see the client's URL.
     """
     cached = app.context.get("request")
-    if cached is None:
-        event = app.context.get("original_event") or app.current_event.raw_event
-        try:
-            cached = Request.from_event(event)
-        except ApiError:
-            # An undecodable body: keep a body-less request so the error handler can answer.
-            cached = Request.from_event({**event, "body": None, "isBase64Encoded": False})
-            cached.route = match_path(url_patterns(cached.path), cached.path)
-            app.append_context(request=cached)
-            raise
-        cached.route = match_path(url_patterns(cached.path), cached.path)
-        app.append_context(request=cached)
-    return cached
+    if cached is not None:
+        return cached
+    event = app.context.get("original_event") or app.current_event.raw_event
+    failure: ApiError | None = None
+    try:
+        request = Request.from_event(event)
+    except ApiError as exc:
+        # An undecodable body: keep a body-less request so the error handler can answer.
+        request, failure = Request.from_event({**event, "body": None, "isBase64Encoded": False}), exc
+    request.route = match_path(url_patterns(request.path), request.path)
+    app.append_context(request=request)
+    if failure is not None:
+        raise failure
+    return request
 
 
 def _negotiate(app: APIGatewayRestResolver, next_middleware: Callable[..., Response]) -> Response:
@@ -125,9 +120,6 @@ def create_app() -> APIGatewayRestResolver:
 
     return app
 
-
-def not_allowed(app: APIGatewayRestResolver, allowed: list[str]) -> Response:
-    raise MethodNotAllowed(app.current_event.http_method, allowed)
 
 
 def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
