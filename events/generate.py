@@ -80,6 +80,10 @@ OPERATIONS: dict[str, tuple[str, str, str, dict | None, dict | None, dict | None
                            "/api/method/frappe.auth.get_logged_user", None, None, None),
     "frappe_method_unknown": ("POST", "/api/method/{method}", "/api/method/frappe.client.get_count",
                               {"method": "frappe.client.get_count"}, None, None),
+    "api_openapi": ("GET", "/api/openapi.json", "/api/openapi.json", None, None, None),
+    "api_docs": ("GET", "/api/docs", "/api/docs", None, None, None),
+    "api_docs_asset": ("GET", "/api/docs/{asset}", "/api/docs/swagger-ui.css", {"asset": "swagger-ui.css"},
+                       None, None),
 }
 
 

@@ -87,7 +87,12 @@ def _negotiate(app: APIGatewayRestResolver, next_middleware: Callable[..., Respo
     return next_middleware(app)
 
 
-def create_app() -> APIGatewayRestResolver:
+def create_app(*, negotiation: bool = True) -> APIGatewayRestResolver:
+    """The resolver with CORS and the error mapping; ``negotiation=False`` for fixed representations.
+
+    The OpenAPI document and the Swagger UI page and assets have one media type each,
+    so an ``Accept`` header or ``?format=`` must not turn them into a 404/406.
+    """
     settings = get_settings()
     app = APIGatewayRestResolver(cors=CORSConfig(
         allow_origin=settings.cors_allow_origin,
@@ -96,7 +101,8 @@ def create_app() -> APIGatewayRestResolver:
         max_age=600,
         allow_credentials=False,
     ))
-    app.use(middlewares=[_negotiate])
+    if negotiation:
+        app.use(middlewares=[_negotiate])
 
     @app.exception_handler(ApiError)
     def handle_api_error(exc: ApiError) -> Response:

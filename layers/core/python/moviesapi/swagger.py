@@ -1,0 +1,128 @@
+"""Swagger UI served by the API itself: the page and its vendored assets (no CDN, nothing external).
+
+The page loads ``swagger-ui-bundle.js``, ``swagger-ui.css`` (swagger-ui-dist, vendored
+unmodified in ``static/swagger/``) and ``swagger-init.js`` from ``/api/docs/``, all by
+relative URLs so the stage prefix (``/dev``) needs no configuration. The init code is a
+file rather than an inline script, so the Content-Security-Policy allows scripts from
+this origin only. Asset URLs carry a content hash, so they can be cached for a year.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import html
+from functools import cache
+from importlib.resources import files
+
+from aws_lambda_powertools.event_handler import Response
+
+from .errors import NotFound
+from .http import Request
+from .responses import SECURITY_HEADERS
+
+SWAGGER_UI_VERSION = "5.35.0"  # npm swagger-ui-dist; static/swagger/README.md says how to update it
+JS = "text/javascript; charset=utf-8"
+CSS = "text/css; charset=utf-8"
+# URL name → (file under static/, content type).
+ASSETS: dict[str, tuple[str, str]] = {
+    "swagger-ui-bundle.js": ("swagger/swagger-ui-bundle.js", JS),
+    "swagger-ui.css": ("swagger/swagger-ui.css", CSS),
+    "swagger-init.js": ("swagger-init.js", JS),
+}
+LONG_CACHE = "public, max-age=31536000, immutable"
+# Scripts and styles from this origin only; images also as data: URIs (the stylesheet's icons);
+# fetch() to this origin only (the document and "Try it out").
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+                           "frame-ancestors 'none'")
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Movies API · Swagger UI</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="{css}">
+</head>
+<body>
+<div id="swagger-ui" data-spec-url="{spec}"></div>
+<script src="{bundle}"></script>
+<script src="{init}"></script>
+</body>
+</html>
+"""
+
+
+@cache
+def _read(name: str) -> bytes:
+    return files("moviesapi").joinpath("static", ASSETS[name][0]).read_bytes()
+
+
+@cache
+def _gzipped(name: str) -> bytes:
+    """Compressed once per container (about 40 ms for the bundle), not on every request."""
+    return gzip.compress(_read(name), compresslevel=9, mtime=0)
+
+
+@cache
+def _digest(name: str) -> str:
+    return hashlib.sha256(_read(name)).hexdigest()[:16]
+
+
+def _accepts_gzip(request: Request) -> bool:
+    """Whether ``Accept-Encoding`` allows gzip (``gzip;q=0`` refuses it)."""
+    for part in request.header("accept-encoding").split(","):
+        coding, _, params = part.partition(";")
+        if coding.strip().lower() not in ("gzip", "*"):
+            continue
+        q = params.strip().lower()
+        if not q.startswith("q="):
+            return True
+        try:
+            return float(q[2:]) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def not_modified(request: Request, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (weak comparison, as for GET)."""
+    wanted = request.header("if-none-match")
+    tags = {t.strip().removeprefix("W/") for t in wanted.split(",")}
+    return bool(wanted) and (etag.removeprefix("W/") in tags or "*" in tags)
+
+
+def asset_url(name: str, base: str) -> str:
+    """The URL of an asset with its content hash, so a new version is never served from a cache."""
+    return f"{base}{name}?v={_digest(name)}"
+
+
+def page_response(request: Request) -> Response:
+    """``GET /api/docs``: the Swagger UI page, pointing at ``openapi.json`` by a relative URL."""
+    # /api/docs → files at docs/<name>, the document at openapi.json; /api/docs/ → <name>, ../openapi.json.
+    slash = request.path.endswith("/")
+    base, spec = ("", "../openapi.json") if slash else ("docs/", "openapi.json")
+    body = PAGE.format(css=html.escape(asset_url("swagger-ui.css", base)),
+                       bundle=html.escape(asset_url("swagger-ui-bundle.js", base)),
+                       init=html.escape(asset_url("swagger-init.js", base)),
+                       spec=html.escape(spec))
+    headers = {**SECURITY_HEADERS, "Cache-Control": "no-cache", "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+               "X-Frame-Options": "DENY"}
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=body, headers=headers)
+
+
+def asset_response(request: Request, name: str) -> Response:
+    """``GET /api/docs/<name>``: a vendored file, gzipped when accepted, as binary (base64 to API Gateway)."""
+    if name not in ASSETS:
+        raise NotFound()
+    etag = f'"{_digest(name)}"'
+    headers = {**SECURITY_HEADERS, "Cache-Control": LONG_CACHE, "ETag": etag, "Vary": "Accept-Encoding",
+               "Cross-Origin-Resource-Policy": "same-origin"}
+    if not_modified(request, etag):
+        return Response(status_code=304, headers=headers, body="")
+    body = _read(name)
+    if _accepts_gzip(request):
+        body = _gzipped(name)
+        headers["Content-Encoding"] = "gzip"
+    return Response(status_code=200, content_type=ASSETS[name][1], body=body, headers=headers)
