@@ -24,11 +24,19 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYER = ROOT / "layers" / "core" / "python"
 SECRET = "bench-signing-key-that-is-long-enough-for-hs256-0123456789"
 
-os.environ.update({
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1", "JWT_SECRET": SECRET, "JWT_SECRET_ARN": "", "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_METRICS_NAMESPACE": "Bench", "POWERTOOLS_LOG_LEVEL": "ERROR",
-})
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "JWT_SECRET": SECRET,
+        "JWT_SECRET_ARN": "",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "Bench",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+    }
+)
 
 GENRES = ["Drama", "Crime", "Comedy", "Horror", "Western", "Romance", "Thriller", "Animation", "War", "Musical"]
 
@@ -49,12 +57,23 @@ def load(n: int, creators: int = 200) -> dict[str, str]:
             per_creator[creator] = per_creator.get(creator, 0) + 1
             title = f"{['Night', 'Day', 'Blue', 'Red', 'Last'][i % 5]} movie {i}"
             genre = GENRES[i % len(GENRES)]
-            batch.save(MovieModel(
-                f"m{i:07d}", title=title, genre=genre, year=1930 + (i * 7) % 91, title_lc=title.casefold(),
-                genre_lc=genre.casefold(), creator_id=f"id-{creator}", creator_username=creator,
-                created_at=created, updated_at=created, created_key=time_key(created, f"m{i:07d}"),
-                updated_key=time_key(created, f"m{i:07d}"), version=1,
-            ))
+            batch.save(
+                MovieModel(
+                    f"m{i:07d}",
+                    title=title,
+                    genre=genre,
+                    year=1930 + (i * 7) % 91,
+                    title_lc=title.casefold(),
+                    genre_lc=genre.casefold(),
+                    creator_id=f"id-{creator}",
+                    creator_username=creator,
+                    created_at=created,
+                    updated_at=created,
+                    created_key=time_key(created, f"m{i:07d}"),
+                    updated_key=time_key(created, f"m{i:07d}"),
+                    version=1,
+                )
+            )
     with CounterModel.batch_write() as batch:
         batch.save(CounterModel(COUNT_MOVIES, value=n))
         for creator, count in per_creator.items():
@@ -70,13 +89,22 @@ def scenarios(creator: str) -> list[tuple[str, object]]:
 
     return [
         ("first newest-first page", Query(order=(Order("created_at", True),), limit=10)),
-        ("one creator's page", Query(where=Cond("creator.username", "eq", creator),
-                                     order=(Order("created_at", True),), limit=10)),
-        ("genre + year range page", Query(where=And((Cond("genre", "eq", "Western"),
-                                                     Cond("year", "between", [1950, 1960]))),
-                                          order=(Order("year"),), limit=10)),
-        ("unindexed filter (title contains)", Query(where=Cond("title", "icontains", "night movie 1"),
-                                                     order=(Order("created_at", True),), limit=10)),
+        (
+            "one creator's page",
+            Query(where=Cond("creator.username", "eq", creator), order=(Order("created_at", True),), limit=10),
+        ),
+        (
+            "genre + year range page",
+            Query(
+                where=And((Cond("genre", "eq", "Western"), Cond("year", "between", [1950, 1960]))),
+                order=(Order("year"),),
+                limit=10,
+            ),
+        ),
+        (
+            "unindexed filter (title contains)",
+            Query(where=Cond("title", "icontains", "night movie 1"), order=(Order("created_at", True),), limit=10),
+        ),
     ]
 
 
@@ -100,12 +128,25 @@ def measure_queries(sizes: list[int]) -> list[dict[str, object]]:
                 t0 = time.perf_counter()
                 try:
                     page = resources.search(MOVIE, query, Principal("bench", "bench"))  # type: ignore[arg-type]
-                    row = {"table": n, "query": name, "access": page.stats.access,
-                           "count_from": page.stats.count_source, "scanned": page.stats.scanned,
-                           "returned": len(page.records), "total": page.count}
+                    row = {
+                        "table": n,
+                        "query": name,
+                        "access": page.stats.access,
+                        "count_from": page.stats.count_source,
+                        "scanned": page.stats.scanned,
+                        "returned": len(page.records),
+                        "total": page.count,
+                    }
                 except BadQuery as exc:
-                    row = {"table": n, "query": name, "access": "refused (400)", "count_from": "-",
-                           "scanned": "> budget", "returned": 0, "total": str(exc)[:60]}
+                    row = {
+                        "table": n,
+                        "query": name,
+                        "access": "refused (400)",
+                        "count_from": "-",
+                        "scanned": "> budget",
+                        "returned": 0,
+                        "total": str(exc)[:60],
+                    }
                 row["ms"] = round((time.perf_counter() - t0) * 1000, 1)
                 rows.append(row)
     return rows
@@ -147,8 +188,9 @@ movie = resources.create(MOVIE, {"title": "Cold", "genre": "Start", "year": 2000
                          accounts.Principal(user.id, user.username))
 print(json.dumps({"id": movie["id"], "token": tokens.issue_access(user.id)}))
 """
-    made = json.loads(subprocess.run([sys.executable, "-c", setup], env=env, capture_output=True, text=True,
-                                     check=True).stdout)
+    made = json.loads(
+        subprocess.run([sys.executable, "-c", setup], env=env, capture_output=True, text=True, check=True).stdout
+    )
     event = json.loads((ROOT / "events" / "movie_get.json").read_text())
     event["pathParameters"] = {"id": made["id"]}
     event["path"] = f"/api/v1/movies/{made['id']}/"
@@ -156,8 +198,13 @@ print(json.dumps({"id": movie["id"], "token": tokens.issue_access(user.id)}))
     samples = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", COLD_START, str(ROOT / "functions/movie_get/app.py"),
-                              json.dumps(event)], env=env, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", COLD_START, str(ROOT / "functions/movie_get/app.py"), json.dumps(event)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         total = (time.perf_counter() - t0) * 1000
         samples.append({**json.loads(out.stdout.strip().splitlines()[-1]), "process_ms": total})
     server.stop()

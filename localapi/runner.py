@@ -273,9 +273,7 @@ class FunctionPool:
         self._slots = threading.BoundedSemaphore(max_workers)
         self._lock = threading.Lock()
         self._started: dict[str, tuple[threading.Event, list[float]]] = {}
-        self._listener = threading.Thread(
-            target=self._listen, name=f"localapi-{spec.name}-notices", daemon=True
-        )
+        self._listener = threading.Thread(target=self._listen, name=f"localapi-{spec.name}-notices", daemon=True)
         self._listener.start()
 
     def _listen(self) -> None:
@@ -326,9 +324,7 @@ class FunctionPool:
         future.add_done_callback(lambda _f: started.set())
         if not started.wait(INIT_TIMEOUT_S):
             self.break_pool(f"a worker did not initialise within {INIT_TIMEOUT_S:.0f} seconds")
-            raise InvokeFailed(
-                f"Function '{name}' did not finish initialising in {INIT_TIMEOUT_S:.0f} seconds"
-            )
+            raise InvokeFailed(f"Function '{name}' did not finish initialising in {INIT_TIMEOUT_S:.0f} seconds")
         began = start_times[0] if start_times else time.monotonic()
         remaining = self.spec.timeout - (time.monotonic() - began)
         try:

@@ -68,9 +68,7 @@ def load_template(template: str | os.PathLike[str]) -> tuple[list[Stack], str]:
     template_path = os.path.abspath(template)
     if not os.path.isfile(template_path):
         raise FileNotFoundError(f"template not found: {template_path}")
-    stacks, _ = SamLocalStackProvider.get_stacks(
-        template_path, global_parameter_overrides={"AWS::Region": REGION}
-    )
+    stacks, _ = SamLocalStackProvider.get_stacks(template_path, global_parameter_overrides={"AWS::Region": REGION})
     return stacks, os.path.dirname(template_path)
 
 

@@ -20,20 +20,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-os.environ.update({
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "JWT_SECRET": "test-signing-key-that-is-long-enough-for-hs256-0123456789",
-    "JWT_SECRET_ARN": "",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_SERVICE_NAME": "movies-api-tests",
-    "POWERTOOLS_METRICS_NAMESPACE": "MoviesApiTests",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-    "DYNAMODB_ENDPOINT": "",
-})
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "JWT_SECRET": "test-signing-key-that-is-long-enough-for-hs256-0123456789",
+        "JWT_SECRET_ARN": "",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_SERVICE_NAME": "movies-api-tests",
+        "POWERTOOLS_METRICS_NAMESPACE": "MoviesApiTests",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "DYNAMODB_ENDPOINT": "",
+    }
+)
 
 from moto import mock_aws  # noqa: E402
 
@@ -84,9 +86,17 @@ def load_event(name: str) -> dict[str, Any]:
     return json.loads((ROOT / "events" / f"{name}.json").read_text())
 
 
-def make_event(name: str, *, body: Any = None, token: str | None = None, path_id: str | None = None,
-               query: dict[str, list[str]] | None = None, headers: dict[str, str] | None = None,
-               raw_body: str | None = None, path: str | None = None) -> dict[str, Any]:
+def make_event(
+    name: str,
+    *,
+    body: Any = None,
+    token: str | None = None,
+    path_id: str | None = None,
+    query: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+    raw_body: str | None = None,
+    path: str | None = None,
+) -> dict[str, Any]:
     """One of the committed events, adjusted the way API Gateway would fill it for another request.
 
     ``path`` replaces the request path (e.g. ``/api/v1/movies.csv``), keeping the stage prefix.
@@ -153,8 +163,15 @@ def signup(invoke: Invoke) -> Callable[..., dict[str, str]]:
     """Register a user and return their token pair."""
 
     def make(username: str = "alice", password: str = PASSWORD) -> dict[str, str]:
-        r = invoke("register", body={"email": f"{username}@example.com", "username": username,
-                                     "password1": password, "password2": password})
+        r = invoke(
+            "register",
+            body={
+                "email": f"{username}@example.com",
+                "username": username,
+                "password1": password,
+                "password2": password,
+            },
+        )
         assert r.status == 201, r.text
         r = invoke("token_obtain", body={"username": username, "password": password})
         assert r.status == 200, r.text

@@ -71,9 +71,7 @@ class LocalApiProcess:
         return self.process.returncode
 
 
-def launch(
-    log_path: Path, template: Path | None = None, env: dict[str, str] | None = None
-) -> LocalApiProcess:
+def launch(log_path: Path, template: Path | None = None, env: dict[str, str] | None = None) -> LocalApiProcess:
     """Start the server and wait (bounded) until its port answers HTTP."""
     port = free_port()
     command = [sys.executable, "-m", "localapi", "--port", str(port)]

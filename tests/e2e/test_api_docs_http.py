@@ -15,9 +15,11 @@ from openapi_spec_validator import validate
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "layers/core/python/moviesapi/static"
-FILES = {"swagger-ui-bundle.js": ("swagger/swagger-ui-bundle.js", "text/javascript"),
-         "swagger-ui.css": ("swagger/swagger-ui.css", "text/css"),
-         "swagger-init.js": ("swagger-init.js", "text/javascript")}
+FILES = {
+    "swagger-ui-bundle.js": ("swagger/swagger-ui-bundle.js", "text/javascript"),
+    "swagger-ui.css": ("swagger/swagger-ui.css", "text/css"),
+    "swagger-init.js": ("swagger-init.js", "text/javascript"),
+}
 
 
 def test_page_and_every_file_it_loads(api_url: str) -> None:
@@ -49,5 +51,9 @@ def test_document_validates_and_points_at_this_server(api_url: str) -> None:
     validate(doc)
     assert doc["servers"][0]["url"] == "/"
     assert "/api/v1/movies/" in doc["paths"] and "/api/resource/Movie" in doc["paths"]
-    assert requests.get(f"{api_url}/api/openapi.json", headers={"If-None-Match": r.headers["ETag"]},
-                        timeout=10).status_code == 304
+    assert (
+        requests.get(
+            f"{api_url}/api/openapi.json", headers={"If-None-Match": r.headers["ETag"]}, timeout=10
+        ).status_code
+        == 304
+    )

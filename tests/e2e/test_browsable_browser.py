@@ -29,15 +29,25 @@ CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))  # overrid
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "docs" / "browsable-api.png"
 PASSWORD = "correct-horse-42"
-LAUNCH_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LAUNCH_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TIMEOUT_MS = 15_000
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 if not CHROMIUM.exists():
-    message = ("\n" + "!" * 78 + f"\n!! BROWSER TESTS SKIPPED: {CHROMIUM} is missing."
-               " Install it: apt-get install -y chromium\n" + "!" * 78)
+    message = (
+        "\n" + "!" * 78 + f"\n!! BROWSER TESTS SKIPPED: {CHROMIUM} is missing."
+        " Install it: apt-get install -y chromium\n" + "!" * 78
+    )
     warnings.warn(message, stacklevel=1)
     pytestmark.append(pytest.mark.skip(reason=message.strip()))
 
@@ -54,15 +64,17 @@ def browser() -> Iterator[object]:
 
 def register(api_url: str, prefix: str) -> str:
     username = f"{prefix}{uuid.uuid4().hex[:8]}"
-    r = requests.post(f"{api_url}/api/v1/auth/register/", timeout=10, json={
-        "username": username, "email": f"{username}@example.com", "password1": PASSWORD, "password2": PASSWORD})
+    r = requests.post(
+        f"{api_url}/api/v1/auth/register/",
+        timeout=10,
+        json={"username": username, "email": f"{username}@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
     assert r.status_code == 201, r.text
     return username
 
 
 def token(api_url: str, username: str) -> str:
-    r = requests.post(f"{api_url}/api/v1/auth/token/", json={"username": username, "password": PASSWORD},
-                      timeout=10)
+    r = requests.post(f"{api_url}/api/v1/auth/token/", json={"username": username, "password": PASSWORD}, timeout=10)
     assert r.status_code == 200, r.text
     return r.json()["access"]
 
@@ -73,8 +85,8 @@ def png_stats(data: bytes) -> tuple[int, int, int]:
     pos, idat, width = 8, b"", 0
     height = color_type = 0
     while pos < len(data):
-        (length,), kind = struct.unpack(">I", data[pos:pos + 4]), data[pos + 4:pos + 8]
-        chunk = data[pos + 8:pos + 8 + length]
+        (length,), kind = struct.unpack(">I", data[pos : pos + 4]), data[pos + 4 : pos + 8]
+        chunk = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, height, depth, color_type = struct.unpack(">IIBB", chunk[:10])
             assert depth == 8 and color_type in (2, 6), (depth, color_type)
@@ -85,7 +97,7 @@ def png_stats(data: bytes) -> tuple[int, int, int]:
     raw, stride = zlib.decompress(idat), width * bpp
     previous, colours = bytearray(stride), set()
     for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         for i in range(stride):
             a = line[i - bpp] if i >= bpp else 0
             b, c = previous[i], previous[i - bpp] if i >= bpp else 0
@@ -100,7 +112,7 @@ def png_stats(data: bytes) -> tuple[int, int, int]:
                 pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
                 line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
         if y % 7 == 0:
-            colours.update(bytes(line[x:x + 3]) for x in range(0, stride, bpp * 5))
+            colours.update(bytes(line[x : x + 3]) for x in range(0, stride, bpp * 5))
         previous = line
     return width, height, len(colours)
 
@@ -110,8 +122,12 @@ def test_browsable_api_flow(api_url: str, browser, tmp_path: Path) -> None:
     # A few movies by someone else, so the list page looks like a list.
     other = token(api_url, register(api_url, "critic"))
     for title, genre, year in [("Casablanca", "Drama", 1942), ("Heat", "Crime", 1995)]:
-        r = requests.post(f"{api_url}/api/v1/movies/", json={"title": title, "genre": genre, "year": year},
-                          headers={"Authorization": f"Bearer {other}"}, timeout=10)
+        r = requests.post(
+            f"{api_url}/api/v1/movies/",
+            json={"title": title, "genre": genre, "year": year},
+            headers={"Authorization": f"Bearer {other}"},
+            timeout=10,
+        )
         assert r.status_code == 201, r.text
 
     context = browser.new_context(viewport={"width": 1180, "height": 900})
@@ -120,8 +136,12 @@ def test_browsable_api_flow(api_url: str, browser, tmp_path: Path) -> None:
     problems: list[str] = []
     # 401s and 404s the flow provokes are logged as "Failed to load resource"; anything else
     # (a CSP violation, a script error) is a problem.
-    page.on("console", lambda m: problems.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text) if m.type == "error" and not m.text.startswith("Failed to load resource") else None
+        ),
+    )
     page.on("pageerror", lambda e: problems.append(str(e)))
 
     # Anonymous: the 401 is a page with the sign-in form.
@@ -147,7 +167,7 @@ def test_browsable_api_flow(api_url: str, browser, tmp_path: Path) -> None:
     assert "Casablanca" in page.locator(".panel-json").inner_text()
 
     # Create with the raw-data form (POST); a title with markup stays text.
-    title = "Brazil <b>bold</b> & \"quoted\""
+    title = 'Brazil <b>bold</b> & "quoted"'
     page.fill("#raw-body", json.dumps({"title": title, "genre": "Sci-Fi", "year": 1985}))
     page.click("#raw-form button[value=POST]")
     page.wait_for_selector("html[data-status='201']")
@@ -182,9 +202,13 @@ def test_browsable_api_flow(api_url: str, browser, tmp_path: Path) -> None:
         SCREENSHOT.write_bytes(shot)
 
     # Open it: its id links to the detail page (.api kept).
-    page.locator(".panel-json a", has_text=page.evaluate(
-        "JSON.parse(document.querySelector('.panel-json').innerText).results"
-        ".find(m => m.title.startsWith('Brazil')).id")).first.click()
+    page.locator(
+        ".panel-json a",
+        has_text=page.evaluate(
+            "JSON.parse(document.querySelector('.panel-json').innerText).results"
+            ".find(m => m.title.startsWith('Brazil')).id"
+        ),
+    ).first.click()
     page.wait_for_selector("h1:has-text('Movie Instance')")
     assert page.url.endswith(".api")
     movie_url = page.url
@@ -214,8 +238,11 @@ def test_browsable_api_flow(api_url: str, browser, tmp_path: Path) -> None:
     page.wait_for_selector("h1:has-text('Movie List')")
     assert "director's cut" not in page.locator(".panel-json").inner_text()
     movie_id = movie_url.rsplit("/", 1)[-1].removesuffix(".api")
-    gone = requests.get(f"{api_url}/api/v1/movies/{movie_id}/", timeout=10,
-                        headers={"Authorization": f"Bearer {token(api_url, username)}"})
+    gone = requests.get(
+        f"{api_url}/api/v1/movies/{movie_id}/",
+        timeout=10,
+        headers={"Authorization": f"Bearer {token(api_url, username)}"},
+    )
     assert gone.status_code == 404
 
     # Sign out: anonymous again, the sign-in form is back.

@@ -13,8 +13,12 @@ import uuid
 import pytest
 import requests
 
-FORMATS = {"json": "application/json", "api": "text/html; charset=utf-8",
-           "html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+FORMATS = {
+    "json": "application/json",
+    "api": "text/html; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+}
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 PASSWORD = "correct-horse-42"
 
@@ -23,11 +27,13 @@ PASSWORD = "correct-horse-42"
 def session(api_url: str) -> requests.Session:
     """A signed-in client with one movie whose title needs CSV quoting and HTML escaping."""
     username = f"fmt{uuid.uuid4().hex[:10]}"
-    r = requests.post(f"{api_url}/api/v1/auth/register/", timeout=10, json={
-        "username": username, "email": f"{username}@example.com", "password1": PASSWORD, "password2": PASSWORD})
+    r = requests.post(
+        f"{api_url}/api/v1/auth/register/",
+        timeout=10,
+        json={"username": username, "email": f"{username}@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
     assert r.status_code == 201, r.text
-    r = requests.post(f"{api_url}/api/v1/auth/token/", json={"username": username, "password": PASSWORD},
-                      timeout=10)
+    r = requests.post(f"{api_url}/api/v1/auth/token/", json={"username": username, "password": PASSWORD}, timeout=10)
     s = requests.Session()
     s.headers["Authorization"] = f"Bearer {r.json()['access']}"
     title = f'Crouching <Tiger>, "Hidden" Dragon {uuid.uuid4().hex[:6]}'
@@ -46,8 +52,13 @@ def check(r: requests.Response, fmt: str, movie: dict, many: bool) -> None:
         assert movie in body["results"] if many else body == movie
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(r.text)))
-        assert {"id": movie["id"], "title": movie["title"], "genre": "Wuxia", "year": "2000",
-                "creator": movie["creator"]} in rows
+        assert {
+            "id": movie["id"],
+            "title": movie["title"],
+            "genre": "Wuxia",
+            "year": "2000",
+            "creator": movie["creator"],
+        } in rows
         assert len(rows) >= 1 if many else len(rows) == 1
     else:
         assert r.text.startswith("<!doctype html>")
@@ -75,31 +86,59 @@ def test_element_by_suffix(api_url, session, fmt, slash):
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_format_parameter(api_url, session, fmt):
-    check(session.get(f"{api_url}/api/v1/movies/", params={"format": fmt, "page_size": 100}, timeout=10),
-          fmt, session.movie, many=True)
-    check(session.get(f"{api_url}/api/v1/movies/{session.movie['id']}", params={"format": fmt}, timeout=10),
-          fmt, session.movie, many=False)
+    check(
+        session.get(f"{api_url}/api/v1/movies/", params={"format": fmt, "page_size": 100}, timeout=10),
+        fmt,
+        session.movie,
+        many=True,
+    )
+    check(
+        session.get(f"{api_url}/api/v1/movies/{session.movie['id']}", params={"format": fmt}, timeout=10),
+        fmt,
+        session.movie,
+        many=False,
+    )
     # ?format= overrides the suffix and Accept
-    r = session.get(f"{api_url}/api/v1/movies/{session.movie['id']}.csv/", params={"format": fmt},
-                    headers={"Accept": "application/json"}, timeout=10)
+    r = session.get(
+        f"{api_url}/api/v1/movies/{session.movie['id']}.csv/",
+        params={"format": fmt},
+        headers={"Accept": "application/json"},
+        timeout=10,
+    )
     check(r, fmt, session.movie, many=False)
 
 
-@pytest.mark.parametrize(("accept", "fmt"), [
-    ("application/json", "json"), ("*/*", "json"), (BROWSER_ACCEPT, "api"), ("text/csv", "csv"),
-    ("text/html;q=0.2, text/csv;q=0.3", "csv"), ("text/*;q=0.5, application/json;q=0.4", "api"),
-])
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("application/json", "json"),
+        ("*/*", "json"),
+        (BROWSER_ACCEPT, "api"),
+        ("text/csv", "csv"),
+        ("text/html;q=0.2, text/csv;q=0.3", "csv"),
+        ("text/*;q=0.5, application/json;q=0.4", "api"),
+    ],
+)
 def test_accept(api_url, session, accept, fmt):
     headers = {"Accept": accept}
-    check(session.get(f"{api_url}/api/v1/movies", params={"page_size": 100}, headers=headers, timeout=10),
-          fmt, session.movie, many=True)
-    check(session.get(f"{api_url}/api/v1/movies/{session.movie['id']}/", headers=headers, timeout=10),
-          fmt, session.movie, many=False)
+    check(
+        session.get(f"{api_url}/api/v1/movies", params={"page_size": 100}, headers=headers, timeout=10),
+        fmt,
+        session.movie,
+        many=True,
+    )
+    check(
+        session.get(f"{api_url}/api/v1/movies/{session.movie['id']}/", headers=headers, timeout=10),
+        fmt,
+        session.movie,
+        many=False,
+    )
 
 
 def test_suffix_beats_accept(api_url, session):
-    r = session.get(f"{api_url}/api/v1/movies.csv", params={"page_size": 100},
-                    headers={"Accept": "application/json"}, timeout=10)
+    r = session.get(
+        f"{api_url}/api/v1/movies.csv", params={"page_size": 100}, headers={"Accept": "application/json"}, timeout=10
+    )
     check(r, "csv", session.movie, many=True)
 
 
@@ -111,8 +150,9 @@ def test_nothing_acceptable_is_406(api_url, session):
         assert r.json() == {"detail": "Could not satisfy the request Accept header."}
 
 
-@pytest.mark.parametrize("path", ["/api/v1/movies.xml", "/api/v1/movies.yaml/", "/api/v1/movies/{id}.xml",
-                                  "/api/v1/movies/{id}.txt/"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/movies.xml", "/api/v1/movies.yaml/", "/api/v1/movies/{id}.xml", "/api/v1/movies/{id}.txt/"]
+)
 def test_suffix_not_allowed_is_404_in_drf_shape(api_url, session, path):
     r = session.get(api_url + path.replace("{id}", session.movie["id"]), timeout=10)
     assert r.status_code == 404
@@ -125,8 +165,9 @@ def test_unknown_format_parameter_is_404(api_url, session):
 
 
 def test_writes_through_suffixed_collection_and_element(api_url, session):
-    r = session.post(f"{api_url}/api/v1/movies.json", json={"title": "Hero", "genre": "Wuxia", "year": 2002},
-                     timeout=10)
+    r = session.post(
+        f"{api_url}/api/v1/movies.json", json={"title": "Hero", "genre": "Wuxia", "year": 2002}, timeout=10
+    )
     assert r.status_code == 201 and r.headers["Content-Type"] == "application/json"
     movie_id = r.json()["id"]
     assert r.headers["Location"] == f"{api_url}/api/v1/movies/{movie_id}/"
@@ -147,8 +188,7 @@ def test_anonymous_browsable_page_is_a_401_with_sign_in(api_url):
 
 
 def test_csv_pages_link_in_a_header(api_url, session):
-    r = session.post(f"{api_url}/api/v1/movies/", json={"title": "Red Cliff", "genre": "War", "year": 2008},
-                     timeout=10)
+    r = session.post(f"{api_url}/api/v1/movies/", json={"title": "Red Cliff", "genre": "War", "year": 2008}, timeout=10)
     assert r.status_code == 201
     r = session.get(f"{api_url}/api/v1/movies.csv", params={"page_size": 1}, timeout=10)
     assert r.status_code == 200 and len(r.text.strip().splitlines()) == 2

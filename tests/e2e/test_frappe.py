@@ -31,9 +31,15 @@ class Client:
     def __init__(self, base: str, prefix: str = "e2e") -> None:
         self.base = base
         self.username = f"{prefix}{uuid.uuid4().hex[:10]}"
-        r = self.post("/api/v1/auth/register/", json={"email": f"{self.username}@example.com",
-                                                      "username": self.username, "password1": PASSWORD,
-                                                      "password2": PASSWORD})
+        r = self.post(
+            "/api/v1/auth/register/",
+            json={
+                "email": f"{self.username}@example.com",
+                "username": self.username,
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
+        )
         assert r.status_code == 201, r.text
         r = self.post("/api/v1/auth/token/", json={"username": self.username, "password": PASSWORD})
         assert r.status_code == 200, r.text
@@ -98,8 +104,9 @@ def catalog(owner: Client) -> dict[str, str]:
     tag = uuid.uuid4().hex[:8]
     names = {}
     for title, genre, year in MOVIES:
-        r = owner.post("/api/resource/Movie", headers=owner.jwt,
-                       json={"title": title, "genre": f"{genre}-{tag}", "year": year})
+        r = owner.post(
+            "/api/resource/Movie", headers=owner.jwt, json={"title": title, "genre": f"{genre}-{tag}", "year": year}
+        )
         assert r.status_code == 200, r.text
         names[title] = r.json()["data"]["name"]
     names["_tag"] = tag
@@ -120,32 +127,43 @@ def test_list_fields_filters_order_and_pages(owner: Client, catalog: dict[str, s
     r = frappe_list(owner, owner.jwt, filters=mine)
     assert r.status_code == 200
     assert r.json()["data"][0] == {"name": catalog["Psycho"]}  # modified desc, names only
-    r = frappe_list(owner, owner.jwt, fields=["title", "year"], filters=mine, order_by="year asc",
-                    limit_start="1", limit_page_length="2")
+    r = frappe_list(
+        owner,
+        owner.jwt,
+        fields=["title", "year"],
+        filters=mine,
+        order_by="year asc",
+        limit_start="1",
+        limit_page_length="2",
+    )
     assert r.json()["data"] == [{"title": "Notorious", "year": 1946}, {"title": "The Third Man", "year": 1949}]
-    r = frappe_list(owner, owner.jwt, fields=["title"], filters=mine, order_by="year desc", as_dict="0",
-                    limit_page_length="1")
+    r = frappe_list(
+        owner, owner.jwt, fields=["title"], filters=mine, order_by="year desc", as_dict="0", limit_page_length="1"
+    )
     assert r.json()["data"] == [["Psycho"]]
     r = frappe_list(owner, owner.jwt, fields=["*"], filters={"genre": f"Drama-{tag}"})
     (doc,) = r.json()["data"]
     assert doc["name"] == catalog["Casablanca"] and doc["owner"] == owner.username and doc["docstatus"] == 0
 
 
-@pytest.mark.parametrize(("filters", "expected"), [
-    ([["year", "=", 1946]], ["Notorious"]),
-    ([["year", "!=", 1946], ["year", "<", 1950]], ["Casablanca", "The Third Man"]),
-    ([["year", ">", 1949]], ["Psycho", "Vertigo"]),
-    ([["year", ">=", 1958]], ["Psycho", "Vertigo"]),
-    ([["year", "<", 1946]], ["Casablanca"]),
-    ([["year", "<=", 1946]], ["Casablanca", "Notorious"]),
-    ([["title", "like", "%THIRD%"]], ["The Third Man"]),
-    ([["title", "not like", "%O%"]], ["Casablanca", "The Third Man"]),
-    ([["year", "in", [1942, 1960]]], ["Casablanca", "Psycho"]),
-    ([["year", "not in", [1942, 1946, 1949]]], ["Psycho", "Vertigo"]),
-    ([["genre", "is", "set"], ["year", "=", 1958]], ["Vertigo"]),
-    ([["genre", "is", "not set"]], []),
-    ([["year", "between", [1946, 1958]]], ["Notorious", "The Third Man", "Vertigo"]),
-])
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ([["year", "=", 1946]], ["Notorious"]),
+        ([["year", "!=", 1946], ["year", "<", 1950]], ["Casablanca", "The Third Man"]),
+        ([["year", ">", 1949]], ["Psycho", "Vertigo"]),
+        ([["year", ">=", 1958]], ["Psycho", "Vertigo"]),
+        ([["year", "<", 1946]], ["Casablanca"]),
+        ([["year", "<=", 1946]], ["Casablanca", "Notorious"]),
+        ([["title", "like", "%THIRD%"]], ["The Third Man"]),
+        ([["title", "not like", "%O%"]], ["Casablanca", "The Third Man"]),
+        ([["year", "in", [1942, 1960]]], ["Casablanca", "Psycho"]),
+        ([["year", "not in", [1942, 1946, 1949]]], ["Psycho", "Vertigo"]),
+        ([["genre", "is", "set"], ["year", "=", 1958]], ["Vertigo"]),
+        ([["genre", "is", "not set"]], []),
+        ([["year", "between", [1946, 1958]]], ["Notorious", "The Third Man", "Vertigo"]),
+    ],
+)
 def test_every_operator(owner: Client, catalog: dict[str, str], filters: list[Any], expected: list[str]) -> None:
     mine = [["owner", "=", owner.username], *filters]
     r = frappe_list(owner, owner.jwt, fields=["title"], filters=mine)
@@ -154,20 +172,28 @@ def test_every_operator(owner: Client, catalog: dict[str, str], filters: list[An
 
 
 def test_or_filters(owner: Client, catalog: dict[str, str]) -> None:
-    r = frappe_list(owner, owner.jwt, fields=["title"], filters=[["owner", "=", owner.username]],
-                    or_filters=[["year", "=", 1942], ["title", "like", "psy%"]])
+    r = frappe_list(
+        owner,
+        owner.jwt,
+        fields=["title"],
+        filters=[["owner", "=", owner.username]],
+        or_filters=[["year", "=", 1942], ["title", "like", "psy%"]],
+    )
     assert sorted(row["title"] for row in r.json()["data"]) == ["Casablanca", "Psycho"]
 
 
-@pytest.mark.parametrize("params", [
-    {"fields": ["title", "password"]},
-    {"fields": ["api_secret_hash"]},
-    {"filters": [["password", "like", "%"]]},
-    {"filters": {"api_key": "x"}},
-    {"or_filters": [["year", "=", 1942], ["api_secret_hash", "like", "a%"]]},
-    {"order_by": "password desc"},
-    {"order_by": "year asc, email desc"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"fields": ["title", "password"]},
+        {"fields": ["api_secret_hash"]},
+        {"filters": [["password", "like", "%"]]},
+        {"filters": {"api_key": "x"}},
+        {"or_filters": [["year", "=", 1942], ["api_secret_hash", "like", "a%"]]},
+        {"order_by": "password desc"},
+        {"order_by": "year asc, email desc"},
+    ],
+)
 def test_hidden_fields_refused(owner: Client, params: dict[str, Any]) -> None:
     r = frappe_list(owner, owner.jwt, **params)
     assert r.status_code == 417, r.text
@@ -264,7 +290,8 @@ def test_key_pair_writes_and_regeneration(api_url: str) -> None:
     assert r.status_code == 401 and r.json()["exc_type"] == "AuthenticationError"
     assert client.get("/api/resource/Movie", headers=token(key, new)).status_code == 200
     assert client.get("/api/method/frappe.auth.get_logged_user", headers=basic(key, new)).json() == {
-        "message": client.username}
+        "message": client.username
+    }
 
 
 # ---------------------------------------------------------------- password sessions
@@ -328,9 +355,12 @@ def test_methods_whitelist(owner: Client) -> None:
     r = owner.get("/api/method/frappe.client.get_list")
     assert r.status_code == 404 and r.json()["exc_type"] == "DoesNotExistError"
     assert "exc" not in r.json()
-    for method, path in [("GET", "/api/method/login"), ("PUT", "/api/method/ping"),
-                         ("GET", "/api/method/frappe.core.doctype.user.user.generate_keys"),
-                         ("DELETE", "/api/method/logout")]:
+    for method, path in [
+        ("GET", "/api/method/login"),
+        ("PUT", "/api/method/ping"),
+        ("GET", "/api/method/frappe.core.doctype.user.user.generate_keys"),
+        ("DELETE", "/api/method/logout"),
+    ]:
         r = owner.request(method, path)
         assert r.status_code == 405, (method, path, r.text)
         assert r.json()["exc_type"] == "MethodNotAllowed" and r.headers["Allow"]
@@ -359,11 +389,20 @@ def test_session_past_expiry_refused_while_item_exists(start_localapi: Callable[
     client = Client(server.url, "expiry")
     sid, _, _ = client.login()
     assert client.get("/api/resource/Movie", headers=cookie(sid)).status_code == 200
-    dynamodb = boto3.client("dynamodb", endpoint_url=own_dynamodb, region_name="us-east-1",
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=own_dynamodb,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     key = {"pk": {"S": "sid#" + hashlib.sha256(sid.encode()).hexdigest()}}
-    dynamodb.update_item(TableName="movies-api-state", Key=key, UpdateExpression="SET expires_at = :past",
-                         ExpressionAttributeValues={":past": {"N": "1000000000"}})
+    dynamodb.update_item(
+        TableName="movies-api-state",
+        Key=key,
+        UpdateExpression="SET expires_at = :past",
+        ExpressionAttributeValues={":past": {"N": "1000000000"}},
+    )
     assert "Item" in dynamodb.get_item(TableName="movies-api-state", Key=key)
     r = client.get("/api/resource/Movie", headers=cookie(sid))
     assert r.status_code == 401 and r.json()["exc_type"] == "AuthenticationError"

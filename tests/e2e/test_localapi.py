@@ -176,9 +176,7 @@ def _wait_gone(pids: set[int], seconds: float) -> set[int]:
 
 
 @linux_only
-def test_sigint_stops_the_server_and_every_worker(
-    start_localapi: Callable[..., Any], echo_template: Path
-) -> None:
+def test_sigint_stops_the_server_and_every_worker(start_localapi: Callable[..., Any], echo_template: Path) -> None:
     server = start_localapi(template=echo_template)
     echo(f"{server.url}/echo")
     children = _children(server.pid)
@@ -188,9 +186,7 @@ def test_sigint_stops_the_server_and_every_worker(
 
 
 @linux_only
-def test_workers_exit_when_the_server_is_killed(
-    start_localapi: Callable[..., Any], echo_template: Path
-) -> None:
+def test_workers_exit_when_the_server_is_killed(start_localapi: Callable[..., Any], echo_template: Path) -> None:
     server = start_localapi(template=echo_template)
     echo(f"{server.url}/echo")
     children = _children(server.pid)

@@ -24,7 +24,10 @@ def http(*args: str) -> tuple[int, dict]:
     """Run ``http ARGS`` like the README does; return (status, JSON body)."""
     out = subprocess.run(
         [HTTP, "--ignore-stdin", "--print=hb", "--pretty=none", *args],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     head, _, body = out.stdout.partition("\n\n")
     status = int(head.split()[1])
@@ -32,8 +35,14 @@ def http(*args: str) -> tuple[int, dict]:
 
 
 def test_readme_walkthrough(api_url):
-    status, user = http("POST", f"{api_url}/api/v1/auth/register/", 'email=walker@email.com', "username=walker",
-                        f"password1={PASSWORD}", f"password2={PASSWORD}")
+    status, user = http(
+        "POST",
+        f"{api_url}/api/v1/auth/register/",
+        "email=walker@email.com",
+        "username=walker",
+        f"password1={PASSWORD}",
+        f"password2={PASSWORD}",
+    )
     assert status == 201, user
     assert user["username"] == "walker" and "password" not in json.dumps(user)
 
@@ -51,8 +60,9 @@ def test_readme_walkthrough(api_url):
     assert movie in listing["results"]
     status, got = http(f"{api_url}/api/v1/movies/{movie['id']}/", auth)
     assert status == 200 and got == movie
-    status, put = http("PUT", f"{api_url}/api/v1/movies/{movie['id']}/", auth, "title=Casablanca", "genre=Romance",
-                       "year:=1942")
+    status, put = http(
+        "PUT", f"{api_url}/api/v1/movies/{movie['id']}/", auth, "title=Casablanca", "genre=Romance", "year:=1942"
+    )
     assert status == 200 and put["genre"] == "Romance"
     status, patched = http("PATCH", f"{api_url}/api/v1/movies/{movie['id']}", auth, "year:=1943")
     assert status == 200 and patched["year"] == 1943
@@ -64,15 +74,18 @@ def test_readme_walkthrough(api_url):
 
 def test_owner_rules_over_http(api_url):
     def token(name):
-        requests.post(f"{api_url}/api/v1/auth/register/", json={"email": f"{name}@x.io", "username": name,
-                                                              "password1": PASSWORD, "password2": PASSWORD},
-                      timeout=30)
+        requests.post(
+            f"{api_url}/api/v1/auth/register/",
+            json={"email": f"{name}@x.io", "username": name, "password1": PASSWORD, "password2": PASSWORD},
+            timeout=30,
+        )
         r = requests.post(f"{api_url}/api/v1/auth/token/", json={"username": name, "password": PASSWORD}, timeout=30)
         return {"Authorization": f"Bearer {r.json()['access']}"}
 
     owner, other = token("owner1"), token("other1")
-    movie = requests.post(f"{api_url}/api/v1/movies/", json={"title": "Heat", "genre": "Crime", "year": 1995},
-                          headers=owner, timeout=30).json()
+    movie = requests.post(
+        f"{api_url}/api/v1/movies/", json={"title": "Heat", "genre": "Crime", "year": 1995}, headers=owner, timeout=30
+    ).json()
     url = f"{api_url}/api/v1/movies/{movie['id']}/"
     assert requests.delete(url, headers=other, timeout=30).status_code == 403
     assert requests.patch(url, json={"year": 1}, headers=other, timeout=30).status_code == 403
@@ -108,8 +121,11 @@ def test_concurrent_registrations_exactly_one_wins(api_url, clash):
 
 
 def test_cors_preflight_as_api_gateway_answers_it(api_url):
-    r = requests.options(f"{api_url}/api/v1/movies/", timeout=30,
-                         headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"})
+    r = requests.options(
+        f"{api_url}/api/v1/movies/",
+        timeout=30,
+        headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"},
+    )
     assert r.status_code == 200
     assert r.headers["Access-Control-Allow-Origin"] == "*"
     assert "Authorization" in r.headers["Access-Control-Allow-Headers"]

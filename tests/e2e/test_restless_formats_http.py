@@ -13,15 +13,17 @@ PASSWORD = "Sup3r-secret-pass"
 def _token(api_url: str) -> dict[str, str]:
     body = {"email": "rf@x.io", "username": "rl_formats", "password1": PASSWORD, "password2": PASSWORD}
     requests.post(f"{api_url}/api/v1/auth/register/", json=body, timeout=30)
-    r = requests.post(f"{api_url}/api/v1/auth/token/", json={"username": "rl_formats", "password": PASSWORD},
-                      timeout=30)
+    r = requests.post(
+        f"{api_url}/api/v1/auth/token/", json={"username": "rl_formats", "password": PASSWORD}, timeout=30
+    )
     return {"Authorization": f"Bearer {r.json()['access']}"}
 
 
 def test_restless_suffixes(api_url):
     auth = _token(api_url)
-    made = requests.post(f"{api_url}/api/movies.json", json={"title": "Ran", "genre": "War", "year": 1985},
-                         headers=auth, timeout=30)
+    made = requests.post(
+        f"{api_url}/api/movies.json", json={"title": "Ran", "genre": "War", "year": 1985}, headers=auth, timeout=30
+    )
     assert made.status_code == 201 and made.headers["Location"].endswith(f"/api/movies/{made.json()['id']}")
     movie = made.json()
 
@@ -35,8 +37,12 @@ def test_restless_suffixes(api_url):
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html") and "Ran" in r.text
     r = requests.get(f"{api_url}/api/movies/{movie['id']}", headers={**auth, "Accept": "text/csv"}, timeout=30)
     assert r.headers["Content-Type"].startswith("text/csv")
-    r = requests.get(f"{api_url}/api/eval/movies.json", headers=auth, timeout=30,
-                     params={"q": '{"functions": [{"name": "count", "field": "id"}]}'})
+    r = requests.get(
+        f"{api_url}/api/eval/movies.json",
+        headers=auth,
+        timeout=30,
+        params={"q": '{"functions": [{"name": "count", "field": "id"}]}'},
+    )
     assert r.status_code == 200 and r.json()["count__id"] >= 1
     r = requests.get(f"{api_url}/api/users.csv", headers=auth, timeout=30)
     assert r.status_code == 200 and "password" not in r.text and "email" not in r.text.splitlines()[0]

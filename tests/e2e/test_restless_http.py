@@ -11,8 +11,11 @@ PASSWORD = "Sup3r-secret-pass"
 
 
 def signed_in(api_url: str, name: str) -> dict[str, str]:
-    requests.post(f"{api_url}/api/v1/auth/register/", json={"email": f"{name}@x.io", "username": name,
-                                                          "password1": PASSWORD, "password2": PASSWORD}, timeout=30)
+    requests.post(
+        f"{api_url}/api/v1/auth/register/",
+        json={"email": f"{name}@x.io", "username": name, "password1": PASSWORD, "password2": PASSWORD},
+        timeout=30,
+    )
     r = requests.post(f"{api_url}/api/v1/auth/token/", json={"username": name, "password": PASSWORD}, timeout=30)
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access']}"}
@@ -27,35 +30,69 @@ def test_crud_search_eval(api_url, people):
     ann, ben = people
     base = f"{api_url}/api/movies"
     made = []
-    for title, genre, year, who in [("Alien", "SciFi", 1979, ann), ("Aliens", "SciFi", 1986, ann),
-                                    ("Brazil", "SciFi", 1985, ben), ("Ran", "War", 1985, ben)]:
+    for title, genre, year, who in [
+        ("Alien", "SciFi", 1979, ann),
+        ("Aliens", "SciFi", 1986, ann),
+        ("Brazil", "SciFi", 1985, ben),
+        ("Ran", "War", 1985, ben),
+    ]:
         r = requests.post(base, json={"title": title, "genre": genre, "year": year}, headers=who, timeout=30)
         assert r.status_code == 201, r.text
         assert r.json()["creator"]["username"] in ("rl_ann", "rl_ben")
         made.append(r.json())
 
-    q = {"filters": [{"name": "genre", "op": "==", "val": "SciFi"},
-                     {"or": [{"name": "year", "op": "<", "val": 1980}, {"name": "creator__username", "op": "eq",
-                                                                        "val": "rl_ben"}]}],
-         "order_by": [{"field": "year", "direction": "asc"}]}
+    q = {
+        "filters": [
+            {"name": "genre", "op": "==", "val": "SciFi"},
+            {
+                "or": [
+                    {"name": "year", "op": "<", "val": 1980},
+                    {"name": "creator__username", "op": "eq", "val": "rl_ben"},
+                ]
+            },
+        ],
+        "order_by": [{"field": "year", "direction": "asc"}],
+    }
     r = requests.get(base, params={"q": json.dumps(q)}, headers=ann, timeout=30)
     assert r.status_code == 200
     body = r.json()
     assert [o["title"] for o in body["objects"]] == ["Alien", "Brazil"]
     assert body["num_results"] == 2 and body["total_pages"] == 1 and body["page"] == 1
 
-    r = requests.get(base, params={"results_per_page": 1, "page": 2,
-                                   "q": json.dumps({"filters": [{"name": "genre", "op": "eq", "val": "SciFi"}]})},
-                     headers=ann, timeout=30)
+    r = requests.get(
+        base,
+        params={
+            "results_per_page": 1,
+            "page": 2,
+            "q": json.dumps({"filters": [{"name": "genre", "op": "eq", "val": "SciFi"}]}),
+        },
+        headers=ann,
+        timeout=30,
+    )
     assert r.json()["num_results"] == 3 and r.json()["total_pages"] == 3 and len(r.json()["objects"]) == 1
 
-    r = requests.patch(base, params={"q": json.dumps({"filters": [{"name": "genre", "op": "eq", "val": "SciFi"}]})},
-                       json={"genre": "Science fiction"}, headers=ann, timeout=30)
+    r = requests.patch(
+        base,
+        params={"q": json.dumps({"filters": [{"name": "genre", "op": "eq", "val": "SciFi"}]})},
+        json={"genre": "Science fiction"},
+        headers=ann,
+        timeout=30,
+    )
     assert r.status_code == 200 and r.json() == {"num_modified": 2}
 
-    r = requests.get(f"{api_url}/api/eval/movies", headers=ben, timeout=30, params={"q": json.dumps(
-        {"functions": [{"name": "count", "field": "id"}, {"name": "max", "field": "year"}],
-         "filters": [{"name": "creator__username", "op": "eq", "val": "rl_ben"}]})})
+    r = requests.get(
+        f"{api_url}/api/eval/movies",
+        headers=ben,
+        timeout=30,
+        params={
+            "q": json.dumps(
+                {
+                    "functions": [{"name": "count", "field": "id"}, {"name": "max", "field": "year"}],
+                    "filters": [{"name": "creator__username", "op": "eq", "val": "rl_ben"}],
+                }
+            )
+        },
+    )
     assert r.status_code == 200 and r.json() == {"count__id": 2, "max__year": 1985}
 
     alien = made[0]
@@ -74,12 +111,19 @@ def test_errors_and_hidden_fields(api_url, people):
     r = requests.post(base, json={"title": "x" * 101, "genre": "G", "year": 2000}, headers=ann, timeout=30)
     assert r.status_code == 400
     assert r.json() == {"validation_errors": {"title": "Ensure this field has no more than 100 characters."}}
-    for q in ({"filters": [{"name": "creator__password", "op": "is_not_null"}]},
-              {"order_by": [{"field": "creator__api_secret_hash"}]}, "not json"):
+    for q in (
+        {"filters": [{"name": "creator__password", "op": "is_not_null"}]},
+        {"order_by": [{"field": "creator__api_secret_hash"}]},
+        "not json",
+    ):
         r = requests.get(base, params={"q": q if isinstance(q, str) else json.dumps(q)}, headers=ann, timeout=30)
         assert r.status_code == 400 and set(r.json()) == {"message"}
-    r = requests.get(f"{api_url}/api/eval/movies", headers=ann, timeout=30,
-                     params={"q": json.dumps({"functions": [{"name": "max", "field": "creator__password"}]})})
+    r = requests.get(
+        f"{api_url}/api/eval/movies",
+        headers=ann,
+        timeout=30,
+        params={"q": json.dumps({"functions": [{"name": "max", "field": "creator__password"}]})},
+    )
     assert r.status_code == 400
     assert requests.get(base, timeout=30).status_code == 401
     r = requests.post(f"{api_url}/api/users", json={"username": "x"}, headers=ann, timeout=30)

@@ -28,14 +28,18 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "docs" / "swagger-ui.png"
 VIEWPORT = {"width": 1280, "height": 900}
 # Reports violations to the console, where the test collects errors (Chrome logs them too).
-CSP_LISTENER = ("document.addEventListener('securitypolicyviolation', e => console.error("
-                "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));")
+CSP_LISTENER = (
+    "document.addEventListener('securitypolicyviolation', e => console.error("
+    "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 if not CHROMIUM.exists():
-    message = ("\n" + "!" * 78 + f"\n!! BROWSER TESTS SKIPPED: {CHROMIUM} is missing."
-               " Install it: apt-get install -y chromium\n" + "!" * 78)
+    message = (
+        "\n" + "!" * 78 + f"\n!! BROWSER TESTS SKIPPED: {CHROMIUM} is missing."
+        " Install it: apt-get install -y chromium\n" + "!" * 78
+    )
     warnings.warn(message, stacklevel=1)
     pytestmark.append(pytest.mark.skip(reason=message.strip()))
 
@@ -54,8 +58,12 @@ def test_swagger_ui_renders_the_document_and_calls_the_api(api_url: str, browser
     username = register(api_url, "swagger")
     access = token(api_url, username)
     title = f"Swagger test {uuid.uuid4().hex[:8]}"
-    r = requests.post(f"{api_url}/api/v1/movies/", json={"title": title, "genre": "Drama", "year": 1942},
-                      headers={"Authorization": f"Bearer {access}"}, timeout=10)
+    r = requests.post(
+        f"{api_url}/api/v1/movies/",
+        json={"title": title, "genre": "Drama", "year": 1942},
+        headers={"Authorization": f"Bearer {access}"},
+        timeout=10,
+    )
     assert r.status_code == 201, r.text
     document = requests.get(f"{api_url}/api/openapi.json", timeout=10).json()
     operations = sum(1 for item in document["paths"].values() for method in item if method != "parameters")

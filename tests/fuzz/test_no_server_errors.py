@@ -39,13 +39,40 @@ def _function_for(event: dict[str, Any]) -> str | None:
 EVENTS = sorted(p.stem for p in (ROOT / "events").glob("*.json"))
 ROUTED = [(name, _function_for(json.loads((ROOT / "events" / f"{name}.json").read_text()))) for name in EVENTS]
 
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=False),
-                         st.text(max_size=40))
-json_values = st.recursive(json_scalars, lambda kids: st.one_of(
-    st.lists(kids, max_size=4), st.dictionaries(st.text(max_size=12), kids, max_size=4)), max_leaves=12)
-known_keys = st.sampled_from(["title", "genre", "year", "username", "password", "password1", "password2", "email",
-                              "refresh", "token", "usr", "pwd", "q", "filters", "fields", "order_by", "data",
-                              "id", "creator", "name", "page", "limit_start"])
+json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(allow_nan=False), st.text(max_size=40)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(st.text(max_size=12), kids, max_size=4)),
+    max_leaves=12,
+)
+known_keys = st.sampled_from(
+    [
+        "title",
+        "genre",
+        "year",
+        "username",
+        "password",
+        "password1",
+        "password2",
+        "email",
+        "refresh",
+        "token",
+        "usr",
+        "pwd",
+        "q",
+        "filters",
+        "fields",
+        "order_by",
+        "data",
+        "id",
+        "creator",
+        "name",
+        "page",
+        "limit_start",
+    ]
+)
 bodies = st.one_of(
     st.none(),
     st.dictionaries(st.one_of(known_keys, st.text(max_size=10)), json_values, max_size=6).map(json.dumps),
@@ -61,24 +88,73 @@ filter_texts = st.one_of(
     st.text(max_size=60),
 )
 queries = st.dictionaries(
-    st.one_of(st.sampled_from(["q", "filters", "or_filters", "fields", "order_by", "page", "page_size",
-                               "results_per_page", "limit_start", "limit_page_length", "as_dict", "format",
-                               "cursor", "year", "year__gt", "title", "creator__username", "ordering"]),
-              st.text(max_size=8)),
-    st.lists(filter_texts, min_size=1, max_size=2), max_size=4)
-headers = st.fixed_dictionaries({}, optional={
-    "Accept": st.one_of(st.sampled_from(["text/html", "text/csv", "*/*;q=0", "application/json;q=0.5, text/*",
-                                         "image/png"]), st.text(max_size=30)),
-    "Content-Type": st.sampled_from(["application/json", "application/x-www-form-urlencoded", "text/plain",
-                                     "multipart/form-data; boundary=x", "application/json; charset=latin-1"]),
-    "If-Match": st.text(max_size=20),
-    "Idempotency-Key": st.text(max_size=300),
-    "Cookie": st.sampled_from(["sid=abc", "sid=", "sid=" + "x" * 300]),
-    "X-Frappe-CSRF-Token": st.text(max_size=20),
-})
-auths = st.one_of(st.none(), st.just("valid"), st.sampled_from(
-    ["Bearer", "Bearer x.y.z", "token a:b", "token :", "Basic !!!", "Basic YTpi", "Digest x", "Bearer " + "a" * 5000]),
-    st.text(max_size=40))
+    st.one_of(
+        st.sampled_from(
+            [
+                "q",
+                "filters",
+                "or_filters",
+                "fields",
+                "order_by",
+                "page",
+                "page_size",
+                "results_per_page",
+                "limit_start",
+                "limit_page_length",
+                "as_dict",
+                "format",
+                "cursor",
+                "year",
+                "year__gt",
+                "title",
+                "creator__username",
+                "ordering",
+            ]
+        ),
+        st.text(max_size=8),
+    ),
+    st.lists(filter_texts, min_size=1, max_size=2),
+    max_size=4,
+)
+headers = st.fixed_dictionaries(
+    {},
+    optional={
+        "Accept": st.one_of(
+            st.sampled_from(["text/html", "text/csv", "*/*;q=0", "application/json;q=0.5, text/*", "image/png"]),
+            st.text(max_size=30),
+        ),
+        "Content-Type": st.sampled_from(
+            [
+                "application/json",
+                "application/x-www-form-urlencoded",
+                "text/plain",
+                "multipart/form-data; boundary=x",
+                "application/json; charset=latin-1",
+            ]
+        ),
+        "If-Match": st.text(max_size=20),
+        "Idempotency-Key": st.text(max_size=300),
+        "Cookie": st.sampled_from(["sid=abc", "sid=", "sid=" + "x" * 300]),
+        "X-Frappe-CSRF-Token": st.text(max_size=20),
+    },
+)
+auths = st.one_of(
+    st.none(),
+    st.just("valid"),
+    st.sampled_from(
+        [
+            "Bearer",
+            "Bearer x.y.z",
+            "token a:b",
+            "token :",
+            "Basic !!!",
+            "Basic YTpi",
+            "Digest x",
+            "Bearer " + "a" * 5000,
+        ]
+    ),
+    st.text(max_size=40),
+)
 ids = st.one_of(st.none(), st.text(max_size=80), st.sampled_from(["x.json", "x.xml", "..", "a/b", "%00", "x" * 200]))
 
 
@@ -91,10 +167,12 @@ def world() -> Iterator[dict[str, str]]:
 
     with mock_aws():
         ensure_tables()
-        user = accounts.register({"username": "fuzzer", "email": "f@x.io", "password1": PASSWORD,
-                                  "password2": PASSWORD})
-        movie = resources.create(MOVIE, {"title": "T", "genre": "G", "year": 2000},
-                                 accounts.Principal(user.id, user.username))
+        user = accounts.register(
+            {"username": "fuzzer", "email": "f@x.io", "password1": PASSWORD, "password2": PASSWORD}
+        )
+        movie = resources.create(
+            MOVIE, {"title": "T", "genre": "G", "year": 2000}, accounts.Principal(user.id, user.username)
+        )
         yield {"access": tokens.issue_access(user.id), "movie": movie["id"]}
 
 
@@ -111,8 +189,9 @@ def _shape_ok(reply: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(("event_name", "function"), [r for r in ROUTED if r[1]])
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(body=bodies, query=queries, extra=headers, auth=auths, path_id=ids)
 def test_never_a_server_error(world, event_name, function, body, query, extra, auth, path_id):
     event = make_event(event_name, headers=extra)

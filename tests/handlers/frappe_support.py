@@ -8,8 +8,7 @@ from typing import Any
 from tests.conftest import PASSWORD, FakeContext, Reply, load_function, make_event
 
 
-def call(function: str, event_name: str, *, path: str | None = None, method: str | None = None,
-         **kwargs: Any) -> Reply:
+def call(function: str, event_name: str, *, path: str | None = None, method: str | None = None, **kwargs: Any) -> Reply:
     """Like ``invoke`` (the ``aws`` fixture must be active), with the path and verb overridable."""
     event = make_event(event_name, **kwargs)
     if path is not None:

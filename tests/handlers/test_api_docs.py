@@ -36,6 +36,7 @@ def asset(invoke, name: str, **headers: str) -> Reply:
 
 # ---------------------------------------------------------------- the document and the page
 
+
 def test_document_is_served_with_the_stage_as_server(invoke):
     r = invoke("api_docs", "api_openapi")
     assert r.status == 200
@@ -65,7 +66,10 @@ def test_page_loads_only_its_own_files_under_a_strict_policy(invoke):
     assert urls and all(not u.startswith("/") and "//" not in u for u in urls), urls
     assert 'data-spec-url="openapi.json"' in r.text
     assert {u.split("?")[0] for u in urls if u.startswith("docs/")} == {
-        "docs/swagger-ui.css", "docs/swagger-ui-bundle.js", "docs/swagger-init.js"}
+        "docs/swagger-ui.css",
+        "docs/swagger-ui-bundle.js",
+        "docs/swagger-init.js",
+    }
 
 
 def test_page_with_a_trailing_slash_still_finds_its_files(invoke):
@@ -74,11 +78,14 @@ def test_page_with_a_trailing_slash_still_finds_its_files(invoke):
     assert 'data-spec-url="../openapi.json"' in r.text and 'src="swagger-ui-bundle.js?v=' in r.text
 
 
-@pytest.mark.parametrize(("name", "file", "content_type"), [
-    ("swagger-ui-bundle.js", "swagger/swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
-    ("swagger-ui.css", "swagger/swagger-ui.css", "text/css; charset=utf-8"),
-    ("swagger-init.js", "swagger-init.js", "text/javascript; charset=utf-8"),
-])
+@pytest.mark.parametrize(
+    ("name", "file", "content_type"),
+    [
+        ("swagger-ui-bundle.js", "swagger/swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
+        ("swagger-ui.css", "swagger/swagger-ui.css", "text/css; charset=utf-8"),
+        ("swagger-init.js", "swagger-init.js", "text/javascript; charset=utf-8"),
+    ],
+)
 def test_assets_are_binary_safe_cached_and_gzipped_when_accepted(invoke, name, file, content_type):
     original = (ROOT / STATIC / file).read_bytes()
     plain = asset(invoke, name, **{"Accept-Encoding": "identity"})
@@ -104,6 +111,7 @@ def test_anything_else_under_docs_is_a_404(invoke, name):
 
 
 # ---------------------------------------------------------------- real answers conform to the document
+
 
 def _schema_for(path: str, method: str, status: int) -> dict[str, Any]:
     response = DOC["paths"][path][method.lower()]["responses"][str(status)]
@@ -133,23 +141,42 @@ def test_drf_answers_conform(invoke, signup):
     conforms(invoke("movie_list", token=access, query={"cursor": [""]}), "/api/v1/movies/", "GET")
     conforms(invoke("movie_list", token=access, query={"page": ["9"]}), "/api/v1/movies/", "GET")
     conforms(invoke("movie_get", token=access, path_id=created["id"]), "/api/v1/movies/{id}/", "GET")
-    conforms(invoke("movie_update", "movie_patch", token=access, path_id=created["id"], body={"year": 1943},
-                    headers={"If-Match": 'W/"0"'}), "/api/v1/movies/{id}/", "PATCH")
+    conforms(
+        invoke(
+            "movie_update",
+            "movie_patch",
+            token=access,
+            path_id=created["id"],
+            body={"year": 1943},
+            headers={"If-Match": 'W/"0"'},
+        ),
+        "/api/v1/movies/{id}/",
+        "PATCH",
+    )
     assert invoke("movie_delete", token=access, path_id=created["id"]).status == 204
 
 
 def test_auth_answers_conform(invoke):
-    body = {"email": "a@example.com", "username": "alice", "password1": "correct-horse-42",
-            "password2": "correct-horse-42"}
+    body = {
+        "email": "a@example.com",
+        "username": "alice",
+        "password1": "correct-horse-42",
+        "password2": "correct-horse-42",
+    }
     conforms(invoke("register", body=body), "/api/v1/auth/register/", "POST")
     conforms(invoke("register", body=body), "/api/v1/auth/register/", "POST")
-    pair = conforms(invoke("token_obtain", body={"username": "alice", "password": "correct-horse-42"}),
-                    "/api/v1/auth/token/", "POST")
-    conforms(invoke("token_obtain", body={"username": "alice", "password": "wrong-password"}),
-             "/api/v1/auth/token/", "POST")
+    pair = conforms(
+        invoke("token_obtain", body={"username": "alice", "password": "correct-horse-42"}),
+        "/api/v1/auth/token/",
+        "POST",
+    )
+    conforms(
+        invoke("token_obtain", body={"username": "alice", "password": "wrong-password"}), "/api/v1/auth/token/", "POST"
+    )
     conforms(invoke("token_verify", body={"token": pair["access"]}), "/api/v1/auth/token/verify/", "POST")
-    rotated = conforms(invoke("token_refresh", body={"refresh": pair["refresh"]}),
-                       "/api/v1/auth/token/refresh/", "POST")
+    rotated = conforms(
+        invoke("token_refresh", body={"refresh": pair["refresh"]}), "/api/v1/auth/token/refresh/", "POST"
+    )
     conforms(invoke("token_refresh", body={"refresh": pair["refresh"]}), "/api/v1/auth/token/refresh/", "POST")
     conforms(invoke("logout", body={"refresh": rotated.get("refresh", "x")}), "/api/v1/auth/logout/", "POST")
 
@@ -174,31 +201,53 @@ def test_frappe_answers_conform(invoke, signup):
     doc = conforms(invoke("movie_create", "frappe_create", token=access, body=MOVIE), "/api/resource/Movie", "POST")
     conforms(invoke("movie_create", "frappe_create", token=access, body={"year": 1}), "/api/resource/Movie", "POST")
     conforms(invoke("movie_list", "frappe_list", token=access), "/api/resource/Movie", "GET")
-    conforms(invoke("movie_list", "frappe_list", token=access, query={"as_dict": ["0"], "fields": ['["*"]']}),
-             "/api/resource/Movie", "GET")
-    conforms(invoke("movie_list", "frappe_list", token=access, query={"fields": ['["password"]']}),
-             "/api/resource/Movie", "GET")
+    conforms(
+        invoke("movie_list", "frappe_list", token=access, query={"as_dict": ["0"], "fields": ['["*"]']}),
+        "/api/resource/Movie",
+        "GET",
+    )
+    conforms(
+        invoke("movie_list", "frappe_list", token=access, query={"fields": ['["password"]']}),
+        "/api/resource/Movie",
+        "GET",
+    )
     name = doc["data"]["name"]
     conforms(invoke("movie_get", "frappe_get", token=access, path_id=name), "/api/resource/Movie/{name}", "GET")
-    conforms(invoke("movie_update", "frappe_update", token=access, path_id=name, body={"genre": "Romance"}),
-             "/api/resource/Movie/{name}", "PUT")
-    conforms(invoke("movie_delete", "frappe_delete", token=access, path_id=name), "/api/resource/Movie/{name}",
-             "DELETE")
-    conforms(invoke("user_get", "frappe_user", token=access, path="/api/resource/User/alice"),
-             "/api/resource/User/{name}", "GET")
+    conforms(
+        invoke("movie_update", "frappe_update", token=access, path_id=name, body={"genre": "Romance"}),
+        "/api/resource/Movie/{name}",
+        "PUT",
+    )
+    conforms(
+        invoke("movie_delete", "frappe_delete", token=access, path_id=name), "/api/resource/Movie/{name}", "DELETE"
+    )
+    conforms(
+        invoke("user_get", "frappe_user", token=access, path="/api/resource/User/alice"),
+        "/api/resource/User/{name}",
+        "GET",
+    )
 
 
 def test_frappe_methods_conform(invoke, signup):
     access = signup("alice")["access"]
     conforms(invoke("method_call", "frappe_ping"), "/api/method/ping", "GET")
-    conforms(invoke("generate_keys", "frappe_generate_keys", token=access),
-             "/api/method/frappe.core.doctype.user.user.generate_keys", "POST")
+    conforms(
+        invoke("generate_keys", "frappe_generate_keys", token=access),
+        "/api/method/frappe.core.doctype.user.user.generate_keys",
+        "POST",
+    )
     conforms(invoke("session_login", "frappe_login", body={"usr": "alice", "pwd": "nope"}), "/api/method/login", "POST")
-    conforms(invoke("session_login", "frappe_login", body={"usr": "alice", "pwd": "correct-horse-42"}),
-             "/api/method/login", "POST")
+    conforms(
+        invoke("session_login", "frappe_login", body={"usr": "alice", "pwd": "correct-horse-42"}),
+        "/api/method/login",
+        "POST",
+    )
     sid, csrf = login(invoke, "alice")
-    conforms(invoke("method_call", "frappe_logged_user", headers=session_headers(sid)),
-             "/api/method/frappe.auth.get_logged_user", "GET")
+    conforms(
+        invoke("method_call", "frappe_logged_user", headers=session_headers(sid)),
+        "/api/method/frappe.auth.get_logged_user",
+        "GET",
+    )
     conforms(call("session_logout", "frappe_logout", headers=session_headers(sid)), "/api/method/logout", "POST")
     conforms(call("method_call", "frappe_logged_user"), "/api/method/frappe.auth.get_logged_user", "GET")
     assert csrf

@@ -54,18 +54,30 @@ def test_register_base64_body(invoke):
     [
         ({}, "username", "This field is required."),
         ({"username": ""}, "username", "This field may not be blank."),
-        ({"username": "bad name!"}, "username",
-         "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."),
+        (
+            {"username": "bad name!"},
+            "username",
+            "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
+        ),
         ({"email": "not-an-email"}, "email", "Enter a valid email address."),
-        ({"password1": "short1", "password2": "short1"}, "password1",
-         "This password is too short. It must contain at least 8 characters."),
+        (
+            {"password1": "short1", "password2": "short1"},
+            "password1",
+            "This password is too short. It must contain at least 8 characters.",
+        ),
         ({"password1": "password", "password2": "password"}, "password1", "This password is too common."),
         ({"password1": "8412375690", "password2": "8412375690"}, "password1", "This password is entirely numeric."),
-        ({"username": "moviebuff", "password1": "moviebuff1", "password2": "moviebuff1"}, "password1",
-         "The password is too similar to the username."),
+        (
+            {"username": "moviebuff", "password1": "moviebuff1", "password2": "moviebuff1"},
+            "password1",
+            "The password is too similar to the username.",
+        ),
         ({"password2": "something-else-42"}, "non_field_errors", "The two password fields didn't match."),
-        ({"password1": "x" * 300, "password2": "x" * 300}, "password1",
-         "Ensure this field has no more than 256 characters."),
+        (
+            {"password1": "x" * 300, "password2": "x" * 300},
+            "password1",
+            "Ensure this field has no more than 256 characters.",
+        ),
         ({"username": 42}, "username", "Not a valid string."),
     ],
 )

@@ -13,8 +13,12 @@ import io
 import pytest
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
-CONTENT_TYPES = {"json": "application/json", "api": "text/html; charset=utf-8",
-                 "html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+CONTENT_TYPES = {
+    "json": "application/json",
+    "api": "text/html; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+}
 MOVIE = {"title": "Casablanca", "genre": "Drama", "year": 1942}
 
 
@@ -57,8 +61,7 @@ def test_collection_suffix(invoke, owner, movie, fmt, slash):
 def test_element_suffix(invoke, owner, movie, fmt, slash):
     r = invoke("movie_get", token=owner, path_id=f"{movie['id']}.{fmt}")
     if not slash:
-        r = invoke("movie_get", token=owner, path_id=f"{movie['id']}.{fmt}",
-                   path=f"/api/v1/movies/{movie['id']}.{fmt}")
+        r = invoke("movie_get", token=owner, path_id=f"{movie['id']}.{fmt}", path=f"/api/v1/movies/{movie['id']}.{fmt}")
     assert_format(r, fmt)
     assert r.headers["allow"] == "GET, PUT, PATCH, DELETE"
 
@@ -70,19 +73,27 @@ def test_format_parameter(invoke, owner, movie, fmt):
 
 
 def test_format_parameter_overrides_suffix_and_accept(invoke, owner, movie):
-    r = invoke("movie_get", token=owner, path_id=f"{movie['id']}.csv", query={"format": ["json"]},
-               headers={"Accept": "text/html"})
+    r = invoke(
+        "movie_get",
+        token=owner,
+        path_id=f"{movie['id']}.csv",
+        query={"format": ["json"]},
+        headers={"Accept": "text/html"},
+    )
     assert_format(r, "json")
 
 
-@pytest.mark.parametrize(("accept", "fmt"), [
-    ("application/json", "json"),
-    ("*/*", "json"),
-    (BROWSER_ACCEPT, "api"),
-    ("text/csv", "csv"),
-    ("text/csv;q=0.9, application/json;q=0.8", "csv"),
-    ("text/html;q=0.1, text/csv;q=0.2", "csv"),
-])
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("application/json", "json"),
+        ("*/*", "json"),
+        (BROWSER_ACCEPT, "api"),
+        ("text/csv", "csv"),
+        ("text/csv;q=0.9, application/json;q=0.8", "csv"),
+        ("text/html;q=0.1, text/csv;q=0.2", "csv"),
+    ],
+)
 def test_accept(invoke, owner, movie, accept, fmt):
     assert_format(invoke("movie_list", token=owner, query={}, headers={"Accept": accept}), fmt)
     assert_format(invoke("movie_get", token=owner, path_id=movie["id"], headers={"Accept": accept}), fmt)
@@ -94,8 +105,10 @@ def test_suffix_beats_accept(invoke, owner, movie):
 
 
 def test_nothing_acceptable_is_406_in_json(invoke, owner, movie):
-    for r in (invoke("movie_list", token=owner, query={}, headers={"Accept": "image/png"}),
-              invoke("movie_get", token=owner, path_id=movie["id"], headers={"Accept": "application/xml"})):
+    for r in (
+        invoke("movie_list", token=owner, query={}, headers={"Accept": "image/png"}),
+        invoke("movie_get", token=owner, path_id=movie["id"], headers={"Accept": "application/xml"}),
+    ):
         assert r.status == 406
         assert r.headers["content-type"] == "application/json"
         assert r.json() == {"detail": "Could not satisfy the request Accept header."}

@@ -26,8 +26,13 @@ def create(invoke, token, **fields):
 
 
 def test_anonymous_gets_401_with_challenge(invoke):
-    for function, kwargs in [("movie_list", {"query": {}}), ("movie_create", {}), ("movie_get", {"path_id": "x"}),
-                             ("movie_update", {"path_id": "x"}), ("movie_delete", {"path_id": "x"})]:
+    for function, kwargs in [
+        ("movie_list", {"query": {}}),
+        ("movie_create", {}),
+        ("movie_get", {"path_id": "x"}),
+        ("movie_update", {"path_id": "x"}),
+        ("movie_delete", {"path_id": "x"}),
+    ]:
         r = invoke(function, **kwargs)
         assert r.status == 401, function
         assert r.json() == {"detail": "Authentication credentials were not provided."}
@@ -68,8 +73,14 @@ def test_committed_create_event_and_base64(invoke, alice):
 @pytest.mark.parametrize(
     ("body", "errors"),
     [
-        ({}, {"title": ["This field is required."], "genre": ["This field is required."],
-              "year": ["This field is required."]}),
+        (
+            {},
+            {
+                "title": ["This field is required."],
+                "genre": ["This field is required."],
+                "year": ["This field is required."],
+            },
+        ),
         ({**MOVIE, "title": ""}, {"title": ["This field may not be blank."]}),
         ({**MOVIE, "title": "x" * 101}, {"title": ["Ensure this field has no more than 100 characters."]}),
         ({**MOVIE, "year": "nineteen"}, {"year": ["A valid integer is required."]}),
@@ -103,8 +114,9 @@ def test_any_user_sees_any_movie(invoke, alice, bob):
 
 def test_owner_updates_put_and_patch(invoke, alice):
     movie = create(invoke, alice)
-    r = invoke("movie_update", token=alice, path_id=movie["id"],
-               body={"title": "Casablanca", "genre": "Romance", "year": 1943})
+    r = invoke(
+        "movie_update", token=alice, path_id=movie["id"], body={"title": "Casablanca", "genre": "Romance", "year": 1943}
+    )
     assert r.status == 200
     assert r.json() == {**movie, "genre": "Romance", "year": 1943}
     r = invoke("movie_update", "movie_patch", token=alice, path_id=movie["id"], body={"title": "Casablanca (1942)"})
@@ -142,11 +154,13 @@ def test_delete(invoke, alice):
 def test_if_match_prevents_lost_update(invoke, alice):
     movie = create(invoke, alice)
     tag = invoke("movie_get", token=alice, path_id=movie["id"]).headers["etag"]
-    r = invoke("movie_update", "movie_patch", token=alice, path_id=movie["id"], body={"year": 1950},
-               headers={"If-Match": tag})
+    r = invoke(
+        "movie_update", "movie_patch", token=alice, path_id=movie["id"], body={"year": 1950}, headers={"If-Match": tag}
+    )
     assert r.status == 200 and r.headers["etag"] != tag
-    r = invoke("movie_update", "movie_patch", token=alice, path_id=movie["id"], body={"year": 1960},
-               headers={"If-Match": tag})
+    r = invoke(
+        "movie_update", "movie_patch", token=alice, path_id=movie["id"], body={"year": 1960}, headers={"If-Match": tag}
+    )
     assert r.status == 412
     assert invoke("movie_get", token=alice, path_id=movie["id"]).json()["year"] == 1950
 
@@ -226,8 +240,10 @@ def test_ordering_param(invoke, alice):
 
 def test_no_secret_in_any_response(invoke, signup):
     pair = signup("carol")
-    bodies = [invoke("movie_create", token=pair["access"], body=MOVIE).text,
-              invoke("movie_list", token=pair["access"], query={}).text]
+    bodies = [
+        invoke("movie_create", token=pair["access"], body=MOVIE).text,
+        invoke("movie_list", token=pair["access"], query={}).text,
+    ]
     claims = jwt.decode(pair["access"], SECRET, algorithms=["HS256"])
     for text in bodies:
         assert "argon2" not in text and claims["jti"] not in text and "password" not in text

@@ -30,13 +30,20 @@ def alice(signup):
 
 
 # One read and one write per dialect: (function, event, expected status).
-DIALECT_READS = [("movie_list", "movie_list", 200), ("movie_list", "frappe_list", 200),
-                 ("movie_list", "restless_list", 200)]
-DIALECT_WRITES = [("movie_create", "movie_create", 201), ("movie_create", "frappe_create", 200),
-                  ("movie_create", "restless_create", 201)]
+DIALECT_READS = [
+    ("movie_list", "movie_list", 200),
+    ("movie_list", "frappe_list", 200),
+    ("movie_list", "restless_list", 200),
+]
+DIALECT_WRITES = [
+    ("movie_create", "movie_create", 201),
+    ("movie_create", "frappe_create", 200),
+    ("movie_create", "restless_create", 201),
+]
 
 
 # ---------------------------------------------------------------- API keys
+
 
 def test_generate_keys_shows_secret_once_and_stores_a_hash(invoke, alice):
     from moviesapi.models import UniqueModel, UserModel
@@ -83,11 +90,20 @@ def test_wrong_secret_is_401_on_every_dialect(invoke, alice, scheme, function, e
         assert r.json() == {"detail": "Invalid API key or secret."}
 
 
-@pytest.mark.parametrize("authorization", [
-    "token nokey", "token a:b:c", "token unknownkey0000:" + "0" * 32, "token", "token :",
-    "Basic !!!not-base64!!!", "Basic " + base64.b64encode(b"no-colon").decode(), "Basic",
-    "token " + "k" * 200 + ":s",
-])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "token nokey",
+        "token a:b:c",
+        "token unknownkey0000:" + "0" * 32,
+        "token",
+        "token :",
+        "Basic !!!not-base64!!!",
+        "Basic " + base64.b64encode(b"no-colon").decode(),
+        "Basic",
+        "token " + "k" * 200 + ":s",
+    ],
+)
 def test_malformed_or_unknown_pairs_are_401(invoke, alice, authorization):
     generate_keys(invoke, alice)
     r = invoke("movie_list", "frappe_list", headers={"Authorization": authorization})
@@ -128,6 +144,7 @@ def test_generate_keys_with_key_auth_itself(invoke, alice):
 
 # ---------------------------------------------------------------- password login and sessions
 
+
 def test_login_sets_a_secure_session_cookie(invoke, alice):
     r = invoke("session_login", "frappe_login", body={"usr": "alice", "pwd": PASSWORD})
     assert r.status == 200, r.text
@@ -152,8 +169,12 @@ def test_session_is_stored_hashed_with_a_ttl(invoke, alice):
 
 
 def test_login_with_form_body_and_with_email(invoke, alice):
-    r = invoke("session_login", "frappe_login", raw_body=f"usr=alice&pwd={PASSWORD}",
-               headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = invoke(
+        "session_login",
+        "frappe_login",
+        raw_body=f"usr=alice&pwd={PASSWORD}",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.status == 200, r.text
     r = invoke("session_login", "frappe_login", body={"usr": "alice@example.com", "pwd": PASSWORD})
     assert r.status == 200, r.text
@@ -212,8 +233,7 @@ def test_csrf_on_put_and_delete(invoke, alice):
     name = invoke("movie_create", "frappe_create", token=alice).json()["data"]["name"]
     r = invoke("movie_update", "frappe_update", headers=session_headers(sid), path_id=name, body={"year": 1943})
     assert r.status == 400
-    r = invoke("movie_update", "frappe_update", headers=session_headers(sid, csrf), path_id=name,
-               body={"year": 1943})
+    r = invoke("movie_update", "frappe_update", headers=session_headers(sid, csrf), path_id=name, body={"year": 1943})
     assert r.status == 200 and r.json()["data"]["year"] == 1943
     assert invoke("movie_delete", "frappe_delete", headers=session_headers(sid), path_id=name).status == 400
     assert invoke("movie_delete", "frappe_delete", headers=session_headers(sid, csrf), path_id=name).status == 202
@@ -285,6 +305,7 @@ def test_stale_cookie_does_not_block_login_or_public_methods(invoke, alice):
 
 # ---------------------------------------------------------------- the shared throttle
 
+
 def _fail(invoke, where, username="alice"):
     if where == "frappe":
         return invoke("session_login", "frappe_login", body={"usr": username, "pwd": "wrong-password-1"})
@@ -315,20 +336,24 @@ def test_throttle_is_per_account(invoke, alice, signup):
 
 # ---------------------------------------------------------------- /api/method
 
+
 def test_ping(invoke):
     r = invoke("method_call", "frappe_ping")
     assert r.status == 200 and r.json() == {"message": "pong"}
     assert call("method_call", "frappe_ping", method="POST").json() == {"message": "pong"}
 
 
-@pytest.mark.parametrize(("function", "event", "method"), [
-    ("method_call", "frappe_ping", "PUT"),
-    ("method_call", "frappe_ping", "DELETE"),
-    ("method_call", "frappe_logged_user", "PATCH"),
-    ("not_allowed", "frappe_login", "GET"),
-    ("not_allowed", "frappe_logout", "PUT"),
-    ("not_allowed", "frappe_generate_keys", "GET"),
-])
+@pytest.mark.parametrize(
+    ("function", "event", "method"),
+    [
+        ("method_call", "frappe_ping", "PUT"),
+        ("method_call", "frappe_ping", "DELETE"),
+        ("method_call", "frappe_logged_user", "PATCH"),
+        ("not_allowed", "frappe_login", "GET"),
+        ("not_allowed", "frappe_logout", "PUT"),
+        ("not_allowed", "frappe_generate_keys", "GET"),
+    ],
+)
 def test_wrong_verb_is_405(invoke, function, event, method):
     r = call(function, event, method=method)
     assert r.status == 405, r.text
@@ -336,8 +361,10 @@ def test_wrong_verb_is_405(invoke, function, event, method):
     assert r.headers["allow"]
 
 
-@pytest.mark.parametrize("name", ["frappe.client.get_count", "frappe.client.get_list", "nope", "x" * 300,
-                                  "frappe.auth.get_logged_user.extra"])
+@pytest.mark.parametrize(
+    "name",
+    ["frappe.client.get_count", "frappe.client.get_list", "nope", "x" * 300, "frappe.auth.get_logged_user.extra"],
+)
 def test_unknown_method_is_404(invoke, name):
     r = call("not_allowed", "frappe_method_unknown", path=f"/api/method/{name}")
     assert r.status == 404, r.text

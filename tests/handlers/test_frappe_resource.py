@@ -53,6 +53,7 @@ def server_messages(reply):
 
 # ---------------------------------------------------------------- list
 
+
 def test_list_defaults_to_names_newest_modified_first(invoke, alice, catalog):
     r = listing(invoke, alice)
     assert r.status == 200
@@ -82,30 +83,33 @@ def test_fields_star_and_as_dict(invoke, alice, catalog):
     assert r.json()["data"] == [{"movie": "Casablanca"}]
 
 
-@pytest.mark.parametrize(("filters", "expected"), [
-    ([["year", "=", 1946]], ["Notorious"]),
-    ([["genre", "!=", "Thriller"], ["year", "<", 1960]], ["Casablanca", "The Third Man"]),
-    ([["year", ">", 1958]], ["Amélie", "Psycho"]),
-    ([["year", ">=", 1958]], ["Amélie", "Psycho", "Vertigo"]),
-    ([["year", "<", 1946]], ["Casablanca"]),
-    ([["year", "<=", 1946]], ["Casablanca", "Notorious"]),
-    ([["title", "like", "%THE%"]], ["The Third Man"]),
-    ([["title", "like", "v%"]], ["Vertigo"]),
-    ([["genre", "not like", "%r%"]], ["Amélie"]),
-    ([["genre", "in", ["Horror", "Comedy"]]], ["Amélie", "Psycho"]),
-    ([["genre", "in", "Horror,Comedy"]], ["Amélie", "Psycho"]),
-    ([["genre", "not in", ["Thriller", "Drama", "Film-Noir"]]], ["Amélie", "Psycho"]),
-    ([["genre", "is", "set"], ["year", "<", 1946]], ["Casablanca"]),
-    ([["genre", "is", "not set"]], []),
-    ([["year", "between", [1946, 1949]]], ["Notorious", "The Third Man"]),
-    ([["Movie", "owner", "=", "alice"], ["year", ">", 1999]], ["Amélie"]),
-    ([["owner", "like", "%LIC%"], ["year", ">", 1999]], ["Amélie"]),
-    ({"genre": "Thriller", "year": [">", 1950]}, ["Vertigo"]),
-    ([["docstatus", "=", 0], ["year", "=", 1942]], ["Casablanca"]),
-    ([["docstatus", "=", 1]], []),
-    ([["creation", ">", "2000-01-01"], ["year", "=", 1960]], ["Psycho"]),
-    ([["modified", "between", ["2000-01-01", "2999-12-31"]], ["year", "=", 1960]], ["Psycho"]),
-])
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ([["year", "=", 1946]], ["Notorious"]),
+        ([["genre", "!=", "Thriller"], ["year", "<", 1960]], ["Casablanca", "The Third Man"]),
+        ([["year", ">", 1958]], ["Amélie", "Psycho"]),
+        ([["year", ">=", 1958]], ["Amélie", "Psycho", "Vertigo"]),
+        ([["year", "<", 1946]], ["Casablanca"]),
+        ([["year", "<=", 1946]], ["Casablanca", "Notorious"]),
+        ([["title", "like", "%THE%"]], ["The Third Man"]),
+        ([["title", "like", "v%"]], ["Vertigo"]),
+        ([["genre", "not like", "%r%"]], ["Amélie"]),
+        ([["genre", "in", ["Horror", "Comedy"]]], ["Amélie", "Psycho"]),
+        ([["genre", "in", "Horror,Comedy"]], ["Amélie", "Psycho"]),
+        ([["genre", "not in", ["Thriller", "Drama", "Film-Noir"]]], ["Amélie", "Psycho"]),
+        ([["genre", "is", "set"], ["year", "<", 1946]], ["Casablanca"]),
+        ([["genre", "is", "not set"]], []),
+        ([["year", "between", [1946, 1949]]], ["Notorious", "The Third Man"]),
+        ([["Movie", "owner", "=", "alice"], ["year", ">", 1999]], ["Amélie"]),
+        ([["owner", "like", "%LIC%"], ["year", ">", 1999]], ["Amélie"]),
+        ({"genre": "Thriller", "year": [">", 1950]}, ["Vertigo"]),
+        ([["docstatus", "=", 0], ["year", "=", 1942]], ["Casablanca"]),
+        ([["docstatus", "=", 1]], []),
+        ([["creation", ">", "2000-01-01"], ["year", "=", 1960]], ["Psycho"]),
+        ([["modified", "between", ["2000-01-01", "2999-12-31"]], ["year", "=", 1960]], ["Psycho"]),
+    ],
+)
 def test_filters_every_operator(invoke, alice, catalog, filters, expected):
     assert titles(listing(invoke, alice, fields=["title"], filters=filters)) == sorted(expected)
 
@@ -113,8 +117,13 @@ def test_filters_every_operator(invoke, alice, catalog, filters, expected):
 def test_or_filters(invoke, alice, catalog):
     r = listing(invoke, alice, fields=["title"], or_filters=[["year", "<", 1946], ["genre", "=", "Horror"]])
     assert titles(r) == ["Casablanca", "Psycho"]
-    r = listing(invoke, alice, fields=["title"], filters=[["genre", "=", "Thriller"]],
-                or_filters={"year": 1958, "title": ["like", "%psy%"]})
+    r = listing(
+        invoke,
+        alice,
+        fields=["title"],
+        filters=[["genre", "=", "Thriller"]],
+        or_filters={"year": 1958, "title": ["like", "%psy%"]},
+    )
     assert titles(r) == ["Vertigo"]
 
 
@@ -130,16 +139,19 @@ def test_order_by(invoke, alice, catalog):
     assert [row["title"] for row in r.json()["data"]] == ["Amélie", "Casablanca", "The Third Man", "Psycho"]
 
 
-@pytest.mark.parametrize("params", [
-    {"fields": ["title", "password"]},
-    {"fields": ["api_secret_hash"]},
-    {"filters": [["password", "=", "x"]]},
-    {"filters": {"api_key": "x"}},
-    {"or_filters": [["title", "=", "x"], ["creator_id", "=", "x"]]},
-    {"or_filters": [["Movie", "api_secret_hash", "like", "%"]]},
-    {"order_by": "password desc"},
-    {"order_by": "title asc, api_secret_hash desc"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"fields": ["title", "password"]},
+        {"fields": ["api_secret_hash"]},
+        {"filters": [["password", "=", "x"]]},
+        {"filters": {"api_key": "x"}},
+        {"or_filters": [["title", "=", "x"], ["creator_id", "=", "x"]]},
+        {"or_filters": [["Movie", "api_secret_hash", "like", "%"]]},
+        {"order_by": "password desc"},
+        {"order_by": "title asc, api_secret_hash desc"},
+    ],
+)
 def test_hidden_fields_refused_everywhere(invoke, alice, catalog, params):
     r = listing(invoke, alice, **params)
     assert r.status == 417, r.text
@@ -150,10 +162,17 @@ def test_hidden_fields_refused_everywhere(invoke, alice, catalog, params):
     assert "exc" not in body and "Traceback" not in r.text
 
 
-@pytest.mark.parametrize("params", [
-    {"filters": "[[not json"}, {"filters": [["year", "~", 1]]}, {"limit_start": "-3"},
-    {"limit_page_length": "many"}, {"filters": ["year > 1"]}, {"as_dict": "0", "group_by": "genre"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"filters": "[[not json"},
+        {"filters": [["year", "~", 1]]},
+        {"limit_start": "-3"},
+        {"limit_page_length": "many"},
+        {"filters": ["year > 1"]},
+        {"as_dict": "0", "group_by": "genre"},
+    ],
+)
 def test_malformed_list_parameters_are_417(invoke, alice, params):
     r = listing(invoke, alice, **params)
     assert r.status == 417, r.text
@@ -168,26 +187,57 @@ def test_list_requires_authentication(invoke, catalog):
 
 # ---------------------------------------------------------------- documents
 
+
 def test_create_returns_the_document(invoke, alice):
-    r = invoke("movie_create", "frappe_create", token=alice,
-               body={"title": "Rope", "genre": "Crime", "year": 1948, "owner": "mallory", "doctype": "Movie",
-                     "name": "chosen-name"})
+    r = invoke(
+        "movie_create",
+        "frappe_create",
+        token=alice,
+        body={
+            "title": "Rope",
+            "genre": "Crime",
+            "year": 1948,
+            "owner": "mallory",
+            "doctype": "Movie",
+            "name": "chosen-name",
+        },
+    )
     assert r.status == 200, r.text
     doc = r.json()["data"]
-    assert list(doc) == ["name", "owner", "creation", "modified", "modified_by", "idx", "docstatus",
-                         "title", "genre", "year", "doctype"]
+    assert list(doc) == [
+        "name",
+        "owner",
+        "creation",
+        "modified",
+        "modified_by",
+        "idx",
+        "docstatus",
+        "title",
+        "genre",
+        "year",
+        "doctype",
+    ]
     assert doc["owner"] == "alice" and doc["name"] != "chosen-name" and doc["doctype"] == "Movie"
     assert (doc["title"], doc["genre"], doc["year"]) == ("Rope", "Crime", 1948)
 
 
 def test_create_from_form_data_field(invoke, alice):
     raw = "data=" + json.dumps({"title": "Rebecca", "genre": "Drama", "year": 1940})
-    r = invoke("movie_create", "frappe_create", token=alice, raw_body=raw,
-               headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = invoke(
+        "movie_create",
+        "frappe_create",
+        token=alice,
+        raw_body=raw,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.status == 200, r.text
     assert r.json()["data"]["title"] == "Rebecca"
-    r = invoke("movie_create", "frappe_create", token=alice,
-               body={"data": {"title": "Spellbound", "genre": "Thriller", "year": 1945}})
+    r = invoke(
+        "movie_create",
+        "frappe_create",
+        token=alice,
+        body={"data": {"title": "Spellbound", "genre": "Thriller", "year": 1945}},
+    )
     assert r.json()["data"]["title"] == "Spellbound"
 
 
@@ -274,6 +324,7 @@ def test_anonymous_writes_are_401(invoke, catalog):
 
 # ---------------------------------------------------------------- the User DocType and refusals
 
+
 def test_user_doctype_is_readable_public_fields_only(invoke, signup, alice):
     signup("bob")
     r = invoke("user_list", "frappe_users", token=alice, query={"fields": ['["*"]'], "order_by": ["name asc"]})
@@ -291,18 +342,21 @@ def test_user_doctype_is_readable_public_fields_only(invoke, signup, alice):
     assert invoke("user_list", "frappe_users").status == 401
 
 
-@pytest.mark.parametrize(("method", "path", "status", "exc_type"), [
-    ("POST", "/api/resource/User", 403, "PermissionError"),
-    ("PUT", "/api/resource/User/alice", 403, "PermissionError"),
-    ("DELETE", "/api/resource/User/alice", 403, "PermissionError"),
-    ("PATCH", "/api/resource/User/alice", 405, "MethodNotAllowed"),
-    ("PATCH", "/api/resource/Movie/abc", 405, "MethodNotAllowed"),
-    ("POST", "/api/resource/Movie/abc", 405, "MethodNotAllowed"),
-    ("DELETE", "/api/resource/Movie", 405, "MethodNotAllowed"),
-    ("GET", "/api/resource/ToDo", 404, "DoesNotExistError"),
-    ("POST", "/api/resource/ToDo", 404, "DoesNotExistError"),
-    ("GET", "/api/resource/ToDo/x", 404, "DoesNotExistError"),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "status", "exc_type"),
+    [
+        ("POST", "/api/resource/User", 403, "PermissionError"),
+        ("PUT", "/api/resource/User/alice", 403, "PermissionError"),
+        ("DELETE", "/api/resource/User/alice", 403, "PermissionError"),
+        ("PATCH", "/api/resource/User/alice", 405, "MethodNotAllowed"),
+        ("PATCH", "/api/resource/Movie/abc", 405, "MethodNotAllowed"),
+        ("POST", "/api/resource/Movie/abc", 405, "MethodNotAllowed"),
+        ("DELETE", "/api/resource/Movie", 405, "MethodNotAllowed"),
+        ("GET", "/api/resource/ToDo", 404, "DoesNotExistError"),
+        ("POST", "/api/resource/ToDo", 404, "DoesNotExistError"),
+        ("GET", "/api/resource/ToDo/x", 404, "DoesNotExistError"),
+    ],
+)
 def test_refusals(invoke, method, path, status, exc_type):
     r = call("not_allowed", "frappe_doctype_unknown", path=path, method=method)
     assert r.status == status, r.text
@@ -318,6 +372,7 @@ def test_unknown_doctype_message(invoke):
 
 
 # ---------------------------------------------------------------- tracebacks
+
 
 def test_server_error_reveals_nothing_by_default(invoke, alice, monkeypatch):
     from moviesapi import resources
@@ -346,12 +401,16 @@ def test_traceback_only_in_debug_mode(invoke, alice, monkeypatch):
 
 # ---------------------------------------------------------------- format suffixes apply here too
 
-@pytest.mark.parametrize(("path", "status", "content_type"), [
-    ("/api/resource/Movie.json", 200, "application/json"),
-    ("/api/resource/Movie.csv", 200, "text/csv"),
-    ("/api/resource/Movie.api", 200, "text/html"),
-    ("/api/resource/Movie.xml", 404, "application/json"),
-])
+
+@pytest.mark.parametrize(
+    ("path", "status", "content_type"),
+    [
+        ("/api/resource/Movie.json", 200, "application/json"),
+        ("/api/resource/Movie.csv", 200, "text/csv"),
+        ("/api/resource/Movie.api", 200, "text/html"),
+        ("/api/resource/Movie.xml", 404, "application/json"),
+    ],
+)
 def test_list_format_suffixes(invoke, alice, catalog, path, status, content_type):
     r = call("movie_list", "frappe_list", path=path, token=alice, query={"fields": ['["title"]']})
     assert r.status == status, r.text

@@ -65,23 +65,54 @@ def test_committed_list_event(invoke, alice, catalogue):
 
 
 def test_filters_operators_and_aliases(invoke, alice, catalogue):
-    assert titles(listing(invoke, alice, **q(filters=[{"name": "genre", "op": "==", "val": "Crime"}],
-                                              order_by=[{"field": "year"}]))) == ["The Godfather", "Heat"]
-    assert titles(listing(invoke, alice, **q(filters=[{"name": "year", "op": "between", "val": [1950, 1960]}],
-                                              order_by=[{"field": "year"}]))) == ["Godzilla", "Vertigo"]
-    assert titles(listing(invoke, alice, **q(filters=[{"name": "title", "op": "ilike", "val": "%GOD%"}],
-                                              order_by=[{"field": "title"}]))) == ["Godzilla", "The Godfather"]
-    assert titles(listing(invoke, alice, **q(filters=[{"name": "year", "op": "gte", "val": 1972},
-                                                      {"name": "year", "op": "lt", "val": 1990}]))) == ["The Godfather"]
-    assert titles(listing(invoke, alice, **q(filters=[{"name": "year", "op": "in", "val": [1942, 1954]}],
-                                              order_by=[{"field": "year", "direction": "desc"}]))) == [
-        "Godzilla", "Casablanca"]
-    crime_after_1990 = {"and": [{"name": "genre", "op": "eq", "val": "Crime"},
-                                {"name": "year", "op": ">", "val": 1990}]}
+    assert titles(
+        listing(
+            invoke, alice, **q(filters=[{"name": "genre", "op": "==", "val": "Crime"}], order_by=[{"field": "year"}])
+        )
+    ) == ["The Godfather", "Heat"]
+    assert titles(
+        listing(
+            invoke,
+            alice,
+            **q(filters=[{"name": "year", "op": "between", "val": [1950, 1960]}], order_by=[{"field": "year"}]),
+        )
+    ) == ["Godzilla", "Vertigo"]
+    assert titles(
+        listing(
+            invoke,
+            alice,
+            **q(filters=[{"name": "title", "op": "ilike", "val": "%GOD%"}], order_by=[{"field": "title"}]),
+        )
+    ) == ["Godzilla", "The Godfather"]
+    assert titles(
+        listing(
+            invoke,
+            alice,
+            **q(filters=[{"name": "year", "op": "gte", "val": 1972}, {"name": "year", "op": "lt", "val": 1990}]),
+        )
+    ) == ["The Godfather"]
+    assert titles(
+        listing(
+            invoke,
+            alice,
+            **q(
+                filters=[{"name": "year", "op": "in", "val": [1942, 1954]}],
+                order_by=[{"field": "year", "direction": "desc"}],
+            ),
+        )
+    ) == ["Godzilla", "Casablanca"]
+    crime_after_1990 = {
+        "and": [{"name": "genre", "op": "eq", "val": "Crime"}, {"name": "year", "op": ">", "val": 1990}]
+    }
     nested = {"or": [{"name": "genre", "op": "eq", "val": "Thriller"}, crime_after_1990]}
     assert titles(listing(invoke, alice, **q(filters=[nested], order_by=[{"field": "year"}]))) == ["Vertigo", "Heat"]
-    assert titles(listing(invoke, alice, **q(filters=[{"name": "creator__username", "op": "==", "val": "bob"}],
-                                              order_by=[{"field": "year"}]))) == ["Godzilla", "Heat"]
+    assert titles(
+        listing(
+            invoke,
+            alice,
+            **q(filters=[{"name": "creator__username", "op": "==", "val": "bob"}], order_by=[{"field": "year"}]),
+        )
+    ) == ["Godzilla", "Heat"]
     has = {"name": "creator", "op": "has", "val": {"name": "username", "op": "eq", "val": "bob"}}
     assert len(titles(listing(invoke, alice, **q(filters=[has])))) == 2
     assert titles(listing(invoke, alice, **q(filters=[{"name": "genre", "op": "is_null"}]))) == []
@@ -150,22 +181,37 @@ def test_get_put_patch_delete_single(invoke, alice, bob):
 def test_validation_errors_shape(invoke, alice):
     r = invoke("movie_create", "restless_create", token=alice, body={"title": "", "year": "x"})
     assert r.status == 400
-    assert r.json() == {"validation_errors": {"title": "This field may not be blank.",
-                                              "genre": "This field is required.",
-                                              "year": "A valid integer is required."}}
-    r = invoke("movie_create", "restless_create", token=alice, body={"title": "A", "genre": "B", "year": 2000,
-                                                                     "budget": 10})
+    assert r.json() == {
+        "validation_errors": {
+            "title": "This field may not be blank.",
+            "genre": "This field is required.",
+            "year": "A valid integer is required.",
+        }
+    }
+    r = invoke(
+        "movie_create", "restless_create", token=alice, body={"title": "A", "genre": "B", "year": 2000, "budget": 10}
+    )
     assert r.status == 400 and r.json() == {"message": "Model does not have field 'budget'"}
 
 
 def test_patch_many_only_touches_own(invoke, alice, bob, catalogue):
-    r = invoke("movie_patch_many", "restless_patch_many", token=alice,
-               query=q(filters=[{"name": "genre", "op": "==", "val": "Crime"}]), body={"genre": "Noir"})
+    r = invoke(
+        "movie_patch_many",
+        "restless_patch_many",
+        token=alice,
+        query=q(filters=[{"name": "genre", "op": "==", "val": "Crime"}]),
+        body={"genre": "Noir"},
+    )
     assert r.status == 200 and r.json() == {"num_modified": 1}
     noir = listing(invoke, alice, **q(filters=[{"name": "genre", "op": "==", "val": "Noir"}]))
     assert titles(noir) == ["The Godfather"]
-    r = invoke("movie_patch_many", "restless_patch_many", token=alice,
-               query=q(filters=[{"name": "genre", "op": "==", "val": "Noir"}]), body={"year": "bad"})
+    r = invoke(
+        "movie_patch_many",
+        "restless_patch_many",
+        token=alice,
+        query=q(filters=[{"name": "genre", "op": "==", "val": "Noir"}]),
+        body={"year": "bad"},
+    )
     assert r.status == 400 and "validation_errors" in r.json()
 
 
@@ -173,13 +219,27 @@ def test_eval_functions(invoke, alice, catalogue):
     r = invoke("movie_eval", "restless_eval", token=alice)
     assert r.status == 200
     assert r.json() == {"count__id": 5, "avg__year": (1972 + 1942 + 1958 + 1954 + 1995) / 5}
-    r = invoke("movie_eval", "restless_eval", token=alice, query=q(
-        functions=[{"name": "min", "field": "year"}, {"name": "max", "field": "year"},
-                   {"name": "sum", "field": "year"}, {"name": "count", "field": "title"}],
-        filters=[{"name": "genre", "op": "==", "val": "Crime"}]))
+    r = invoke(
+        "movie_eval",
+        "restless_eval",
+        token=alice,
+        query=q(
+            functions=[
+                {"name": "min", "field": "year"},
+                {"name": "max", "field": "year"},
+                {"name": "sum", "field": "year"},
+                {"name": "count", "field": "title"},
+            ],
+            filters=[{"name": "genre", "op": "==", "val": "Crime"}],
+        ),
+    )
     assert r.json() == {"min__year": 1972, "max__year": 1995, "sum__year": 1972 + 1995, "count__title": 2}
-    for bad in ([{"name": "median", "field": "year"}], [{"name": "sum", "field": "title"}],
-                [{"name": "max", "field": "creator__password"}], [{"name": "count", "field": "password"}]):
+    for bad in (
+        [{"name": "median", "field": "year"}],
+        [{"name": "sum", "field": "title"}],
+        [{"name": "max", "field": "creator__password"}],
+        [{"name": "count", "field": "password"}],
+    ):
         r = invoke("movie_eval", "restless_eval", token=alice, query=q(functions=bad))
         assert r.status == 400 and set(r.json()) == {"message"}, bad
 
@@ -198,8 +258,7 @@ def test_users_public_and_read_only(invoke, alice, bob):
     assert reply.status == 200 and reply.json() == users[0]
     r = invoke("not_allowed", "restless_users_post", token=alice)
     assert r.status == 405 and "GET" in r.headers["allow"]
-    r = invoke("user_list", "restless_users", token=alice,
-               query=q(filters=[{"name": "password", "op": "is_not_null"}]))
+    r = invoke("user_list", "restless_users", token=alice, query=q(filters=[{"name": "password", "op": "is_not_null"}]))
     assert r.status == 400
 
 
@@ -237,8 +296,11 @@ def test_processors_run_where_flask_restless_runs_them(invoke, alice, monkeypatc
     def seen(**kw):
         calls.append(("post", sorted(kw)))
 
-    monkeypatch.setattr(MOVIE, "preprocessors", {"POST": [refuse_horror], "GET_MANY": [lambda **kw: calls.append(
-        ("GET_MANY", sorted(kw)))]})
+    monkeypatch.setattr(
+        MOVIE,
+        "preprocessors",
+        {"POST": [refuse_horror], "GET_MANY": [lambda **kw: calls.append(("GET_MANY", sorted(kw)))]},
+    )
     monkeypatch.setattr(MOVIE, "postprocessors", {"POST": [seen], "GET_MANY": [seen]})
     r = invoke("movie_create", "restless_create", token=alice, body={"title": "It", "genre": "Horror", "year": 1990})
     assert r.status == 422 and r.json() == {"message": "No horror here"}

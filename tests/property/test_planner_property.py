@@ -34,8 +34,14 @@ def dataset() -> Iterator[list[dict[str, Any]]]:
         ensure_tables()
         USERS[:] = []
         for name in ("ann", "ben", "cy"):
-            user = register({"username": name, "email": f"{name}@example.com", "password1": "correct-horse-42",
-                             "password2": "correct-horse-42"})
+            user = register(
+                {
+                    "username": name,
+                    "email": f"{name}@example.com",
+                    "password1": "correct-horse-42",
+                    "password2": "correct-horse-42",
+                }
+            )
             USERS.append(Principal(user.id, user.username))
         records = []
         for i in range(40):
@@ -66,10 +72,19 @@ def ref_match(node: Any, r: dict[str, Any]) -> bool:
         return not ref_match(node.item, r)
     v, a = ref_value(r, node.field), node.value
     return {
-        "eq": lambda: v == a, "ne": lambda: v != a, "gt": lambda: v > a, "ge": lambda: v >= a,
-        "lt": lambda: v < a, "le": lambda: v <= a, "in": lambda: v in a, "not_in": lambda: v not in a,
-        "between": lambda: a[0] <= v <= a[1], "icontains": lambda: a.lower() in v.lower(),
-        "contains": lambda: a in v, "like": lambda: ref_like(a, v, False), "ilike": lambda: ref_like(a, v, True),
+        "eq": lambda: v == a,
+        "ne": lambda: v != a,
+        "gt": lambda: v > a,
+        "ge": lambda: v >= a,
+        "lt": lambda: v < a,
+        "le": lambda: v <= a,
+        "in": lambda: v in a,
+        "not_in": lambda: v not in a,
+        "between": lambda: a[0] <= v <= a[1],
+        "icontains": lambda: a.lower() in v.lower(),
+        "contains": lambda: a in v,
+        "like": lambda: ref_like(a, v, False),
+        "ilike": lambda: ref_like(a, v, True),
         "startswith": lambda: v.startswith(a),
     }[node.op]()
 
@@ -81,11 +96,19 @@ conds = st.one_of(
     st.builds(Cond, st.just("year"), st.sampled_from(["in", "not_in"]), st.lists(years, max_size=4)),
     st.builds(Cond, st.just("genre"), st.sampled_from(["eq", "ne"]), st.sampled_from(GENRES)),
     st.builds(Cond, st.just("genre"), st.sampled_from(["icontains", "contains"]), st.sampled_from(["dra", "Cri", "o"])),
-    st.builds(Cond, st.just("title"), st.sampled_from(["like", "ilike"]),
-              st.sampled_from(["%god%", "The%", "%1", "N_ght%", "%Day 1%", "%"])),
+    st.builds(
+        Cond,
+        st.just("title"),
+        st.sampled_from(["like", "ilike"]),
+        st.sampled_from(["%god%", "The%", "%1", "N_ght%", "%Day 1%", "%"]),
+    ),
     st.builds(Cond, st.just("title"), st.just("startswith"), st.sampled_from(["The", "god", "Blue Day"])),
-    st.builds(Cond, st.sampled_from(["creator.username", "creator__username"]), st.just("eq"),
-              st.sampled_from(["ann", "ben", "nobody"])),
+    st.builds(
+        Cond,
+        st.sampled_from(["creator.username", "creator__username"]),
+        st.just("eq"),
+        st.sampled_from(["ann", "ben", "nobody"]),
+    ),
 )
 trees = st.recursive(
     conds,
@@ -96,10 +119,16 @@ trees = st.recursive(
     ),
     max_leaves=5,
 )
-orders = st.sampled_from([
-    (), (Order("created_at", True),), (Order("created_at"),), (Order("year"), Order("title")),
-    (Order("title", True),), (Order("year", True), Order("title")),
-])
+orders = st.sampled_from(
+    [
+        (),
+        (Order("created_at", True),),
+        (Order("created_at"),),
+        (Order("year"), Order("title")),
+        (Order("title", True),),
+        (Order("year", True), Order("title")),
+    ]
+)
 
 
 def ref_sort(records: list[dict[str, Any]], order: tuple[Order, ...]) -> list[dict[str, Any]]:
@@ -116,7 +145,7 @@ def test_planner_equals_in_memory(dataset, where, order, offset, limit):
     expected = ref_sort([r for r in dataset if where is None or ref_match(where, r)], order)
     page = resources.search(MOVIE, Query(where=where, order=order, offset=offset, limit=limit), USERS[0])
     assert page.count == len(expected)
-    assert [r["id"] for r in page.records] == [r["id"] for r in expected[offset: offset + limit]]
+    assert [r["id"] for r in page.records] == [r["id"] for r in expected[offset : offset + limit]]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -13,14 +13,19 @@ from moviesapi.responses import respond
 from moviesapi.dialects.drf import URL_PATTERNS  # isort: skip
 
 HOST = {"host": "api.example.com", "x-forwarded-proto": "https"}
-MOVIE = {"id": "m1", "title": "<script>alert('x')</script> & \"Co\"", "genre": "Drama", "year": 1942,
-         "creator": "o'brien"}
+MOVIE = {
+    "id": "m1",
+    "title": "<script>alert('x')</script> & \"Co\"",
+    "genre": "Drama",
+    "year": 1942,
+    "creator": "o'brien",
+}
 
 
-def request(path: str, method: str = "GET", headers: dict[str, str] | None = None,
-            query: dict[str, list[str]] | None = None) -> Request:
-    req = Request(method, path, {**HOST, **(headers or {})}, query or {}, b"",
-                  request_context_path=f"/dev{path}")
+def request(
+    path: str, method: str = "GET", headers: dict[str, str] | None = None, query: dict[str, list[str]] | None = None
+) -> Request:
+    req = Request(method, path, {**HOST, **(headers or {})}, query or {}, b"", request_context_path=f"/dev{path}")
     req.route = match_path(URL_PATTERNS, path)
     return req
 
@@ -28,7 +33,8 @@ def request(path: str, method: str = "GET", headers: dict[str, str] | None = Non
 def render(data, path="/api/v1/movies/m1.api", status=200, renderer=None, **kw) -> tuple[str, dict[str, str]]:
     headers: dict[str, str] = {"Allow": "GET, PUT, PATCH, DELETE", "ETag": 'W/"1"'}
     html = (renderer or BrowsableAPIRenderer()).render(
-        data, {"request": request(path, **kw), "status": status, "headers": headers})
+        data, {"request": request(path, **kw), "status": status, "headers": headers}
+    )
     return html, headers
 
 
@@ -79,7 +85,7 @@ def test_detail_page_links_forms_and_delete():
     assert 'href="https://api.example.com/dev/api/v1/movies.api?creator__username=o%27brien"' in html
     # raw-data form: PUT and PATCH, prefilled with the object minus id and creator
     assert 'value="PUT"' in html and 'value="PATCH"' in html and 'value="POST"' not in html
-    textarea = re.search(r'<textarea[^>]*>(.*?)</textarea>', html, re.S).group(1)
+    textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", html, re.S).group(1)
     assert "&quot;title&quot;" in textarea and "&quot;id&quot;" not in textarea and "creator" not in textarea
     assert 'data-action="delete"' in html
     assert 'data-parent-url="https://api.example.com/dev/api/v1/movies.api"' in html
@@ -89,17 +95,29 @@ def test_detail_page_links_forms_and_delete():
 
 
 def test_list_page_pagination_and_create_form():
-    page = {"count": 25, "next": "https://api.example.com/dev/api/v1/movies.api?page=3",
-            "previous": "https://api.example.com/dev/api/v1/movies.api?page=1", "results": [MOVIE]}
+    page = {
+        "count": 25,
+        "next": "https://api.example.com/dev/api/v1/movies.api?page=3",
+        "previous": "https://api.example.com/dev/api/v1/movies.api?page=1",
+        "results": [MOVIE],
+    }
     html, _ = render(page, "/api/v1/movies.api", query={"page": ["2"]})
     assert "<h1>Movie List</h1>" in html
     assert 'rel="next" href="https://api.example.com/dev/api/v1/movies.api?page=3"' in html
     assert 'rel="prev" href="https://api.example.com/dev/api/v1/movies.api?page=1"' in html
     assert "Page 2 &middot; 25 results" in html
     assert 'value="POST"' in html and 'data-action="delete"' not in html
-    textarea = re.search(r'<textarea[^>]*>(.*?)</textarea>', html, re.S).group(1)
-    assert textarea.replace("&quot;", '"').split() == ['{', '"title":', '"",', '"genre":', '"",', '"year":',
-                                                        'null', '}']
+    textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", html, re.S).group(1)
+    assert textarea.replace("&quot;", '"').split() == [
+        "{",
+        '"title":',
+        '"",',
+        '"genre":',
+        '"",',
+        '"year":',
+        "null",
+        "}",
+    ]
     assert 'href="https://api.example.com/dev/api/v1/movies/m1.api"' in html  # row ids link
     assert "<table>" in html and 'data-label="title"' in html
 
@@ -122,8 +140,11 @@ def test_401_page_has_the_sign_in_form_and_endpoints():
 
 
 def test_token_not_valid_code_is_exposed_for_the_refresh_logic():
-    html, _ = render({"detail": "Given token not valid", "code": "token_not_valid"}, status=401,
-                     headers={"authorization": "Bearer x"})
+    html, _ = render(
+        {"detail": "Given token not valid", "code": "token_not_valid"},
+        status=401,
+        headers={"authorization": "Bearer x"},
+    )
     assert 'data-code="token_not_valid"' in html and 'data-authenticated="true"' in html
 
 
@@ -131,7 +152,7 @@ def test_html_format_opens_the_table_view():
     api, _ = render(MOVIE)
     html, _ = render(MOVIE, "/api/v1/movies/m1.html", renderer=HTMLRenderer())
     assert 'id="view-json" checked' in api and 'id="view-table" checked' in html
-    assert 'aria-current=true>html<' in html
+    assert "aria-current=true>html<" in html
 
 
 def test_urls_in_bodies_are_links_but_only_http():

@@ -17,13 +17,21 @@ def parse(text: str) -> list[list[str]]:
 
 def test_paginated_envelope_renders_its_results_and_moves_links_to_a_header():
     headers: dict[str, str] = {}
-    body = {"count": 12, "next": "https://h/api/v1/movies.csv?page=2", "previous": None,
-            "results": [{"id": "a", "title": "Heat", "genre": "Crime", "year": 1995, "creator": "bob"},
-                        {"id": "b", "title": "Up", "genre": "Animation", "year": 2009, "creator": "ann"}]}
+    body = {
+        "count": 12,
+        "next": "https://h/api/v1/movies.csv?page=2",
+        "previous": None,
+        "results": [
+            {"id": "a", "title": "Heat", "genre": "Crime", "year": 1995, "creator": "bob"},
+            {"id": "b", "title": "Up", "genre": "Animation", "year": 2009, "creator": "ann"},
+        ],
+    }
     text = RENDER.render(body, {"headers": headers})
-    assert parse(text) == [["id", "title", "genre", "year", "creator"],
-                           ["a", "Heat", "Crime", "1995", "bob"],
-                           ["b", "Up", "Animation", "2009", "ann"]]
+    assert parse(text) == [
+        ["id", "title", "genre", "year", "creator"],
+        ["a", "Heat", "Crime", "1995", "bob"],
+        ["b", "Up", "Animation", "2009", "ann"],
+    ]
     assert text.endswith("\r\n")
     assert headers["Link"] == '<https://h/api/v1/movies.csv?page=2>; rel="next"'
 
@@ -37,7 +45,8 @@ def test_single_object_is_one_row_and_nested_objects_flatten():
     movie = {"id": 7, "title": "Heat", "creator": {"id": "u1", "username": "bob", "profile": {"city": "LA"}}}
     assert parse(RENDER.render(movie, {})) == [
         ["id", "title", "creator.id", "creator.username", "creator.profile.city"],
-        ["7", "Heat", "u1", "bob", "LA"]]
+        ["7", "Heat", "u1", "bob", "LA"],
+    ]
 
 
 def test_quoting_of_commas_quotes_and_newlines():
@@ -48,26 +57,37 @@ def test_quoting_of_commas_quotes_and_newlines():
 
 
 def test_lists_none_booleans_and_dates():
-    row = {"tags": ["a", "b"], "none": None, "flag": True, "when": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
-           "objs": [{"k": 1}]}
+    row = {
+        "tags": ["a", "b"],
+        "none": None,
+        "flag": True,
+        "when": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        "objs": [{"k": 1}],
+    }
     assert parse(RENDER.render(row, {}))[1] == ["a; b", "", "true", "2026-01-02T03:04:05Z", '[{"k":1}]']
 
 
 def test_rows_with_different_keys_share_one_header():
     assert parse(RENDER.render([{"a": 1}, {"b": 2}, {"a": 3, "c": 4}], {})) == [
-        ["a", "b", "c"], ["1", "", ""], ["", "2", ""], ["3", "", "4"]]
+        ["a", "b", "c"],
+        ["1", "", ""],
+        ["", "2", ""],
+        ["3", "", "4"],
+    ]
 
 
 def test_error_bodies_render_as_a_small_table():
     assert parse(RENDER.render({"detail": "Not found."}, {})) == [["detail"], ["Not found."]]
     errors = {"title": ["This field is required."], "year": ["Enter a number.", "Too old."]}
-    assert parse(RENDER.render(errors, {})) == [["title", "year"],
-                                                ["This field is required.", "Enter a number.; Too old."]]
+    assert parse(RENDER.render(errors, {})) == [
+        ["title", "year"],
+        ["This field is required.", "Enter a number.; Too old."],
+    ]
 
 
 def test_formula_injection_is_neutralised_but_numbers_are_not():
-    text = RENDER.render([{"title": "=HYPERLINK(\"http://evil\")", "n": -5, "s": "-5", "at": "@SUM(A1)"}], {})
-    assert parse(text)[1] == ["'=HYPERLINK(\"http://evil\")", "-5", "-5", "'@SUM(A1)"]
+    text = RENDER.render([{"title": '=HYPERLINK("http://evil")', "n": -5, "s": "-5", "at": "@SUM(A1)"}], {})
+    assert parse(text)[1] == ['\'=HYPERLINK("http://evil")', "-5", "-5", "'@SUM(A1)"]
 
 
 def test_empty_list_is_an_empty_body():

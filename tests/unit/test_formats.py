@@ -13,20 +13,24 @@ from moviesapi.http import Request
 from moviesapi.responses import DEFAULT_RENDERERS, choose, negotiate
 
 ROUTES = format_suffix_patterns(
-    [Route("/api/v1/movies", ("GET", "POST"), "Movie List"),
-     Route("/api/v1/movies/{id}", ("GET", "PUT", "PATCH", "DELETE"), "Movie Instance")],
+    [
+        Route("/api/v1/movies", ("GET", "POST"), "Movie List"),
+        Route("/api/v1/movies/{id}", ("GET", "PUT", "PATCH", "DELETE"), "Movie Instance"),
+    ],
     allowed=("json", "api", "html", "csv"),
 )
 
 
-def request(path: str, *, accept: str = "", query: dict[str, list[str]] | None = None,
-            routes: tuple[Route, ...] = ROUTES) -> Request:
+def request(
+    path: str, *, accept: str = "", query: dict[str, list[str]] | None = None, routes: tuple[Route, ...] = ROUTES
+) -> Request:
     req = Request("GET", path, {"accept": accept} if accept else {}, query or {}, b"")
     req.route = match_path(routes, path)
     return req
 
 
 # ------------------------------------------------------------------ suffix parsing
+
 
 @pytest.mark.parametrize(
     ("path", "name", "params", "fmt", "stripped"),
@@ -49,8 +53,17 @@ def test_match_path(path, name, params, fmt, stripped):
     assert found.routes == ROUTES
 
 
-@pytest.mark.parametrize("path", ["/api/v1/movie", "/api/v1/movies/a/b", "/api/v1/movies/a.b.json",
-                                  "/api/v1/movies/.json", "/api/v1/moviesXjson", "/api/v1/movies.json.csv"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/movie",
+        "/api/v1/movies/a/b",
+        "/api/v1/movies/a.b.json",
+        "/api/v1/movies/.json",
+        "/api/v1/moviesXjson",
+        "/api/v1/movies.json.csv",
+    ],
+)
 def test_paths_that_are_not_the_routes(path):
     assert match_path(ROUTES, path) is None
 
@@ -76,6 +89,7 @@ def test_request_route_path_drops_the_suffix():
 
 
 # ------------------------------------------------------------------ allowed / suffix_required
+
 
 def test_format_suffixes_permits():
     anything = FormatSuffixes()
@@ -110,6 +124,7 @@ def test_allowed_restricts_suffixes_but_not_format_parameter_or_accept():
 
 
 # ------------------------------------------------------------------ precedence
+
 
 @pytest.mark.parametrize(
     ("path", "query", "accept", "expected"),

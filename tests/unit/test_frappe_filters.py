@@ -25,8 +25,9 @@ MOVIE = MOVIE_DOCTYPE
 
 
 def request(**params: str) -> Request:
-    return Request(method="GET", path="/api/resource/Movie", headers={}, query={k: [v] for k, v in params.items()},
-                   body=b"")
+    return Request(
+        method="GET", path="/api/resource/Movie", headers={}, query={k: [v] for k, v in params.items()}, body=b""
+    )
 
 
 def nodes(filters: list[Filter]) -> list:
@@ -35,33 +36,48 @@ def nodes(filters: list[Filter]) -> list:
 
 # ---------------------------------------------------------------- filters
 
-@pytest.mark.parametrize(("op", "value", "expected"), [
-    ("=", "Drama", Cond("genre", "eq", "Drama")),
-    ("!=", "Drama", Cond("genre", "ne", "Drama")),
-    (">", "A", Cond("genre", "gt", "A")),
-    ("<", "A", Cond("genre", "lt", "A")),
-    (">=", "A", Cond("genre", "ge", "A")),
-    ("<=", "A", Cond("genre", "le", "A")),
-    ("like", "%ram%", Cond("genre", "ilike", "%ram%")),
-    ("not like", "%ram%", Cond("genre", "not_ilike", "%ram%")),
-    ("in", ["Drama", "War"], Cond("genre", "in", ["Drama", "War"])),
-    ("in", "Drama, War", Cond("genre", "in", ["Drama", "War"])),
-    ("not in", ["Drama"], Cond("genre", "not_in", ["Drama"])),
-    ("is", "set", Cond("genre", "is_not_null", None)),
-    ("is", "not set", Cond("genre", "is_null", None)),
-    ("between", ["A", "M"], Cond("genre", "between", ["A", "M"])),
-    ("LIKE", "%x%", Cond("genre", "ilike", "%x%")),
-    (" Not In ", ["x"], Cond("genre", "not_in", ["x"])),
-])
+
+@pytest.mark.parametrize(
+    ("op", "value", "expected"),
+    [
+        ("=", "Drama", Cond("genre", "eq", "Drama")),
+        ("!=", "Drama", Cond("genre", "ne", "Drama")),
+        (">", "A", Cond("genre", "gt", "A")),
+        ("<", "A", Cond("genre", "lt", "A")),
+        (">=", "A", Cond("genre", "ge", "A")),
+        ("<=", "A", Cond("genre", "le", "A")),
+        ("like", "%ram%", Cond("genre", "ilike", "%ram%")),
+        ("not like", "%ram%", Cond("genre", "not_ilike", "%ram%")),
+        ("in", ["Drama", "War"], Cond("genre", "in", ["Drama", "War"])),
+        ("in", "Drama, War", Cond("genre", "in", ["Drama", "War"])),
+        ("not in", ["Drama"], Cond("genre", "not_in", ["Drama"])),
+        ("is", "set", Cond("genre", "is_not_null", None)),
+        ("is", "not set", Cond("genre", "is_null", None)),
+        ("between", ["A", "M"], Cond("genre", "between", ["A", "M"])),
+        ("LIKE", "%x%", Cond("genre", "ilike", "%x%")),
+        (" Not In ", ["x"], Cond("genre", "not_in", ["x"])),
+    ],
+)
 def test_every_operator(op, value, expected):
     assert nodes(parse_filters(MOVIE, [["genre", op, value]])) == [expected]
 
 
 def test_four_element_form_and_field_mapping():
-    parsed = parse_filters(MOVIE, [["Movie", "owner", "=", "alice"], ["Movie", "name", "=", "x"],
-                                   ["Movie", "creation", ">", "2024-01-01"], ["modified", "<", "2025-01-01"]])
-    assert nodes(parsed) == [Cond("creator.username", "eq", "alice"), Cond("id", "eq", "x"),
-                             Cond("created_at", "gt", "2024-01-01"), Cond("updated_at", "lt", "2025-01-01")]
+    parsed = parse_filters(
+        MOVIE,
+        [
+            ["Movie", "owner", "=", "alice"],
+            ["Movie", "name", "=", "x"],
+            ["Movie", "creation", ">", "2024-01-01"],
+            ["modified", "<", "2025-01-01"],
+        ],
+    )
+    assert nodes(parsed) == [
+        Cond("creator.username", "eq", "alice"),
+        Cond("id", "eq", "x"),
+        Cond("created_at", "gt", "2024-01-01"),
+        Cond("updated_at", "lt", "2025-01-01"),
+    ]
 
 
 def test_dict_forms():
@@ -84,15 +100,18 @@ def test_between_date_only_upper_bound_covers_the_whole_day():
     assert f.node.value[1] == datetime(2024, 1, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("bad", [
-    [["password", "=", "x"]],
-    [["api_secret_hash", "=", "x"]],
-    [["creator_id", "=", "x"]],
-    [["email", "=", "x"]],
-    [["User", "name", "=", "x"]],
-    [["title; drop table", "=", "x"]],
-    {"password": "x"},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [["password", "=", "x"]],
+        [["api_secret_hash", "=", "x"]],
+        [["creator_id", "=", "x"]],
+        [["email", "=", "x"]],
+        [["User", "name", "=", "x"]],
+        [["title; drop table", "=", "x"]],
+        {"password": "x"},
+    ],
+)
 def test_hidden_or_unknown_fields_are_a_data_error(bad):
     with pytest.raises(FrappeError) as info:
         parse_filters(MOVIE, bad)
@@ -100,10 +119,19 @@ def test_hidden_or_unknown_fields_are_a_data_error(bad):
     assert info.value.message.startswith("Field not permitted in query: ")
 
 
-@pytest.mark.parametrize("bad", [
-    [["year", "~", 1]], [["year", "timespan", "last week"]], [["year", "=", 1, 2, 3][:2]],
-    ["year > 1900"], "nope", [["genre", "is", "maybe"]], [["year", "between", [1]]], [[42, "=", 1]],
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [["year", "~", 1]],
+        [["year", "timespan", "last week"]],
+        [["year", "=", 1, 2, 3][:2]],
+        ["year > 1900"],
+        "nope",
+        [["genre", "is", "maybe"]],
+        [["year", "between", [1]]],
+        [[42, "=", 1]],
+    ],
+)
 def test_malformed_filters_are_a_validation_error(bad):
     with pytest.raises(FrappeError) as info:
         parse_filters(MOVIE, bad)
@@ -149,18 +177,39 @@ def test_combine_with_constants():
 
 # ---------------------------------------------------------------- fields
 
+
 def test_fields_default_star_alias_and_comma_string():
     assert parse_fields(MOVIE, None) == [("name", "name")]
     star = [f for f, _ in parse_fields(MOVIE, ["*"])]
-    assert star == ["name", "owner", "creation", "modified", "modified_by", "idx", "docstatus",
-                    "title", "genre", "year"]
+    assert star == [
+        "name",
+        "owner",
+        "creation",
+        "modified",
+        "modified_by",
+        "idx",
+        "docstatus",
+        "title",
+        "genre",
+        "year",
+    ]
     assert parse_fields(MOVIE, ["title as t", "year"]) == [("title", "t"), ("year", "year")]
     assert parse_fields(MOVIE, "name, title") == [("name", "name"), ("title", "title")]
     assert parse_fields(MOVIE, ["`tabMovie`.`title`"]) == [("title", "title")]
 
 
-@pytest.mark.parametrize("bad", [["password"], ["api_secret_hash"], ["count(name) as n"], ["email"],
-                                 ["title", "creator_id"], [{"a": 1}], ["items.item_code"]])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["password"],
+        ["api_secret_hash"],
+        ["count(name) as n"],
+        ["email"],
+        ["title", "creator_id"],
+        [{"a": 1}],
+        ["items.item_code"],
+    ],
+)
 def test_hidden_fields_refused(bad):
     with pytest.raises(FrappeError) as info:
         parse_fields(MOVIE, bad)
@@ -174,6 +223,7 @@ def test_user_star_has_no_secrets():
 
 # ---------------------------------------------------------------- order_by
 
+
 def test_order_by():
     assert parse_order_by(MOVIE, None) == (Order("updated_at", True),)
     assert parse_order_by(MOVIE, "year desc, title asc") == (Order("year", True), Order("title", False))
@@ -182,8 +232,9 @@ def test_order_by():
     assert parse_order_by(MOVIE, "idx desc") == ()
 
 
-@pytest.mark.parametrize("bad", ["password desc", "year sideways", "api_secret_hash", "(select 1)",
-                                 "year desc limit 1", "name asc"])
+@pytest.mark.parametrize(
+    "bad", ["password desc", "year sideways", "api_secret_hash", "(select 1)", "year desc limit 1", "name asc"]
+)
 def test_order_by_refused(bad):
     with pytest.raises(FrappeError) as info:
         parse_order_by(MOVIE, bad)
@@ -192,10 +243,16 @@ def test_order_by_refused(bad):
 
 # ---------------------------------------------------------------- the whole query
 
+
 def test_build_query_pages_and_defaults():
     query, fields, empty = build_query(MOVIE, request())
     assert (query.offset, query.limit, query.order, fields, empty) == (
-        0, 20, (Order("updated_at", True),), [("name", "name")], False)
+        0,
+        20,
+        (Order("updated_at", True),),
+        [("name", "name")],
+        False,
+    )
     query, _, _ = build_query(MOVIE, request(limit_start="5", limit_page_length="7"))
     assert (query.offset, query.limit) == (5, 7)
     assert build_query(MOVIE, request(limit_page_length="0"))[0].limit == MAX_PAGE_LENGTH
@@ -203,11 +260,20 @@ def test_build_query_pages_and_defaults():
     assert build_query(MOVIE, request(limit="3", start="2"))[0].limit == 3
 
 
-@pytest.mark.parametrize("params", [
-    {"limit_start": "-1"}, {"limit_start": "x"}, {"limit_page_length": "ten"}, {"filters": "[["},
-    {"fields": '["title"'}, {"filters": json.dumps([["year", "=", 1]] * 51)}, {"group_by": "genre"},
-    {"or_filters": '[["password", "=", "x"]]'}, {"filters": "x" * 20_000},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit_start": "-1"},
+        {"limit_start": "x"},
+        {"limit_page_length": "ten"},
+        {"filters": "[["},
+        {"fields": '["title"'},
+        {"filters": json.dumps([["year", "=", 1]] * 51)},
+        {"group_by": "genre"},
+        {"or_filters": '[["password", "=", "x"]]'},
+        {"filters": "x" * 20_000},
+    ],
+)
 def test_build_query_refuses(params):
     with pytest.raises(FrappeError) as info:
         build_query(MOVIE, request(**params))

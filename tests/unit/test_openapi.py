@@ -25,8 +25,20 @@ VERBS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # The NotAllowedFunction only refuses (404/405 in the dialect's shape): nothing there to call.
 REFUSALS = "NotAllowedFunction"
 # Names of stored secrets and server-side state: never a property, parameter or header of the document.
-SECRET_NAMES = {"password_hash", "api_secret_hash", "sid_hash", "session_id", "session", "pk", "jti", "family",
-                "csrf_token", "secret_hash", "is_active", "last_login"}
+SECRET_NAMES = {
+    "password_hash",
+    "api_secret_hash",
+    "sid_hash",
+    "session_id",
+    "session",
+    "pk",
+    "jti",
+    "family",
+    "csrf_token",
+    "secret_hash",
+    "is_active",
+    "last_login",
+}
 
 
 def _operations(doc: dict[str, Any] = DOC):
@@ -164,16 +176,27 @@ def test_input_schemas_follow_the_registry():
     assert movie_input["required"] == [n for n, f in MOVIE.fields.items() if f.writable and f.required]
     assert "required" not in movie_patch
     year = movie_input["properties"]["year"]
-    assert year == {"type": "integer", "minimum": MOVIE.fields["year"].min_value,
-                    "maximum": MOVIE.fields["year"].max_value}
+    assert year == {
+        "type": "integer",
+        "minimum": MOVIE.fields["year"].min_value,
+        "maximum": MOVIE.fields["year"].max_value,
+    }
     assert movie_input["properties"]["title"] == {"type": "string", "minLength": 1, "maxLength": 100}
     assert "UserInput" not in schemas  # users are read-only everywhere
 
 
 def _movie_record() -> dict[str, Any]:
     now = datetime(2026, 1, 2, 3, 4, 5, 678900, tzinfo=UTC)
-    return {"id": "m1", "title": "Casablanca", "genre": "Drama", "year": 1942,
-            "creator": {"id": "u1", "username": "rick"}, "created_at": now, "updated_at": now, "version": 1}
+    return {
+        "id": "m1",
+        "title": "Casablanca",
+        "genre": "Drama",
+        "year": 1942,
+        "creator": {"id": "u1", "username": "rick"},
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
 
 
 def test_read_schemas_match_what_each_dialect_answers():
@@ -183,8 +206,13 @@ def test_read_schemas_match_what_each_dialect_answers():
     assert set(schemas["RestlessMovie"]["properties"]) == set(restless.to_object(MOVIE, record))
     assert set(schemas["RestlessMovie"]["properties"]["creator"]["properties"]) == {"id", "username"}
     assert set(schemas["FrappeMovie"]["properties"]) == set(frappe.MOVIE_DOCTYPE.doc(record))
-    user = {"id": "u1", "username": "rick", "first_name": "Rick", "last_name": "Blaine",
-            "date_joined": record["created_at"]}
+    user = {
+        "id": "u1",
+        "username": "rick",
+        "first_name": "Rick",
+        "last_name": "Blaine",
+        "date_joined": record["created_at"],
+    }
     restless_user = set(schemas["RestlessUser"]["properties"])
     assert restless_user == set(restless.to_object(USER, user)) == set(USER.readable_fields())
     assert set(schemas["FrappeUser"]["properties"]) == set(frappe.USER_DOCTYPE.doc(user))
@@ -203,12 +231,24 @@ def test_list_parameters_are_the_dialects():
     assert drf_list["year__gt"]["schema"] == {"type": "integer"}
     assert set(_params("/api/movies", "get")) >= {"q", "page", "results_per_page"}
     assert _params("/api/movies", "get")["results_per_page"]["schema"]["default"] == MOVIE.results_per_page
-    assert set(_params("/api/resource/Movie", "get")) >= {"fields", "filters", "or_filters", "order_by", "limit_start",
-                                                          "limit_page_length", "as_dict"}
+    assert set(_params("/api/resource/Movie", "get")) >= {
+        "fields",
+        "filters",
+        "or_filters",
+        "order_by",
+        "limit_start",
+        "limit_page_length",
+        "as_dict",
+    }
     q = _resolve(_params("/api/movies", "get")["q"]["content"]["application/json"]["schema"])
-    assert q["properties"]["order_by"]["items"]["properties"]["field"]["enum"] == ["title", "genre", "year",
-                                                                                   "created_at", "updated_at",
-                                                                                   "creator__username"]
+    assert q["properties"]["order_by"]["items"]["properties"]["field"]["enum"] == [
+        "title",
+        "genre",
+        "year",
+        "created_at",
+        "updated_at",
+        "creator__username",
+    ]
 
 
 def test_idempotency_key_on_creates_and_if_match_on_item_writes():
@@ -223,9 +263,11 @@ def test_idempotency_key_on_creates_and_if_match_on_item_writes():
 def test_each_dialect_documents_its_error_shape():
     responses = DOC["components"]["responses"]
     assert responses["DrfError401"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/DrfError"}
+        "$ref": "#/components/schemas/DrfError"
+    }
     assert responses["RestlessError404"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/RestlessError"}
+        "$ref": "#/components/schemas/RestlessError"
+    }
     assert "FrappeError417" in responses and "FrappeError400" in responses
     frappe_list = DOC["paths"]["/api/resource/Movie"]["get"]["responses"]
     assert "417" in frappe_list and "400" not in frappe_list  # Frappe's ValidationError is a 417

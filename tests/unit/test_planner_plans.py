@@ -24,11 +24,19 @@ def chosen(where=None, order=NEWEST):
         (Cond("id", "eq", "abc"), (), "get", False),
         (Cond("creator.id", "eq", "u1"), (Order("created_at", True),), "query:by_creator", True),
         (Cond("genre", "eq", "Drama"), (Order("year"),), "query:by_genre_year", True),
-        (And((Cond("genre", "eq", "Drama"), Cond("year", "between", [1950, 1960]))), (Order("year"),),
-         "query:by_genre_year", True),
+        (
+            And((Cond("genre", "eq", "Drama"), Cond("year", "between", [1950, 1960]))),
+            (Order("year"),),
+            "query:by_genre_year",
+            True,
+        ),
         (Cond("title", "icontains", "x"), (Order("created_at", True),), "query:by_created", True),
-        (Or((Cond("genre", "eq", "Drama"), Cond("genre", "eq", "Crime"))), (Order("created_at", True),),
-         "query:by_created", True),
+        (
+            Or((Cond("genre", "eq", "Drama"), Cond("genre", "eq", "Crime"))),
+            (Order("created_at", True),),
+            "query:by_created",
+            True,
+        ),
         (Not(Cond("genre", "eq", "Drama")), (Order("title"),), "scan", False),
     ],
 )
@@ -39,8 +47,9 @@ def test_access_path(where, order, access, native):
 
 
 def test_key_conditions_capture_terms():
-    p = chosen(And((Cond("genre", "eq", "Drama"), Cond("year", "ge", 1950), Cond("year", "le", 1960))),
-               (Order("year"),))
+    p = chosen(
+        And((Cond("genre", "eq", "Drama"), Cond("year", "ge", 1950), Cond("year", "le", 1960))), (Order("year"),)
+    )
     assert p.range_condition is not None and p.residual == [] and p.filter_condition is None
     p = chosen(And((Cond("genre", "eq", "Drama"), Cond("title", "icontains", "god"))), (Order("year"),))
     assert p.range_condition is None and len(p.residual) == 1 and p.filter_condition is not None

@@ -22,8 +22,14 @@ from moviesapi.query import (
     sort_records,
 )
 
-REC = {"id": "a", "title": "The Godfather", "genre": "Crime", "year": 1972,
-       "creator": {"id": "u1", "username": "alice"}, "created_at": datetime(2024, 1, 1, tzinfo=UTC)}
+REC = {
+    "id": "a",
+    "title": "The Godfather",
+    "genre": "Crime",
+    "year": 1972,
+    "creator": {"id": "u1", "username": "alice"},
+    "created_at": datetime(2024, 1, 1, tzinfo=UTC),
+}
 
 
 @pytest.mark.parametrize(
@@ -57,8 +63,18 @@ def test_matches(node, expected):
 
 @pytest.mark.parametrize(
     "field",
-    ["password", "creator__password", "creator.email", "creator__api_secret_hash", "title_lc", "version",
-     "creator__id__x", "", "x" * 101, "api_key"],
+    [
+        "password",
+        "creator__password",
+        "creator.email",
+        "creator__api_secret_hash",
+        "title_lc",
+        "version",
+        "creator__id__x",
+        "",
+        "x" * 101,
+        "api_key",
+    ],
 )
 def test_hidden_and_unknown_fields_refused(field):
     with pytest.raises(BadQuery):

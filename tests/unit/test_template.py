@@ -10,8 +10,12 @@ from samcli.yamlhelper import yaml_parse
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text())
-ENV_TABLE = {"UsersTable": "USERS_TABLE", "UniquesTable": "UNIQUES_TABLE", "MoviesTable": "MOVIES_TABLE",
-             "StateTable": "STATE_TABLE"}
+ENV_TABLE = {
+    "UsersTable": "USERS_TABLE",
+    "UniquesTable": "UNIQUES_TABLE",
+    "MoviesTable": "MOVIES_TABLE",
+    "StateTable": "STATE_TABLE",
+}
 
 
 def _table(logical_id):
@@ -21,9 +25,15 @@ def _table(logical_id):
 def _model_for(logical_id):
     import os
 
-    name = os.environ.get(ENV_TABLE[logical_id]) or {
-        "UsersTable": "movies-api-users", "UniquesTable": "movies-api-uniques",
-        "MoviesTable": "movies-api-movies", "StateTable": "movies-api-state"}[logical_id]
+    name = (
+        os.environ.get(ENV_TABLE[logical_id])
+        or {
+            "UsersTable": "movies-api-users",
+            "UniquesTable": "movies-api-uniques",
+            "MoviesTable": "movies-api-movies",
+            "StateTable": "movies-api-state",
+        }[logical_id]
+    )
     return next(m for m in ALL_MODELS if m.Meta.table_name == name)
 
 
@@ -32,14 +42,23 @@ def test_tables_match_models(logical_id):
     props = _table(logical_id)
     schema = _model_for(logical_id)._get_schema()
     assert sorted(props["KeySchema"], key=str) == sorted(
-        [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in schema["key_schema"]], key=str)
+        [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in schema["key_schema"]], key=str
+    )
     assert sorted(props["AttributeDefinitions"], key=str) == sorted(
-        [{"AttributeName": a["AttributeName"], "AttributeType": a["AttributeType"]}
-         for a in schema["attribute_definitions"]], key=str)
-    template_gsis = {g["IndexName"]: sorted((k["AttributeName"], k["KeyType"]) for k in g["KeySchema"])
-                     for g in props.get("GlobalSecondaryIndexes", [])}
-    model_gsis = {g["index_name"]: sorted((k["AttributeName"], k["KeyType"]) for k in g["key_schema"])
-                  for g in schema["global_secondary_indexes"]}
+        [
+            {"AttributeName": a["AttributeName"], "AttributeType": a["AttributeType"]}
+            for a in schema["attribute_definitions"]
+        ],
+        key=str,
+    )
+    template_gsis = {
+        g["IndexName"]: sorted((k["AttributeName"], k["KeyType"]) for k in g["KeySchema"])
+        for g in props.get("GlobalSecondaryIndexes", [])
+    }
+    model_gsis = {
+        g["index_name"]: sorted((k["AttributeName"], k["KeyType"]) for k in g["key_schema"])
+        for g in schema["global_secondary_indexes"]
+    }
     assert template_gsis == model_gsis
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
@@ -82,6 +101,9 @@ def test_layer_requirements_match_pyproject():
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    lines = [line.strip() for line in (ROOT / "layers/core/requirements.txt").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    lines = [
+        line.strip()
+        for line in (ROOT / "layers/core/requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert sorted(project) == sorted(lines)

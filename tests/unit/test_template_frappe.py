@@ -40,7 +40,7 @@ def _routes() -> dict[tuple[str, str], str]:
 def _policies(logical_id):
     out = set()
     for policy in _functions()[logical_id]["Properties"].get("Policies", []):
-        (kind, args), = policy.items()
+        ((kind, args),) = policy.items()
         table = args.get("TableName", {}).get("Ref") if isinstance(args, dict) else None
         out.add((kind, table))
     return out
@@ -59,9 +59,18 @@ def test_every_whitelisted_method_answers_every_verb(name):
             assert fn in ("NotAllowedFunction", "MethodCallFunction"), (name, verb)
 
 
-@pytest.mark.parametrize("path", ["/api/resource/Movie", "/api/resource/Movie/{name}", "/api/resource/User",
-                                  "/api/resource/User/{name}", "/api/resource/{doctype}",
-                                  "/api/resource/{doctype}/{name}", "/api/method/{method}"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/resource/Movie",
+        "/api/resource/Movie/{name}",
+        "/api/resource/User",
+        "/api/resource/User/{name}",
+        "/api/resource/{doctype}",
+        "/api/resource/{doctype}/{name}",
+        "/api/method/{method}",
+    ],
+)
 def test_every_frappe_path_answers_every_verb(path):
     routes = _routes()
     assert all((path, verb) in routes for verb in VERBS), path
@@ -78,9 +87,20 @@ def test_frappe_resource_routes_go_to_the_operation_functions():
     assert routes[("/api/resource/User/{name}", "GET")] == "UserGetFunction"
 
 
-@pytest.mark.parametrize("logical_id", ["MovieListFunction", "MovieGetFunction", "MovieCreateFunction",
-                                        "MovieUpdateFunction", "MovieDeleteFunction", "UserListFunction",
-                                        "UserGetFunction", "GenerateKeysFunction", "MethodCallFunction"])
+@pytest.mark.parametrize(
+    "logical_id",
+    [
+        "MovieListFunction",
+        "MovieGetFunction",
+        "MovieCreateFunction",
+        "MovieUpdateFunction",
+        "MovieDeleteFunction",
+        "UserListFunction",
+        "UserGetFunction",
+        "GenerateKeysFunction",
+        "MethodCallFunction",
+    ],
+)
 def test_authenticating_functions_can_read_what_every_authenticator_needs(logical_id):
     """JWT (users), API keys (uniques guard, users), sessions (state, users)."""
     tables = {table for _, table in _policies(logical_id)}

@@ -63,8 +63,15 @@ def new_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-def _text(data: dict[str, Any], name: str, errors: dict[str, list[str]], *, required: bool = True,
-          max_length: int | None = None, strip: bool = True) -> str:
+def _text(
+    data: dict[str, Any],
+    name: str,
+    errors: dict[str, list[str]],
+    *,
+    required: bool = True,
+    max_length: int | None = None,
+    strip: bool = True,
+) -> str:
     value = data.get(name)
     if value is None:
         if required:
@@ -109,8 +116,13 @@ def validate_registration(data: dict[str, Any]) -> dict[str, str]:
         errors["non_field_errors"] = ["The two password fields didn't match."]
     if errors:
         raise ValidationFailed(errors)
-    return {"username": username, "email": email, "password": password1,
-            "first_name": first_name, "last_name": last_name}
+    return {
+        "username": username,
+        "email": email,
+        "password": password1,
+        "first_name": first_name,
+        "last_name": last_name,
+    }
 
 
 def register(data: dict[str, Any]) -> UserModel:

@@ -94,13 +94,15 @@ def create_app(*, negotiation: bool = True) -> APIGatewayRestResolver:
     so an ``Accept`` header or ``?format=`` must not turn them into a 404/406.
     """
     settings = get_settings()
-    app = APIGatewayRestResolver(cors=CORSConfig(
-        allow_origin=settings.cors_allow_origin,
-        allow_headers=list(CORS_REQUEST_HEADERS),
-        expose_headers=list(CORS_EXPOSED_HEADERS),
-        max_age=600,
-        allow_credentials=False,
-    ))
+    app = APIGatewayRestResolver(
+        cors=CORSConfig(
+            allow_origin=settings.cors_allow_origin,
+            allow_headers=list(CORS_REQUEST_HEADERS),
+            expose_headers=list(CORS_EXPOSED_HEADERS),
+            max_age=600,
+            allow_credentials=False,
+        )
+    )
     if negotiation:
         app.use(middlewares=[_negotiate])
 
@@ -125,7 +127,6 @@ def create_app(*, negotiation: bool = True) -> APIGatewayRestResolver:
         return dialect_module(request.path).error_response(request, error)
 
     return app
-
 
 
 def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:

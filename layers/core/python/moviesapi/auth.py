@@ -34,8 +34,7 @@ class JWTAuthentication:
         if len(parts) == 0 or parts[0].lower() not in self.header_types:
             return None
         if len(parts) != 2:
-            raise InvalidToken("Authorization header must contain two space-delimited values",
-                               token_type=ACCESS)
+            raise InvalidToken("Authorization header must contain two space-delimited values", token_type=ACCESS)
         try:
             claims = decode(parts[1], ACCESS)
         except InvalidToken as exc:
@@ -85,8 +84,7 @@ class BasicAuthentication:
         try:
             pair = base64.b64decode(parts[1], validate=True).decode("utf-8")
         except (binascii.Error, ValueError):
-            raise AuthenticationFailed(
-                "Failed to decode token, please provide a valid base64-encoded token.") from None
+            raise AuthenticationFailed("Failed to decode token, please provide a valid base64-encoded token.") from None
         user = apikeys.verify(*_key_secret(pair))
         return Principal(user.id, user.username, "basic")
 

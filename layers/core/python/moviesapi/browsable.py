@@ -38,9 +38,11 @@ AUTH_ENDPOINTS = {
 HIDDEN_HEADERS = {"content-security-policy"}
 FORM_METHODS = ("POST", "PUT", "PATCH")
 HTML_FORMATS = ("api", "html")
-FAVICON = ("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E"
-           "%3Crect width='16' height='16' rx='3' fill='%230b6bcb'/%3E%3Cpath d='M4 4h8v8H4z' "
-           "fill='none' stroke='white' stroke-width='1.5'/%3E%3C/svg%3E")
+FAVICON = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E"
+    "%3Crect width='16' height='16' rx='3' fill='%230b6bcb'/%3E%3Cpath d='M4 4h8v8H4z' "
+    "fill='none' stroke='white' stroke-width='1.5'/%3E%3C/svg%3E"
+)
 
 
 def esc(value: Any) -> str:
@@ -54,9 +56,11 @@ def _asset(name: str) -> str:
 
 def content_security_policy(nonce: str) -> str:
     """Only this response's inline style and script run; fetch() only to this origin."""
-    return (f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
-            "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-            "frame-ancestors 'none'")
+    return (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+        "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    )
 
 
 class BrowsableAPIRenderer(Renderer):
@@ -147,8 +151,7 @@ class Page:
         formats = [r.format for r in DEFAULT_RENDERERS]
         query = self.query_string(drop=("format",))
         if self.match is None:
-            return [(f, self.page_url() + "?" + urlencode({**_flat(self.request.query), "format": f}))
-                    for f in formats]
+            return [(f, self.page_url() + "?" + urlencode({**_flat(self.request.query), "format": f})) for f in formats]
         allowed = [f for f in formats if self.route is not None and self.route.suffixes.permits(f)]
         base = self.match.path.rstrip("/")
         return [(f, self.url(f"{base}.{f}") + query) for f in allowed]
@@ -168,18 +171,25 @@ class Page:
                 target = self.field_link(str(key), inner) if id(value) in row_ids else None
                 if target and not isinstance(inner, Mapping | list):
                     rendered = f'<a href="{esc(target)}">{rendered}</a>'
-                fields.append(f'{pad}<span class="k">{esc(to_json(str(key)))}</span>'
-                              f'<span class="p">:</span> {rendered}')
+                fields.append(
+                    f'{pad}<span class="k">{esc(to_json(str(key)))}</span><span class="p">:</span> {rendered}'
+                )
             close = "\t" * depth
-            return ('<span class="p">{</span>\n' + '<span class="p">,</span>\n'.join(fields)
-                    + f'\n{close}<span class="p">}}</span>')
+            return (
+                '<span class="p">{</span>\n'
+                + '<span class="p">,</span>\n'.join(fields)
+                + f'\n{close}<span class="p">}}</span>'
+            )
         if isinstance(value, list | tuple):
             if not value:
                 return '<span class="p">[]</span>'
             items = [pad + self.json_html(v, depth + 1, row_ids) for v in value]
             close = "\t" * depth
-            return ('<span class="p">[</span>\n' + '<span class="p">,</span>\n'.join(items)
-                    + f'\n{close}<span class="p">]</span>')
+            return (
+                '<span class="p">[</span>\n'
+                + '<span class="p">,</span>\n'.join(items)
+                + f'\n{close}<span class="p">]</span>'
+            )
         if value is None:
             return '<span class="n">null</span>'
         if isinstance(value, bool):
@@ -213,8 +223,9 @@ class Page:
             return '<p class="muted">Nothing to show.</p>'
         single = isinstance(self.data, Mapping) and not any(isinstance(self.data.get(k), list) for k in LIST_KEYS)
         if single:
-            body = "".join(f'<tr><th scope="row">{esc(c)}</th><td>{self.cell_html(c, rows[0].get(c))}</td></tr>'
-                           for c in columns)
+            body = "".join(
+                f'<tr><th scope="row">{esc(c)}</th><td>{self.cell_html(c, rows[0].get(c))}</td></tr>' for c in columns
+            )
             return f'<div class="table-wrap"><table class="fields"><tbody>{body}</tbody></table></div>'
         head = "".join(f'<th scope="col">{esc(c)}</th>' for c in columns)
         body = []
@@ -223,8 +234,9 @@ class Page:
             for column in columns:
                 cells.append(f'<td data-label="{esc(column)}">{self.cell_html(column, row.get(column))}</td>')
             body.append("<tr>" + "".join(cells) + "</tr>")
-        return (f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
-                f'<tbody>{"".join(body)}</tbody></table></div>')
+        return (
+            f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+        )
 
     # ---------------------------------------------------------------- sections
 
@@ -241,8 +253,7 @@ class Page:
         # The body below is the JSON representation, so its headers read as a JSON client's would.
         shown = [("Content-Type", "application/json")] if self.data is not None else []
         rest = [(k, v) for k, v in headers if k.lower() != "allow"]
-        lines = [f'<span class="hn">{esc(k)}:</span> <span class="hv">{esc(v)}</span>'
-                 for k, v in allow + shown + rest]
+        lines = [f'<span class="hn">{esc(k)}:</span> <span class="hv">{esc(v)}</span>' for k, v in allow + shown + rest]
         status = f'<span class="status s{self.status // 100}xx">HTTP {self.status} {esc(phrase)}</span>'
         return status + "\n" + "\n".join(lines)
 
@@ -256,15 +267,19 @@ class Page:
             return f'<p class="pager muted">{_results(count)}</p>' if isinstance(count, int) else ""
         page = self.request.param("page") or "1"
         parts = ['<nav class="pager" aria-label="Pagination">']
-        parts.append(f'<a class="button" rel="prev" href="{esc(prev_url)}">&larr; Previous</a>'
-                     if isinstance(prev_url, str) and _is_http_url(prev_url)
-                     else '<span class="button disabled" aria-disabled="true">&larr; Previous</span>')
+        parts.append(
+            f'<a class="button" rel="prev" href="{esc(prev_url)}">&larr; Previous</a>'
+            if isinstance(prev_url, str) and _is_http_url(prev_url)
+            else '<span class="button disabled" aria-disabled="true">&larr; Previous</span>'
+        )
         count = data.get("count")
         total = f" &middot; {_results(count)}" if isinstance(count, int) else ""
         parts.append(f'<span class="muted">Page {esc(page)}{total}</span>')
-        parts.append(f'<a class="button" rel="next" href="{esc(next_url)}">Next &rarr;</a>'
-                     if isinstance(next_url, str) and _is_http_url(next_url)
-                     else '<span class="button disabled" aria-disabled="true">Next &rarr;</span>')
+        parts.append(
+            f'<a class="button" rel="next" href="{esc(next_url)}">Next &rarr;</a>'
+            if isinstance(next_url, str) and _is_http_url(next_url)
+            else '<span class="button disabled" aria-disabled="true">Next &rarr;</span>'
+        )
         parts.append("</nav>")
         return "".join(parts)
 
@@ -284,8 +299,8 @@ class Page:
             return ""
         prefill = to_json(self.form_prefill(methods), indent=4)
         buttons = "".join(
-            f'<button type="submit" name="method" value="{m}" class="m-{m.lower()}">{m}</button>'
-            for m in methods)
+            f'<button type="submit" name="method" value="{m}" class="m-{m.lower()}">{m}</button>' for m in methods
+        )
         return f"""
 <section class="card" aria-labelledby="raw-title">
   <h2 id="raw-title">Send a request</h2>
@@ -334,15 +349,20 @@ class Page:
         last = len(crumbs) - 1
         crumb_html = "".join(
             f'<li><a href="{esc(url)}"{" aria-current=page" if i == last else ""}>{esc(name)}</a></li>'
-            for i, (name, url) in enumerate(crumbs))
+            for i, (name, url) in enumerate(crumbs)
+        )
         parent = crumbs[-2][1] if len(crumbs) > 1 else ""
         methods = "".join(f'<span class="badge m-{m.lower()}">{esc(m)}</span>' for m in self.methods())
         current = request.format_suffix or request.param("format") or self.default_format()
         formats = "".join(
             f'<a href="{esc(url)}"{" aria-current=true" if f == current else ""}>{esc(f)}</a>'
-            for f, url in self.format_links())
-        delete = ('<button type="button" class="danger" data-action="delete">DELETE</button>'
-                  if "DELETE" in self.methods() and self.match and self.match.params else "")
+            for f, url in self.format_links()
+        )
+        delete = (
+            '<button type="button" class="danger" data-action="delete">DELETE</button>'
+            if "DELETE" in self.methods() and self.match and self.match.params
+            else ""
+        )
         about = self.route.description if self.route else ""
         description = f'<p class="desc">{esc(about)}</p>' if about else ""
         code = self.data.get("code", "") if isinstance(self.data, Mapping) and self.status >= 400 else ""
@@ -351,8 +371,11 @@ class Page:
         view_json = " checked" if self.default_view == "json" else ""
         view_table = " checked" if self.default_view == "table" else ""
         attrs = {
-            "data-status": self.status, "data-code": code if isinstance(code, str) else "",
-            "data-authenticated": authenticated, "data-url": self.page_url(), "data-parent-url": parent,
+            "data-status": self.status,
+            "data-code": code if isinstance(code, str) else "",
+            "data-authenticated": authenticated,
+            "data-url": self.page_url(),
+            "data-parent-url": parent,
             "data-token-url": self.url(AUTH_ENDPOINTS["token"]),
             "data-refresh-url": self.url(AUTH_ENDPOINTS["refresh"]),
             "data-logout-url": self.url(AUTH_ENDPOINTS["logout"]),

@@ -89,7 +89,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
     if pattern not in _COMPILED:
         out, last = [], 0
         for m in _PARAM.finditer(pattern):
-            out.append(re.escape(pattern[last:m.start()]))
+            out.append(re.escape(pattern[last : m.start()]))
             out.append(f"(?P<{m.group(1)}>[^/.]+)")
             last = m.end()
         out.append(re.escape(pattern[last:].rstrip("/")))
@@ -111,8 +111,9 @@ class RouteMatch:
         self.route.suffixes.check(self.format)
 
 
-def format_suffix_patterns(routes: Iterable[Route], *, allowed: Sequence[str] | None = None,
-                           suffix_required: bool = False) -> tuple[Route, ...]:
+def format_suffix_patterns(
+    routes: Iterable[Route], *, allowed: Sequence[str] | None = None, suffix_required: bool = False
+) -> tuple[Route, ...]:
     """Give every route the same suffix rules (DRF's helper, applied to declarations)."""
     rules = FormatSuffixes(tuple(allowed) if allowed is not None else None, suffix_required)
     return tuple(replace(route, suffixes=rules) for route in routes)

@@ -79,9 +79,7 @@ def validate_password(password: str, *, username: str = "", email: str = "") -> 
     elif _too_similar(password, email.split("@", 1)[0]) or _too_similar(password, email):
         errors.append("The password is too similar to the email address.")
     if len(password) < MIN_LENGTH:
-        errors.append(
-            f"This password is too short. It must contain at least {MIN_LENGTH} characters."
-        )
+        errors.append(f"This password is too short. It must contain at least {MIN_LENGTH} characters.")
     if password.lower().strip() in _common_passwords():
         errors.append("This password is too common.")
     if password.isdigit():

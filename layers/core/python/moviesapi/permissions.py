@@ -39,12 +39,16 @@ class IsOwnerOrReadOnly:
         return principal is not None and owner == principal.user_id
 
 
-def check(permissions: tuple[Any, ...], method: str, principal: Principal | None,
-          record: dict[str, Any] | None = None) -> None:
+def check(
+    permissions: tuple[Any, ...], method: str, principal: Principal | None, record: dict[str, Any] | None = None
+) -> None:
     """Raise 401 for an anonymous caller a rule refuses, 403 for a signed-in one."""
     for permission in permissions:
-        allowed = (permission.has_permission(method, principal) if record is None
-                   else permission.has_object_permission(method, principal, record))
+        allowed = (
+            permission.has_permission(method, principal)
+            if record is None
+            else permission.has_object_permission(method, principal, record)
+        )
         if not allowed:
             raise NotAuthenticated() if principal is None else PermissionDenied()
 

@@ -195,8 +195,7 @@ def plan(resource: Resource, query: Query, paths: Sequence[AccessPath]) -> Plan:
         if path.hash_field is None:
             hash_key = path.constant_hash
         else:
-            eq = next((t for t in terms if isinstance(t, Cond) and t.field == path.hash_field and t.op == "eq"),
-                      None)
+            eq = next((t for t in terms if isinstance(t, Cond) and t.field == path.hash_field and t.op == "eq"), None)
             if eq is None:
                 continue
             hash_key = path.hash_value(eq.value) if path.hash_value else eq.value
@@ -209,9 +208,14 @@ def plan(resource: Resource, query: Query, paths: Sequence[AccessPath]) -> Plan:
         rng, used = _range_condition(resource, path, terms)
         captured.extend(used)
         score = (100 if path.hash_field else 0) + (20 if rng is not None else 0) + (10 if native else 0)
-        candidate = Plan(path, hash_key=hash_key, range_condition=rng, native_order=native,
-                         descending=bool(wanted and wanted.descending),
-                         residual=[t for t in terms if not any(t is c for c in captured)])
+        candidate = Plan(
+            path,
+            hash_key=hash_key,
+            range_condition=rng,
+            native_order=native,
+            descending=bool(wanted and wanted.descending),
+            residual=[t for t in terms if not any(t is c for c in captured)],
+        )
         if best is None or score > best[0]:
             best = (score, candidate)
     chosen = best[1] if best else Plan(None, residual=list(terms))
@@ -226,15 +230,22 @@ def _too_big() -> BadQuery:
 class _Reader:
     """Iterates a plan's items, keeping ScannedCount and enforcing the read budget."""
 
-    def __init__(self, resource: Resource, p: Plan, stats: Stats, start_key: dict[str, Any] | None = None,
-                 wanted: int | None = None) -> None:
+    def __init__(
+        self,
+        resource: Resource,
+        p: Plan,
+        stats: Stats,
+        start_key: dict[str, Any] | None = None,
+        wanted: int | None = None,
+    ) -> None:
         self.resource, self.plan, self.stats = resource, p, stats
         model = resource.model
         # Without a residual filter every item read is returned: read no more than the page needs.
         page_size = DYNAMO_PAGE if wanted is None or p.residual else max(1, min(DYNAMO_PAGE, wanted))
         if p.path is None:
-            self.iterator = model.scan(filter_condition=p.filter_condition, page_size=page_size,
-                                       last_evaluated_key=start_key)
+            self.iterator = model.scan(
+                filter_condition=p.filter_condition, page_size=page_size, last_evaluated_key=start_key
+            )
         else:
             self.iterator = p.path.index.query(
                 p.hash_key,
@@ -289,8 +300,9 @@ def decode_cursor(cursor: str, fingerprint: str) -> dict[str, Any]:
         raise BadQuery("Invalid cursor.") from None
 
 
-def _count(resource: Resource, p: Plan, query: Query, stats: Stats, matched_so_far: int,
-           remaining: Iterator[Model] | None) -> int:
+def _count(
+    resource: Resource, p: Plan, query: Query, stats: Stats, matched_so_far: int, remaining: Iterator[Model] | None
+) -> int:
     """Exact total for ``query``, as cheaply as the plan allows."""
     if p.path is not None and not p.residual and p.range_condition is None and p.path.counter is not None:
         stats.count_source = "counter"
@@ -330,7 +342,7 @@ def run(resource: Resource, query: Query) -> Page:
         except DoesNotExist:
             records = []
         end = None if query.limit is None else query.offset + query.limit
-        return Page(records[query.offset:end], len(records) if query.with_count else None, stats=stats)
+        return Page(records[query.offset : end], len(records) if query.with_count else None, stats=stats)
     if p.native_order and p.path is not None:
         return _run_native(resource, query, p, stats)
     _refuse_if_too_big(resource, p, stats)

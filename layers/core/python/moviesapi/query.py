@@ -18,10 +18,28 @@ from typing import Any
 from .errors import BadQuery
 from .registry import Resource, coerce
 
-OPERATORS = frozenset({
-    "eq", "ne", "gt", "ge", "lt", "le", "in", "not_in", "like", "not_like", "ilike", "not_ilike",
-    "contains", "icontains", "startswith", "is_null", "is_not_null", "between",
-})
+OPERATORS = frozenset(
+    {
+        "eq",
+        "ne",
+        "gt",
+        "ge",
+        "lt",
+        "le",
+        "in",
+        "not_in",
+        "like",
+        "not_like",
+        "ilike",
+        "not_ilike",
+        "contains",
+        "icontains",
+        "startswith",
+        "is_null",
+        "is_not_null",
+        "between",
+    }
+)
 NO_VALUE = frozenset({"is_null", "is_not_null"})
 LIST_VALUE = frozenset({"in", "not_in"})
 TEXT_ONLY = frozenset({"like", "not_like", "ilike", "not_ilike", "contains", "icontains", "startswith"})

@@ -135,17 +135,20 @@ class Resource:
             found = self.relations[parts[0]].fields.get(parts[1])
         else:
             found = None
-        allowed = found is not None and found.readable and {
-            "filter": found.filterable,
-            "sort": found.sortable,
-            "read": True,
-            "aggregate": found.aggregatable,
-        }.get(purpose, False)
+        allowed = (
+            found is not None
+            and found.readable
+            and {
+                "filter": found.filterable,
+                "sort": found.sortable,
+                "read": True,
+                "aggregate": found.aggregatable,
+            }.get(purpose, False)
+        )
         if not allowed:
             raise BadQuery(f"Cannot {purpose} on field '{path}'.")
         assert found is not None
         return found
-
 
 
 _REGISTRY: dict[str, Resource] = {}

@@ -131,8 +131,11 @@ class CSVRenderer(Renderer):
     def render(self, data: Any, context: dict[str, Any]) -> str:
         columns, rows = table_of(data)
         if isinstance(data, Mapping):
-            links = [f'<{data[rel]}>; rel="{name}"' for rel, name in (("next", "next"), ("previous", "prev"))
-                     if isinstance(data.get(rel), str) and any(k in data for k in LIST_KEYS)]
+            links = [
+                f'<{data[rel]}>; rel="{name}"'
+                for rel, name in (("next", "next"), ("previous", "prev"))
+                if isinstance(data.get(rel), str) and any(k in data for k in LIST_KEYS)
+            ]
             if links and isinstance(context.get("headers"), dict):
                 context["headers"]["Link"] = ", ".join(links)
         if not columns:

@@ -120,8 +120,9 @@ def _idempotency_item(principal: Principal, key: str, data: dict[str, Any]) -> t
     return StateModel(f"idem#{principal.user_id}#{digest}"), fingerprint
 
 
-def create_once(resource: Resource, data: dict[str, Any], principal: Principal,
-                idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
+def create_once(
+    resource: Resource, data: dict[str, Any], principal: Principal, idempotency_key: str | None = None
+) -> tuple[dict[str, Any], bool]:
     """Create an object; with an ``Idempotency-Key``, a retry returns the first result instead.
 
     The key's record is written in the same transaction as the object, so a
@@ -130,8 +131,7 @@ def create_once(resource: Resource, data: dict[str, Any], principal: Principal,
     with a different body is a 422, as the IETF Idempotency-Key draft says.
     """
     check(_permissions(resource), "POST", principal)
-    marker, fingerprint = (None, "") if idempotency_key is None else _idempotency_item(
-        principal, idempotency_key, data)
+    marker, fingerprint = (None, "") if idempotency_key is None else _idempotency_item(principal, idempotency_key, data)
     if marker is not None:
         replay = _replay(resource, marker, fingerprint, principal)
         if replay is not None:
@@ -157,8 +157,9 @@ def create_once(resource: Resource, data: dict[str, Any], principal: Principal,
     return record, False
 
 
-def create_from_request(resource: Resource, data: dict[str, Any], principal: Principal,
-                        request: Request) -> tuple[dict[str, Any], dict[str, str]]:
+def create_from_request(
+    resource: Resource, data: dict[str, Any], principal: Principal, request: Request
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Create honouring the request's ``Idempotency-Key``; return the record and its response headers."""
     record, replayed = create_once(resource, data, principal, request.header("idempotency-key") or None)
     headers = {"ETag": etag(record)}
@@ -188,8 +189,16 @@ def retrieve(resource: Resource, key: str, principal: Principal | None) -> dict[
     return record
 
 
-def update(resource: Resource, key: str, data: dict[str, Any], principal: Principal, *, partial: bool,
-           if_match: str | None = None, method: str | None = None) -> dict[str, Any]:
+def update(
+    resource: Resource,
+    key: str,
+    data: dict[str, Any],
+    principal: Principal,
+    *,
+    partial: bool,
+    if_match: str | None = None,
+    method: str | None = None,
+) -> dict[str, Any]:
     """Apply a change guarded by the item's version, so concurrent writers cannot lose updates."""
     method = method or ("PATCH" if partial else "PUT")
     check(_permissions(resource), method, principal)
@@ -241,8 +250,9 @@ def search(resource: Resource, query: Query, principal: Principal | None) -> pla
     return planner.run(resource, query)
 
 
-def update_many(resource: Resource, where: Node | None, data: dict[str, Any], principal: Principal, *,
-                limit: int) -> int:
+def update_many(
+    resource: Resource, where: Node | None, data: dict[str, Any], principal: Principal, *, limit: int
+) -> int:
     """Apply ``data`` to every object matching ``where`` that the caller owns, all or nothing.
 
     The caller's ownership is part of the filter (so it uses the by-owner
@@ -269,8 +279,9 @@ def update_many(resource: Resource, where: Node | None, data: dict[str, Any], pr
     return len(items)
 
 
-def aggregate(resource: Resource, where: Node | None, functions: list[tuple[str, str]],
-              principal: Principal | None) -> dict[str, Any]:
+def aggregate(
+    resource: Resource, where: Node | None, functions: list[tuple[str, str]], principal: Principal | None
+) -> dict[str, Any]:
     """``{"avg__year": ..., "count__id": ...}`` over the objects matching ``where``.
 
     A bare count uses the counter item; anything else reads the matching items

@@ -16,7 +16,10 @@ from .rendering import CSVRenderer, JSONRenderer, Renderer
 # DRF's order: JSON first (a client that accepts anything gets JSON), then the browsable API,
 # which a browser's Accept (text/html) selects; .html and .csv by suffix, ?format= or Accept.
 DEFAULT_RENDERERS: tuple[Renderer, ...] = (
-    JSONRenderer(), BrowsableAPIRenderer(), HTMLRenderer(), CSVRenderer(),
+    JSONRenderer(),
+    BrowsableAPIRenderer(),
+    HTMLRenderer(),
+    CSVRenderer(),
 )
 
 SECURITY_HEADERS = {
@@ -44,9 +47,15 @@ def negotiate(request: Request, renderers: Sequence[Renderer] = DEFAULT_RENDERER
     return request.accepted_renderer
 
 
-def respond(request: Request, status: int, data: Any, headers: Mapping[str, str] | None = None,
-            renderers: Sequence[Renderer] = DEFAULT_RENDERERS, context: dict[str, Any] | None = None,
-            renderer: Renderer | None = None) -> Response:
+def respond(
+    request: Request,
+    status: int,
+    data: Any,
+    headers: Mapping[str, str] | None = None,
+    renderers: Sequence[Renderer] = DEFAULT_RENDERERS,
+    context: dict[str, Any] | None = None,
+    renderer: Renderer | None = None,
+) -> Response:
     """Render ``data`` the way the client asked; a 406/404 from negotiation falls back to JSON.
 
     Routes declared with ``formats.Route`` also get DRF's ``Allow`` header.
@@ -60,8 +69,11 @@ def respond(request: Request, status: int, data: Any, headers: Mapping[str, str]
             renderer = renderers[0]
     out_headers = {**SECURITY_HEADERS, **(headers or {})}
     route = request.route
-    if route is not None and route.route.suffixes.permits(route.format) and \
-            not any(k.lower() == "allow" for k in out_headers):
+    if (
+        route is not None
+        and route.route.suffixes.permits(route.format)
+        and not any(k.lower() == "allow" for k in out_headers)
+    ):
         out_headers["Allow"] = ", ".join(route.route.methods)
     if status == 204 or data is None:
         return Response(status_code=status, headers=out_headers, body="")

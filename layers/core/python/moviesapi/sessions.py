@@ -48,8 +48,7 @@ def start(user_id: str) -> Session:
     sid = secrets.token_urlsafe(32)
     csrf_token = secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(seconds=get_settings().session_lifetime)
-    item = StateModel(_pk(sid), user_id=user_id, expires_at=expires_at,
-                      data=json.dumps({"csrf_token": csrf_token}))
+    item = StateModel(_pk(sid), user_id=user_id, expires_at=expires_at, data=json.dumps({"csrf_token": csrf_token}))
     item.save(condition=StateModel.pk.does_not_exist())
     return Session(sid, user_id, csrf_token, expires_at)
 

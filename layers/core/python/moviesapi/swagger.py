@@ -33,9 +33,11 @@ ASSETS: dict[str, tuple[str, str]] = {
 LONG_CACHE = "public, max-age=31536000, immutable"
 # Scripts and styles from this origin only; images also as data: URIs (the stylesheet's icons);
 # fetch() to this origin only (the document and "Try it out").
-CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                           "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
-                           "frame-ancestors 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
 PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -103,12 +105,18 @@ def page_response(request: Request) -> Response:
     # /api/docs → files at docs/<name>, the document at openapi.json; /api/docs/ → <name>, ../openapi.json.
     slash = request.path.endswith("/")
     base, spec = ("", "../openapi.json") if slash else ("docs/", "openapi.json")
-    body = PAGE.format(css=html.escape(asset_url("swagger-ui.css", base)),
-                       bundle=html.escape(asset_url("swagger-ui-bundle.js", base)),
-                       init=html.escape(asset_url("swagger-init.js", base)),
-                       spec=html.escape(spec))
-    headers = {**SECURITY_HEADERS, "Cache-Control": "no-cache", "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-               "X-Frame-Options": "DENY"}
+    body = PAGE.format(
+        css=html.escape(asset_url("swagger-ui.css", base)),
+        bundle=html.escape(asset_url("swagger-ui-bundle.js", base)),
+        init=html.escape(asset_url("swagger-init.js", base)),
+        spec=html.escape(spec),
+    )
+    headers = {
+        **SECURITY_HEADERS,
+        "Cache-Control": "no-cache",
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Frame-Options": "DENY",
+    }
     return Response(status_code=200, content_type="text/html; charset=utf-8", body=body, headers=headers)
 
 
@@ -117,8 +125,13 @@ def asset_response(request: Request, name: str) -> Response:
     if name not in ASSETS:
         raise NotFound()
     etag = f'"{_digest(name)}"'
-    headers = {**SECURITY_HEADERS, "Cache-Control": LONG_CACHE, "ETag": etag, "Vary": "Accept-Encoding",
-               "Cross-Origin-Resource-Policy": "same-origin"}
+    headers = {
+        **SECURITY_HEADERS,
+        "Cache-Control": LONG_CACHE,
+        "ETag": etag,
+        "Vary": "Accept-Encoding",
+        "Cross-Origin-Resource-Policy": "same-origin",
+    }
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers, body="")
     body = _read(name)

@@ -36,17 +36,26 @@ ORDERING_FIELDS = {"title", "genre", "year", "created_at", "updated_at"}
 
 # The movie views with DRF's format_suffix_patterns: .json, .api, .html, .csv (404 for any other).
 # ``form`` is the writable part of a movie; ``links`` turn ids and creators into links.
-_MOVIE_LINKS = {"id": "/api/v1/movies/{value}{suffix}",
-                "creator": "/api/v1/movies{suffix}?creator__username={value}"}
+_MOVIE_LINKS = {"id": "/api/v1/movies/{value}{suffix}", "creator": "/api/v1/movies{suffix}?creator__username={value}"}
 URL_PATTERNS = format_suffix_patterns(
     [
-        Route("/api/v1/movies", ("GET", "POST"), "Movie List",
-              "Movies, newest first. Filters: title, genre (contains), year, year__gt, year__lt, "
-              "creator__username; ordering; page and page_size.",
-              form={"title": "", "genre": "", "year": None}, links=_MOVIE_LINKS),
-        Route("/api/v1/movies/{id}", ("GET", "PUT", "PATCH", "DELETE"), "Movie Instance",
-              "One movie. Only its creator may change or delete it.",
-              form={"title": "", "genre": "", "year": None}, links=_MOVIE_LINKS),
+        Route(
+            "/api/v1/movies",
+            ("GET", "POST"),
+            "Movie List",
+            "Movies, newest first. Filters: title, genre (contains), year, year__gt, year__lt, "
+            "creator__username; ordering; page and page_size.",
+            form={"title": "", "genre": "", "year": None},
+            links=_MOVIE_LINKS,
+        ),
+        Route(
+            "/api/v1/movies/{id}",
+            ("GET", "PUT", "PATCH", "DELETE"),
+            "Movie Instance",
+            "One movie. Only its creator may change or delete it.",
+            form={"title": "", "genre": "", "year": None},
+            links=_MOVIE_LINKS,
+        ),
     ],
     allowed=("json", "api", "html", "csv"),
 )
@@ -69,8 +78,9 @@ def error_response(request: Request, exc: ApiError) -> Response:
     if isinstance(exc, InvalidToken):
         body["code"] = "token_not_valid"
         if exc.message == "Given token not valid for any token type":
-            body["messages"] = [{"token_class": "AccessToken", "token_type": "access",
-                                 "message": "Token is invalid or expired"}]
+            body["messages"] = [
+                {"token_class": "AccessToken", "token_type": "access", "message": "Token is invalid or expired"}
+            ]
     if exc.status == 401:
         headers["WWW-Authenticate"] = www_authenticate()
     if isinstance(exc, MethodNotAllowed) and exc.allowed:
@@ -89,6 +99,7 @@ def _require_user(request: Request) -> accounts.Principal:
 
 # ------------------------------------------------------------------ auth views
 
+
 def register(request: Request) -> Response:
     user = accounts.register(request.data())
     return respond(request, 201, accounts.public_user(user))
@@ -96,8 +107,7 @@ def register(request: Request) -> Response:
 
 def _require_fields(data: dict[str, Any], *names: str) -> None:
     errors = {n: ["This field is required."] for n in names if data.get(n) in (None, "")}
-    errors.update({n: ["Not a valid string."] for n in names
-                   if n not in errors and not isinstance(data.get(n), str)})
+    errors.update({n: ["Not a valid string."] for n in names if n not in errors and not isinstance(data.get(n), str)})
     if errors:
         raise ValidationFailed(errors)
 
@@ -130,6 +140,7 @@ def blacklist_token(request: Request) -> Response:
 
 
 # ------------------------------------------------------------------ movies
+
 
 def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
     raw = request.param(name)
@@ -244,8 +255,9 @@ def get_movie(request: Request, movie_id: str) -> Response:
 
 def update_movie(request: Request, movie_id: str, *, partial: bool) -> Response:
     principal = _require_user(request)
-    record = resources.update(MOVIE, movie_id, request.data(), principal, partial=partial,
-                              if_match=request.header("if-match") or None)
+    record = resources.update(
+        MOVIE, movie_id, request.data(), principal, partial=partial, if_match=request.header("if-match") or None
+    )
     return respond(request, 200, movie_json(record), {"ETag": resources.etag(record)})
 
 

@@ -65,35 +65,55 @@ DEFAULT_ORDER_BY = "modified desc"
 
 # Frappe's operators (lower case, as Frappe normalises them) → the core's.
 OPERATORS: dict[str, str] = {
-    "=": "eq", "!=": "ne", ">": "gt", "<": "lt", ">=": "ge", "<=": "le",
+    "=": "eq",
+    "!=": "ne",
+    ">": "gt",
+    "<": "lt",
+    ">=": "ge",
+    "<=": "le",
     # Frappe runs on MariaDB with a case-insensitive collation, so LIKE ignores case.
-    "like": "ilike", "not like": "not_ilike",
-    "in": "in", "not in": "not_in", "between": "between", "is": "is",
+    "like": "ilike",
+    "not like": "not_ilike",
+    "in": "in",
+    "not in": "not_in",
+    "between": "between",
+    "is": "is",
 }
 OPERATOR_LIST = "=, !=, >, <, >=, <=, like, not like, in, not in, is, between"
 
 # The suffix-aware routes (format suffixes and negotiation apply to these).
 # ``User/{name}`` is left out: usernames may contain dots, which would read as a suffix.
 URL_PATTERNS: tuple[Route, ...] = (
-    Route("/api/resource/Movie", methods=("GET", "POST"), name="Movie List",
-          description="Frappe: list (fields, filters, or_filters, order_by, limit_start, "
-                      "limit_page_length, as_dict) and create Movie documents.",
-          form={"title": "", "genre": "", "year": None}),
-    Route("/api/resource/Movie/{name}", methods=("GET", "PUT", "DELETE"), name="Movie",
-          description="Frappe: read, update (only the fields sent) and delete one Movie.",
-          form={"title": "", "genre": "", "year": None}),
-    Route("/api/resource/User", methods=("GET",), name="User List",
-          description="Frappe: list users (public fields only)."),
+    Route(
+        "/api/resource/Movie",
+        methods=("GET", "POST"),
+        name="Movie List",
+        description="Frappe: list (fields, filters, or_filters, order_by, limit_start, "
+        "limit_page_length, as_dict) and create Movie documents.",
+        form={"title": "", "genre": "", "year": None},
+    ),
+    Route(
+        "/api/resource/Movie/{name}",
+        methods=("GET", "PUT", "DELETE"),
+        name="Movie",
+        description="Frappe: read, update (only the fields sent) and delete one Movie.",
+        form={"title": "", "genre": "", "year": None},
+    ),
+    Route(
+        "/api/resource/User", methods=("GET",), name="User List", description="Frappe: list users (public fields only)."
+    ),
 )
 
 
 # ------------------------------------------------------------------ errors
 
+
 class FrappeError(ApiError):
     """An error this dialect raises itself, with Frappe's exception class name and status."""
 
-    def __init__(self, message: str, *, exc_type: str = "ValidationError", status: int = 417,
-                 response_message: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, exc_type: str = "ValidationError", status: int = 417, response_message: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.exc_type = exc_type
@@ -111,7 +131,7 @@ def _label(fieldname: str) -> str:
 
 def _doctype_in_path(path: str) -> str:
     if path.startswith("/api/resource/"):
-        return path[len("/api/resource/"):].split("/", 1)[0].split(".", 1)[0] or "Document"
+        return path[len("/api/resource/") :].split("/", 1)[0].split(".", 1)[0] or "Document"
     return "Document"
 
 
@@ -141,8 +161,12 @@ def _classify(request: Request, exc: ApiError) -> tuple[int, str, str, list[str]
     if isinstance(exc, UnsupportedMediaType):
         return 415, "UnsupportedMediaType", "frappe.exceptions", [exc.message]
     if isinstance(exc, Throttled):
-        return 429, "TooManyRequestsError", "frappe.exceptions", [
-            f"Your account has been locked and will resume after {exc.wait} seconds"]
+        return (
+            429,
+            "TooManyRequestsError",
+            "frappe.exceptions",
+            [f"Your account has been locked and will resume after {exc.wait} seconds"],
+        )
     if isinstance(exc, ValidationFailed):
         doctype = _doctype_in_path(request.path)
         required = all(m == resources.REQUIRED for ms in exc.fields.values() for m in ms)
@@ -168,8 +192,9 @@ def _classify(request: Request, exc: ApiError) -> tuple[int, str, str, list[str]
 def _server_messages(messages: Sequence[str], status: int) -> str:
     """Frappe's ``_server_messages``: a JSON list of JSON-encoded ``msgprint`` dicts."""
     title = "Not Permitted" if status == 403 else "Message"
-    return json.dumps([json.dumps({"message": m, "title": title, "indicator": "red", "raise_exception": 1})
-                       for m in messages])
+    return json.dumps(
+        [json.dumps({"message": m, "title": title, "indicator": "red", "raise_exception": 1}) for m in messages]
+    )
 
 
 def _debug_traceback(exc: BaseException) -> str:
@@ -201,6 +226,7 @@ def error_response(request: Request, exc: ApiError) -> Response:
 
 
 # ------------------------------------------------------------------ DocTypes
+
 
 def _timestamp(value: Any) -> Any:
     """Frappe's ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC here; Frappe uses the site's time zone)."""
@@ -257,8 +283,7 @@ MOVIE_DOCTYPE = DocType(
         "genre": "genre",
         "year": "year",
     },
-    doc_fields=("name", "owner", "creation", "modified", "modified_by", "idx", "docstatus",
-                "title", "genre", "year"),
+    doc_fields=("name", "owner", "creation", "modified", "modified_by", "idx", "docstatus", "title", "genre", "year"),
     writable=True,
     collection_methods=("GET", "POST"),
     element_methods=("GET", "PUT", "DELETE"),
@@ -280,8 +305,18 @@ USER_DOCTYPE = DocType(
         "first_name": "first_name",
         "last_name": "last_name",
     },
-    doc_fields=("name", "owner", "creation", "modified", "modified_by", "idx", "docstatus",
-                "username", "first_name", "last_name"),
+    doc_fields=(
+        "name",
+        "owner",
+        "creation",
+        "modified",
+        "modified_by",
+        "idx",
+        "docstatus",
+        "username",
+        "first_name",
+        "last_name",
+    ),
     writable=False,
     collection_methods=("GET",),
     element_methods=("GET",),
@@ -299,6 +334,7 @@ def doctype_of(name: str) -> DocType:
 
 # ------------------------------------------------------------------ list parameters
 
+
 def _fieldname(doctype: DocType, raw: Any) -> str:
     """A declared Frappe fieldname (backticks and a ``tab<DocType>.`` prefix allowed), or DataError."""
     if not isinstance(raw, str):
@@ -306,7 +342,7 @@ def _fieldname(doctype: DocType, raw: Any) -> str:
     name = raw.strip().replace("`", "")
     table = f"tab{doctype.name}."
     if name.startswith(table):
-        name = name[len(table):]
+        name = name[len(table) :]
     if name not in doctype.fields:
         raise _not_permitted_field(raw)
     return name
@@ -409,8 +445,9 @@ def _one_filter(doctype: DocType, parts: Sequence[Any]) -> Filter:
             raise _not_permitted_field(f"{parts[0]}.{parts[1]}")
         parts = parts[1:]
     if len(parts) != 3:
-        raise FrappeError("Filter must have 4 values (doctype, fieldname, operator, value): "
-                          + json.dumps(parts, default=str)[:200])
+        raise FrappeError(
+            "Filter must have 4 values (doctype, fieldname, operator, value): " + json.dumps(parts, default=str)[:200]
+        )
     field, raw_op, value = parts
     if not isinstance(raw_op, str) or raw_op.strip().lower() not in OPERATORS:
         raise FrappeError(f"Operator must be one of {OPERATOR_LIST}")
@@ -436,8 +473,9 @@ def _one_filter(doctype: DocType, parts: Sequence[Any]) -> Filter:
 def _constant_matches(op: str, value: Any) -> bool:
     """Evaluate a filter on ``idx``/``docstatus``, which are 0 for every document here."""
     if op in ("ilike", "not_ilike"):
-        raise FrappeError(f"Operator '{'like' if op == 'ilike' else 'not like'}' needs a text field",
-                          exc_type="DataError")
+        raise FrappeError(
+            f"Operator '{'like' if op == 'ilike' else 'not like'}' needs a text field", exc_type="DataError"
+        )
     try:
         if op in ("in", "not_in", "between"):
             bound: Any = tuple(coerce(_CONSTANT, v) for v in value)
@@ -465,8 +503,12 @@ def parse_filters(doctype: DocType, raw: Any) -> list[Filter]:
     for item in items:
         if isinstance(item, dict):
             for key, value in item.items():
-                if isinstance(value, (list, tuple)) and value and isinstance(value[0], str) \
-                        and value[0].strip().lower() in OPERATORS:
+                if (
+                    isinstance(value, (list, tuple))
+                    and value
+                    and isinstance(value[0], str)
+                    and value[0].strip().lower() in OPERATORS
+                ):
                     operand = value[1] if len(value) > 1 else None
                     out.append(_one_filter(doctype, [key, value[0], operand]))
                 else:
@@ -558,6 +600,7 @@ def build_query(doctype: DocType, request: Request) -> tuple[Query, list[tuple[s
 
 # ------------------------------------------------------------------ resource views
 
+
 def _require_user(request: Request) -> Principal:
     principal = authenticate(request)
     if principal is None:
@@ -594,8 +637,7 @@ def _record(doctype: DocType, name: str, principal: Principal) -> dict[str, Any]
     try:
         return resources.retrieve(doctype.resource, key, principal)
     except NotFound:
-        raise FrappeError(f"{doctype.name} {name[:140]} not found", exc_type="DoesNotExistError",
-                          status=404) from None
+        raise FrappeError(f"{doctype.name} {name[:140]} not found", exc_type="DoesNotExistError", status=404) from None
 
 
 def get_doc(request: Request, doctype_name: str, name: str) -> Response:
@@ -626,8 +668,9 @@ def _body(request: Request) -> dict[str, Any]:
 
 
 def _no_permission(action: str, doctype: DocType, name: str = "") -> FrappeError:
-    return FrappeError(f"No permission to {action} {doctype.name} {name[:140]}".rstrip(),
-                       exc_type="PermissionError", status=403)
+    return FrappeError(
+        f"No permission to {action} {doctype.name} {name[:140]}".rstrip(), exc_type="PermissionError", status=403
+    )
 
 
 def create_doc(request: Request, doctype_name: str) -> Response:
@@ -648,11 +691,17 @@ def update_doc(request: Request, doctype_name: str, name: str) -> Response:
     principal = _require_user(request)
     data = _body(request)
     try:
-        record = resources.update(doctype.resource, name, data, principal, partial=True,
-                                  if_match=request.header("if-match") or None, method="PUT")
+        record = resources.update(
+            doctype.resource,
+            name,
+            data,
+            principal,
+            partial=True,
+            if_match=request.header("if-match") or None,
+            method="PUT",
+        )
     except NotFound:
-        raise FrappeError(f"{doctype.name} {name[:140]} not found", exc_type="DoesNotExistError",
-                          status=404) from None
+        raise FrappeError(f"{doctype.name} {name[:140]} not found", exc_type="DoesNotExistError", status=404) from None
     except PermissionDenied as exc:
         raise _no_permission("write", doctype, name) from exc
     return respond(request, 200, {"data": doctype.doc(record)}, {"ETag": resources.etag(record)})
@@ -667,8 +716,7 @@ def delete_doc(request: Request, doctype_name: str, name: str) -> Response:
     try:
         resources.destroy(doctype.resource, name, principal, if_match=request.header("if-match") or None)
     except NotFound:
-        raise FrappeError(f"{doctype.name} {name[:140]} not found", exc_type="DoesNotExistError",
-                          status=404) from None
+        raise FrappeError(f"{doctype.name} {name[:140]} not found", exc_type="DoesNotExistError", status=404) from None
     except PermissionDenied as exc:
         raise _no_permission("delete", doctype, name) from exc
     return respond(request, 202, {"message": "ok"})
@@ -686,6 +734,7 @@ def refuse_resource(request: Request, doctype_name: str, name: str | None = None
 
 
 # ------------------------------------------------------------------ whitelisted methods
+
 
 def call_method(request: Request, name: str) -> Response:
     """Run ``/api/method/<name>`` if whitelisted for this verb (404 unknown, 405 wrong verb)."""
@@ -744,12 +793,25 @@ def _session_cookies(session: sessions.Session | None, username: str = "", full_
     With no session, the same cookies expired (logout).
     """
     lifetime = get_settings().session_lifetime if session else 0
-    values = {"sid": session.sid if session else "", "system_user": "yes" if session else "",
-              "full_name": quote(full_name), "user_id": quote(username), "user_image": ""}
-    return [Cookie(name, value, path="/", secure=True, http_only=(name == "sid"),
-                   max_age=lifetime if name == "sid" or not session else None,
-                   same_site=SameSite.LAX_MODE)
-            for name, value in values.items()]
+    values = {
+        "sid": session.sid if session else "",
+        "system_user": "yes" if session else "",
+        "full_name": quote(full_name),
+        "user_id": quote(username),
+        "user_image": "",
+    }
+    return [
+        Cookie(
+            name,
+            value,
+            path="/",
+            secure=True,
+            http_only=(name == "sid"),
+            max_age=lifetime if name == "sid" or not session else None,
+            same_site=SameSite.LAX_MODE,
+        )
+        for name, value in values.items()
+    ]
 
 
 @methods.whitelist("login", methods=("POST",), allow_guest=True)
@@ -762,13 +824,18 @@ def login(request: Request) -> Response:
     data = request.data()
     usr, pwd = data.get("usr"), data.get("pwd")
     if not isinstance(usr, str) or not isinstance(pwd, str) or not usr or not pwd:
-        raise FrappeError("Incomplete login details", exc_type="AuthenticationError", status=401,
-                          response_message="Incomplete login details")
+        raise FrappeError(
+            "Incomplete login details",
+            exc_type="AuthenticationError",
+            status=401,
+            response_message="Incomplete login details",
+        )
     try:
         user = accounts.authenticate(_login_username(usr.strip()), pwd)
     except AuthenticationFailed:
-        raise FrappeError(INVALID_LOGIN, exc_type="AuthenticationError", status=401,
-                          response_message=INVALID_LOGIN) from None
+        raise FrappeError(
+            INVALID_LOGIN, exc_type="AuthenticationError", status=401, response_message=INVALID_LOGIN
+        ) from None
     session = sessions.start(user.id)
     full_name = " ".join(n for n in (user.first_name, user.last_name) if n) or user.username
     body = {"message": "Logged In", "home_page": HOME_PAGE, "full_name": full_name}

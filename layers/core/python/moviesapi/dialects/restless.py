@@ -37,14 +37,35 @@ from ..responses import respond
 
 # Flask-Restless's operator names and aliases → the core's operators.
 OPERATORS: dict[str, str] = {
-    "==": "eq", "eq": "eq", "equals": "eq", "equal_to": "eq",
-    "!=": "ne", "ne": "ne", "neq": "ne", "not_equal_to": "ne", "does_not_equal": "ne",
-    ">": "gt", "gt": "gt", "<": "lt", "lt": "lt",
-    ">=": "ge", "ge": "ge", "gte": "ge", "geq": "ge",
-    "<=": "le", "le": "le", "lte": "le", "leq": "le",
-    "in": "in", "not_in": "not_in",
-    "is_null": "is_null", "is_not_null": "is_not_null",
-    "like": "like", "ilike": "ilike", "not_like": "not_like", "not_ilike": "not_ilike",
+    "==": "eq",
+    "eq": "eq",
+    "equals": "eq",
+    "equal_to": "eq",
+    "!=": "ne",
+    "ne": "ne",
+    "neq": "ne",
+    "not_equal_to": "ne",
+    "does_not_equal": "ne",
+    ">": "gt",
+    "gt": "gt",
+    "<": "lt",
+    "lt": "lt",
+    ">=": "ge",
+    "ge": "ge",
+    "gte": "ge",
+    "geq": "ge",
+    "<=": "le",
+    "le": "le",
+    "lte": "le",
+    "leq": "le",
+    "in": "in",
+    "not_in": "not_in",
+    "is_null": "is_null",
+    "is_not_null": "is_not_null",
+    "like": "like",
+    "ilike": "ilike",
+    "not_like": "not_like",
+    "not_ilike": "not_ilike",
     "between": "between",
 }
 FUNCTIONS = ("count", "sum", "avg", "min", "max")
@@ -53,13 +74,27 @@ _MOVIE_FORM = {"title": "", "genre": "", "year": None}
 # The suffix-aware routes: format suffixes and negotiation apply to these, as in the other dialects.
 URL_PATTERNS = format_suffix_patterns(
     [
-        Route("/api/movies", ("GET", "POST", "PATCH", "PUT"), "Movies",
-              "Flask-Restless: search with q={filters, order_by, limit, offset, single}; page, "
-              "results_per_page; PATCH with q patches every matching movie you own.", form=_MOVIE_FORM),
-        Route("/api/movies/{id}", ("GET", "PUT", "PATCH", "DELETE"), "Movie",
-              "One movie; only its creator may change or delete it.", form=_MOVIE_FORM),
-        Route("/api/eval/movies", ("GET",), "Movie functions",
-              'q={"functions": [{"name": "avg", "field": "year"}]}: count, sum, avg, min, max.'),
+        Route(
+            "/api/movies",
+            ("GET", "POST", "PATCH", "PUT"),
+            "Movies",
+            "Flask-Restless: search with q={filters, order_by, limit, offset, single}; page, "
+            "results_per_page; PATCH with q patches every matching movie you own.",
+            form=_MOVIE_FORM,
+        ),
+        Route(
+            "/api/movies/{id}",
+            ("GET", "PUT", "PATCH", "DELETE"),
+            "Movie",
+            "One movie; only its creator may change or delete it.",
+            form=_MOVIE_FORM,
+        ),
+        Route(
+            "/api/eval/movies",
+            ("GET",),
+            "Movie functions",
+            'q={"functions": [{"name": "avg", "field": "year"}]}: count, sum, avg, min, max.',
+        ),
         Route("/api/users", ("GET",), "Users", "Public fields only; read-only."),
         Route("/api/users/{id}", ("GET",), "User", "Public fields only; read-only."),
     ],
@@ -99,6 +134,7 @@ def error_response(request: Request, exc: ApiError) -> Response:
 
 # ------------------------------------------------------------------ declaration lookup
 
+
 def resource_for(path: str) -> Resource:
     """The resource whose ``url_prefix``/``collection_name`` owns ``path`` (404 otherwise)."""
     parts = path.rstrip("/")
@@ -136,6 +172,7 @@ def _run(resource: Resource, stage: str, kind: str, **kwargs: Any) -> None:
 
 # ------------------------------------------------------------------ serialization
 
+
 def _columns(resource: Resource) -> tuple[set[str] | None, set[str]]:
     include = set(resource.include_columns) if resource.include_columns is not None else None
     exclude = set(resource.exclude_columns or ())
@@ -164,6 +201,7 @@ def to_object(resource: Resource, record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ the q language
+
 
 def _parse_q(request: Request, body_q: Any = None) -> dict[str, Any]:
     raw = request.param("q")
@@ -251,6 +289,7 @@ def _int(value: Any, name: str, minimum: int) -> int:
 
 # ------------------------------------------------------------------ views
 
+
 def _begin(request: Request, *, collection: bool) -> tuple[Resource, Principal | None]:
     """Every view starts alike: the declared resource, its allowed methods, its authentication rule."""
     resource = resource_for(request.route_path)
@@ -333,8 +372,15 @@ def patch_single(request: Request, instance_id: str) -> Response:
     _run(resource, "PATCH_SINGLE", "pre", instance_id=instance_id, data=data)
     if principal is None:
         raise NotAuthenticated()
-    record = resources.update(resource, instance_id, data, principal, partial=True,
-                              if_match=request.header("if-match") or None, method=request.method)
+    record = resources.update(
+        resource,
+        instance_id,
+        data,
+        principal,
+        partial=True,
+        if_match=request.header("if-match") or None,
+        method=request.method,
+    )
     result = to_object(resource, record)
     _run(resource, "PATCH_SINGLE", "post", result=result)
     return respond(request, 200, result, {"ETag": resources.etag(record)})
@@ -380,7 +426,7 @@ def evaluate(request: Request) -> Response:
         if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or not isinstance(fn.get("field"), str):
             raise BadQuery("Each function needs a 'name' and a 'field'.")
         if fn["name"] not in FUNCTIONS:
-            raise BadQuery(f"No such function \"{fn['name']}\"")
+            raise BadQuery(f'No such function "{fn["name"]}"')
         resource.resolve(fn["field"], "read" if fn["name"] == "count" else "aggregate")
         wanted.append((fn["name"], fn["field"].replace("__", ".")))
     where, _ = _search(resource, q)
@@ -393,4 +439,3 @@ def not_allowed(request: Request) -> Response:
     is_collection = request.route_path.rstrip("/").endswith(f"/{resource.collection}")
     _allow(resource, request.method, collection=is_collection)
     raise MethodNotAllowed(request.method)
-
