@@ -15,14 +15,11 @@ from __future__ import annotations
 import json
 import os
 import uuid
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import requests
 
-from tests.e2e.test_browsable_browser import CHROMIUM, LAUNCH_ARGS, TIMEOUT_MS, png_stats, register, token
+from tests.e2e.browsers import BROWSER_MARKS, TIMEOUT_MS, png_stats, register, token
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "docs" / "swagger-ui.png"
@@ -33,25 +30,7 @@ CSP_LISTENER = (
     "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-
-if not CHROMIUM.exists():
-    message = (
-        "\n" + "!" * 78 + f"\n!! BROWSER TESTS SKIPPED: {CHROMIUM} is missing."
-        " Install it: apt-get install -y chromium\n" + "!" * 78
-    )
-    warnings.warn(message, stacklevel=1)
-    pytestmark.append(pytest.mark.skip(reason=message.strip()))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
+pytestmark = BROWSER_MARKS
 
 
 def test_swagger_ui_renders_the_document_and_calls_the_api(api_url: str, browser, tmp_path: Path) -> None:
