@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import os
 import struct
-import uuid
 import warnings
 import zlib
 from pathlib import Path
 
 import pytest
-import requests
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))  # override: another build of it
-PASSWORD = "correct-horse-42"
 LAUNCH_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -39,23 +36,6 @@ if not CHROMIUM.exists():
     )
     warnings.warn(message, stacklevel=1)
     BROWSER_MARKS.append(pytest.mark.skip(reason=message.strip()))
-
-
-def register(api_url: str, prefix: str) -> str:
-    username = f"{prefix}{uuid.uuid4().hex[:8]}"
-    r = requests.post(
-        f"{api_url}/api/v1/auth/register/",
-        timeout=10,
-        json={"username": username, "email": f"{username}@example.com", "password1": PASSWORD, "password2": PASSWORD},
-    )
-    assert r.status_code == 201, r.text
-    return username
-
-
-def token(api_url: str, username: str) -> str:
-    r = requests.post(f"{api_url}/api/v1/auth/token/", json={"username": username, "password": PASSWORD}, timeout=10)
-    assert r.status_code == 200, r.text
-    return r.json()["access"]
 
 
 def png_stats(data: bytes) -> tuple[int, int, int]:

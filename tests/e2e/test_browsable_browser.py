@@ -19,7 +19,8 @@ from pathlib import Path
 
 import requests
 
-from tests.e2e.browsers import BROWSER_MARKS, PASSWORD, TIMEOUT_MS, png_stats, register, token
+from tests.e2e.browsers import BROWSER_MARKS, TIMEOUT_MS, png_stats
+from tests.e2e.users import PASSWORD, register, token
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "docs" / "browsable-api.png"

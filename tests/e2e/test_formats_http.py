@@ -13,6 +13,8 @@ import uuid
 import pytest
 import requests
 
+from tests.e2e.users import bearer
+
 FORMATS = {
     "json": "application/json",
     "api": "text/html; charset=utf-8",
@@ -26,16 +28,9 @@ PASSWORD = "correct-horse-42"
 @pytest.fixture(scope="module")
 def session(api_url: str) -> requests.Session:
     """A signed-in client with one movie whose title needs CSV quoting and HTML escaping."""
-    username = f"fmt{uuid.uuid4().hex[:10]}"
-    r = requests.post(
-        f"{api_url}/api/v1/auth/register/",
-        timeout=10,
-        json={"username": username, "email": f"{username}@example.com", "password1": PASSWORD, "password2": PASSWORD},
-    )
-    assert r.status_code == 201, r.text
-    r = requests.post(f"{api_url}/api/v1/auth/token/", json={"username": username, "password": PASSWORD}, timeout=10)
+    username, auth = bearer(api_url, "fmt")
     s = requests.Session()
-    s.headers["Authorization"] = f"Bearer {r.json()['access']}"
+    s.headers.update(auth)
     title = f'Crouching <Tiger>, "Hidden" Dragon {uuid.uuid4().hex[:6]}'
     r = s.post(f"{api_url}/api/v1/movies/", json={"title": title, "genre": "Wuxia", "year": 2000}, timeout=10)
     assert r.status_code == 201, r.text

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.e2e.users import bearer
+
 HTTP = shutil.which("http") or str(Path(sys.executable).parent / "http")
 PASSWORD = "Sup3r-secret-pass"
 
@@ -73,16 +75,7 @@ def test_readme_walkthrough(api_url):
 
 
 def test_owner_rules_over_http(api_url):
-    def token(name):
-        requests.post(
-            f"{api_url}/api/v1/auth/register/",
-            json={"email": f"{name}@x.io", "username": name, "password1": PASSWORD, "password2": PASSWORD},
-            timeout=30,
-        )
-        r = requests.post(f"{api_url}/api/v1/auth/token/", json={"username": name, "password": PASSWORD}, timeout=30)
-        return {"Authorization": f"Bearer {r.json()['access']}"}
-
-    owner, other = token("owner1"), token("other1")
+    (_, owner), (_, other) = bearer(api_url, "owner"), bearer(api_url, "other")
     movie = requests.post(
         f"{api_url}/api/v1/movies/", json={"title": "Heat", "genre": "Crime", "year": 1995}, headers=owner, timeout=30
     ).json()

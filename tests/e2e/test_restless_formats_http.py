@@ -7,20 +7,11 @@ import io
 
 import requests
 
-PASSWORD = "Sup3r-secret-pass"
-
-
-def _token(api_url: str) -> dict[str, str]:
-    body = {"email": "rf@x.io", "username": "rl_formats", "password1": PASSWORD, "password2": PASSWORD}
-    requests.post(f"{api_url}/api/v1/auth/register/", json=body, timeout=30)
-    r = requests.post(
-        f"{api_url}/api/v1/auth/token/", json={"username": "rl_formats", "password": PASSWORD}, timeout=30
-    )
-    return {"Authorization": f"Bearer {r.json()['access']}"}
+from tests.e2e.users import bearer
 
 
 def test_restless_suffixes(api_url):
-    auth = _token(api_url)
+    username, auth = bearer(api_url, "rl_formats")
     made = requests.post(
         f"{api_url}/api/movies.json", json={"title": "Ran", "genre": "War", "year": 1985}, headers=auth, timeout=30
     )
@@ -32,7 +23,7 @@ def test_restless_suffixes(api_url):
     r = requests.get(f"{api_url}/api/movies.csv/", headers=auth, timeout=30)
     assert r.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
-    assert any(row["title"] == "Ran" and row["creator.username"] == "rl_formats" for row in rows)
+    assert any(row["title"] == "Ran" and row["creator.username"] == username for row in rows)
     r = requests.get(f"{api_url}/api/movies/{movie['id']}.api", headers=auth, timeout=30)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html") and "Ran" in r.text
     r = requests.get(f"{api_url}/api/movies/{movie['id']}", headers={**auth, "Accept": "text/csv"}, timeout=30)

@@ -7,27 +7,16 @@ import json
 import pytest
 import requests
 
-PASSWORD = "Sup3r-secret-pass"
-
-
-def signed_in(api_url: str, name: str) -> dict[str, str]:
-    requests.post(
-        f"{api_url}/api/v1/auth/register/",
-        json={"email": f"{name}@x.io", "username": name, "password1": PASSWORD, "password2": PASSWORD},
-        timeout=30,
-    )
-    r = requests.post(f"{api_url}/api/v1/auth/token/", json={"username": name, "password": PASSWORD}, timeout=30)
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access']}"}
+from tests.e2e.users import bearer
 
 
 @pytest.fixture(scope="module")
 def people(api_url):
-    return signed_in(api_url, "rl_ann"), signed_in(api_url, "rl_ben")
+    return bearer(api_url, "rl_ann"), bearer(api_url, "rl_ben")
 
 
 def test_crud_search_eval(api_url, people):
-    ann, ben = people
+    (ann_name, ann), (ben_name, ben) = people
     base = f"{api_url}/api/movies"
     made = []
     for title, genre, year, who in [
@@ -38,7 +27,7 @@ def test_crud_search_eval(api_url, people):
     ]:
         r = requests.post(base, json={"title": title, "genre": genre, "year": year}, headers=who, timeout=30)
         assert r.status_code == 201, r.text
-        assert r.json()["creator"]["username"] in ("rl_ann", "rl_ben")
+        assert r.json()["creator"]["username"] in (ann_name, ben_name)
         made.append(r.json())
 
     q = {
@@ -47,7 +36,7 @@ def test_crud_search_eval(api_url, people):
             {
                 "or": [
                     {"name": "year", "op": "<", "val": 1980},
-                    {"name": "creator__username", "op": "eq", "val": "rl_ben"},
+                    {"name": "creator__username", "op": "eq", "val": ben_name},
                 ]
             },
         ],
@@ -88,7 +77,7 @@ def test_crud_search_eval(api_url, people):
             "q": json.dumps(
                 {
                     "functions": [{"name": "count", "field": "id"}, {"name": "max", "field": "year"}],
-                    "filters": [{"name": "creator__username", "op": "eq", "val": "rl_ben"}],
+                    "filters": [{"name": "creator__username", "op": "eq", "val": ben_name}],
                 }
             )
         },
@@ -106,7 +95,7 @@ def test_crud_search_eval(api_url, people):
 
 
 def test_errors_and_hidden_fields(api_url, people):
-    ann, _ = people
+    _, ann = people[0]
     base = f"{api_url}/api/movies"
     r = requests.post(base, json={"title": "x" * 101, "genre": "G", "year": 2000}, headers=ann, timeout=30)
     assert r.status_code == 400
