@@ -146,7 +146,7 @@ Invoke = Callable[..., Reply]
 
 @pytest.fixture
 def invoke(aws: None) -> Invoke:
-    """Call a function's real handler with a committed event: ``invoke("movie_get", path_id=...)``."""
+    """Call a function's real handler with a committed event: ``invoke("resource_get", "movie_get", path_id=...)``."""
 
     def call(function: str, event_name: str | None = None, **kwargs: Any) -> Reply:
         event = make_event(event_name or function, **kwargs)

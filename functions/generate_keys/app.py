@@ -1,17 +1,13 @@
-"""Generate the caller's API key pair (secret shown once):
-POST /api/method/frappe.core.doctype.user.user.generate_keys (Frappe)."""
+"""Generate the caller's API key and secret (the secret is shown once and stored hashed).
 
-from moviesapi.api import create_app, lambda_entry, request_of
-from moviesapi.dialects import frappe
+Routes: every dialect endpoint naming this operation (`moviesapi.dialects`), so a new
+resource needs no change here.
+"""
+
+from moviesapi.api import create_app, lambda_entry
+from moviesapi.operations import mount
 
 app = create_app()
-
-METHOD = "frappe.core.doctype.user.user.generate_keys"
-
-
-@app.post(f"/api/method/{METHOD}")
-def generate_keys():
-    return frappe.call_method(request_of(app), METHOD)
-
+mount(app, "generate_keys")
 
 lambda_handler = lambda_entry(app)

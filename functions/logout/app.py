@@ -1,15 +1,13 @@
-"""Log out by blacklisting a refresh token: POST /api/v1/auth/logout/ (and simplejwt's token/blacklist/)."""
+"""Blacklist a refresh token (logout).
 
-from moviesapi.api import create_app, lambda_entry, request_of
-from moviesapi.dialects import drf
+Routes: every dialect endpoint naming this operation (`moviesapi.dialects`), so a new
+resource needs no change here.
+"""
+
+from moviesapi.api import create_app, lambda_entry
+from moviesapi.operations import mount
 
 app = create_app()
-
-
-@app.post("/api/v1/auth/logout")
-@app.post("/api/v1/auth/token/blacklist")
-def logout():
-    return drf.blacklist_token(request_of(app))
-
+mount(app, "logout")
 
 lambda_handler = lambda_entry(app)

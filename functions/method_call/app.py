@@ -1,25 +1,13 @@
-"""Read-only whitelisted Frappe methods: /api/method/ping and /api/method/frappe.auth.get_logged_user.
+"""Whitelisted Frappe methods (ping, get_logged_user; 404 for others).
 
-Each name's allowed verbs come from the whitelist (``moviesapi.methods``); any
-other verb sent here is a 405 in Frappe's shape.
+Routes: every dialect endpoint naming this operation (`moviesapi.dialects`), so a new
+resource needs no change here.
 """
 
-from moviesapi.api import create_app, lambda_entry, request_of
-from moviesapi.dialects import frappe
+from moviesapi.api import create_app, lambda_entry
+from moviesapi.operations import mount
 
 app = create_app()
-
-ANY = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-
-
-@app.route("/api/method/ping", method=ANY)
-def ping():
-    return frappe.call_method(request_of(app), "ping")
-
-
-@app.route("/api/method/frappe.auth.get_logged_user", method=ANY)
-def get_logged_user():
-    return frappe.call_method(request_of(app), "frappe.auth.get_logged_user")
-
+mount(app, "method_call")
 
 lambda_handler = lambda_entry(app)

@@ -1,14 +1,13 @@
-"""Register a user: POST /api/v1/auth/register/."""
+"""Create a user account (unique username and email).
 
-from moviesapi.api import create_app, lambda_entry, request_of
-from moviesapi.dialects import drf
+Routes: every dialect endpoint naming this operation (`moviesapi.dialects`), so a new
+resource needs no change here.
+"""
+
+from moviesapi.api import create_app, lambda_entry
+from moviesapi.operations import mount
 
 app = create_app()
-
-
-@app.post("/api/v1/auth/register")
-def register():
-    return drf.register(request_of(app))
-
+mount(app, "register")
 
 lambda_handler = lambda_entry(app)

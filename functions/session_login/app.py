@@ -1,14 +1,13 @@
-"""Password login with a session cookie: POST /api/method/login {usr, pwd} (Frappe)."""
+"""Frappe password login (usr, pwd) starting a DynamoDB-backed sid cookie session; throttled.
 
-from moviesapi.api import create_app, lambda_entry, request_of
-from moviesapi.dialects import frappe
+Routes: every dialect endpoint naming this operation (`moviesapi.dialects`), so a new
+resource needs no change here.
+"""
+
+from moviesapi.api import create_app, lambda_entry
+from moviesapi.operations import mount
 
 app = create_app()
-
-
-@app.post("/api/method/login")
-def login():
-    return frappe.call_method(request_of(app), "login")
-
+mount(app, "session_login")
 
 lambda_handler = lambda_entry(app)

@@ -1,15 +1,13 @@
-"""End a cookie session server-side and expire its cookies: GET|POST /api/method/logout (Frappe)."""
+"""End a Frappe cookie session server-side and expire its cookies.
 
-from moviesapi.api import create_app, lambda_entry, request_of
-from moviesapi.dialects import frappe
+Routes: every dialect endpoint naming this operation (`moviesapi.dialects`), so a new
+resource needs no change here.
+"""
+
+from moviesapi.api import create_app, lambda_entry
+from moviesapi.operations import mount
 
 app = create_app()
-
-
-@app.get("/api/method/logout")
-@app.post("/api/method/logout")
-def logout():
-    return frappe.call_method(request_of(app), "logout")
-
+mount(app, "session_logout")
 
 lambda_handler = lambda_entry(app)

@@ -1,14 +1,13 @@
-"""Refresh an access token (rotating the refresh token): POST /api/v1/auth/token/refresh/."""
+"""Exchange a refresh token for a new access token (rotating the refresh token).
 
-from moviesapi.api import create_app, lambda_entry, request_of
-from moviesapi.dialects import drf
+Routes: every dialect endpoint naming this operation (`moviesapi.dialects`), so a new
+resource needs no change here.
+"""
+
+from moviesapi.api import create_app, lambda_entry
+from moviesapi.operations import mount
 
 app = create_app()
-
-
-@app.post("/api/v1/auth/token/refresh")
-def refresh_token():
-    return drf.refresh_token(request_of(app))
-
+mount(app, "token_refresh")
 
 lambda_handler = lambda_entry(app)

@@ -133,17 +133,17 @@ def conforms(reply: Reply, path: str, method: str) -> Any:
 
 
 def test_drf_answers_conform(invoke, signup):
-    assert conforms(invoke("movie_list", query={}), "/api/v1/movies/", "GET")["detail"]
+    assert conforms(invoke("resource_list", "movie_list", query={}), "/api/v1/movies/", "GET")["detail"]
     access = signup("alice")["access"]
-    created = conforms(invoke("movie_create", token=access, body=MOVIE), "/api/v1/movies/", "POST")
-    conforms(invoke("movie_create", token=access, body={"year": 1}), "/api/v1/movies/", "POST")
-    conforms(invoke("movie_list", token=access, query={"year__gt": ["1900"]}), "/api/v1/movies/", "GET")
-    conforms(invoke("movie_list", token=access, query={"cursor": [""]}), "/api/v1/movies/", "GET")
-    conforms(invoke("movie_list", token=access, query={"page": ["9"]}), "/api/v1/movies/", "GET")
-    conforms(invoke("movie_get", token=access, path_id=created["id"]), "/api/v1/movies/{id}/", "GET")
+    created = conforms(invoke("resource_create", "movie_create", token=access, body=MOVIE), "/api/v1/movies/", "POST")
+    conforms(invoke("resource_create", "movie_create", token=access, body={"year": 1}), "/api/v1/movies/", "POST")
+    conforms(invoke("resource_list", "movie_list", token=access, query={"year__gt": ["1900"]}), "/api/v1/movies/", "GET")
+    conforms(invoke("resource_list", "movie_list", token=access, query={"cursor": [""]}), "/api/v1/movies/", "GET")
+    conforms(invoke("resource_list", "movie_list", token=access, query={"page": ["9"]}), "/api/v1/movies/", "GET")
+    conforms(invoke("resource_get", "movie_get", token=access, path_id=created["id"]), "/api/v1/movies/{id}/", "GET")
     conforms(
         invoke(
-            "movie_update",
+            "resource_update",
             "movie_patch",
             token=access,
             path_id=created["id"],
@@ -153,7 +153,7 @@ def test_drf_answers_conform(invoke, signup):
         "/api/v1/movies/{id}/",
         "PATCH",
     )
-    assert invoke("movie_delete", token=access, path_id=created["id"]).status == 204
+    assert invoke("resource_delete", "movie_delete", token=access, path_id=created["id"]).status == 204
 
 
 def test_auth_answers_conform(invoke):
@@ -183,46 +183,46 @@ def test_auth_answers_conform(invoke):
 
 def test_restless_answers_conform(invoke, signup):
     access = signup("alice")["access"]
-    created = conforms(invoke("movie_create", "restless_create", token=access, body=MOVIE), "/api/movies", "POST")
-    conforms(invoke("movie_create", "restless_create", token=access, body={"year": "x"}), "/api/movies", "POST")
-    conforms(invoke("movie_list", "restless_list", token=access), "/api/movies", "GET")
-    conforms(invoke("movie_list", "restless_list", token=access, query={"q": ['{"filters": 1}']}), "/api/movies", "GET")
+    created = conforms(invoke("resource_create", "restless_create", token=access, body=MOVIE), "/api/movies", "POST")
+    conforms(invoke("resource_create", "restless_create", token=access, body={"year": "x"}), "/api/movies", "POST")
+    conforms(invoke("resource_list", "restless_list", token=access), "/api/movies", "GET")
+    conforms(invoke("resource_list", "restless_list", token=access, query={"q": ['{"filters": 1}']}), "/api/movies", "GET")
     single = {"q": [json.dumps({"filters": [{"name": "id", "op": "==", "val": created["id"]}], "single": True})]}
-    conforms(invoke("movie_list", "restless_list", token=access, query=single), "/api/movies", "GET")
-    conforms(invoke("movie_get", "restless_get", token=access, path_id=created["id"]), "/api/movies/{id}", "GET")
-    conforms(invoke("movie_get", "restless_get", token=access, path_id="nope"), "/api/movies/{id}", "GET")
-    conforms(invoke("movie_eval", "restless_eval", token=access), "/api/eval/movies", "GET")
-    conforms(invoke("movie_patch_many", "restless_patch_many", token=access), "/api/movies", "PATCH")
-    conforms(invoke("user_list", "restless_users", token=access), "/api/users", "GET")
+    conforms(invoke("resource_list", "restless_list", token=access, query=single), "/api/movies", "GET")
+    conforms(invoke("resource_get", "restless_get", token=access, path_id=created["id"]), "/api/movies/{id}", "GET")
+    conforms(invoke("resource_get", "restless_get", token=access, path_id="nope"), "/api/movies/{id}", "GET")
+    conforms(invoke("resource_eval", "restless_eval", token=access), "/api/eval/movies", "GET")
+    conforms(invoke("resource_patch_many", "restless_patch_many", token=access), "/api/movies", "PATCH")
+    conforms(invoke("resource_list", "restless_users", token=access), "/api/users", "GET")
 
 
 def test_frappe_answers_conform(invoke, signup):
     access = signup("alice")["access"]
-    doc = conforms(invoke("movie_create", "frappe_create", token=access, body=MOVIE), "/api/resource/Movie", "POST")
-    conforms(invoke("movie_create", "frappe_create", token=access, body={"year": 1}), "/api/resource/Movie", "POST")
-    conforms(invoke("movie_list", "frappe_list", token=access), "/api/resource/Movie", "GET")
+    doc = conforms(invoke("resource_create", "frappe_create", token=access, body=MOVIE), "/api/resource/Movie", "POST")
+    conforms(invoke("resource_create", "frappe_create", token=access, body={"year": 1}), "/api/resource/Movie", "POST")
+    conforms(invoke("resource_list", "frappe_list", token=access), "/api/resource/Movie", "GET")
     conforms(
-        invoke("movie_list", "frappe_list", token=access, query={"as_dict": ["0"], "fields": ['["*"]']}),
+        invoke("resource_list", "frappe_list", token=access, query={"as_dict": ["0"], "fields": ['["*"]']}),
         "/api/resource/Movie",
         "GET",
     )
     conforms(
-        invoke("movie_list", "frappe_list", token=access, query={"fields": ['["password"]']}),
+        invoke("resource_list", "frappe_list", token=access, query={"fields": ['["password"]']}),
         "/api/resource/Movie",
         "GET",
     )
     name = doc["data"]["name"]
-    conforms(invoke("movie_get", "frappe_get", token=access, path_id=name), "/api/resource/Movie/{name}", "GET")
+    conforms(invoke("resource_get", "frappe_get", token=access, path_id=name), "/api/resource/Movie/{name}", "GET")
     conforms(
-        invoke("movie_update", "frappe_update", token=access, path_id=name, body={"genre": "Romance"}),
+        invoke("resource_update", "frappe_update", token=access, path_id=name, body={"genre": "Romance"}),
         "/api/resource/Movie/{name}",
         "PUT",
     )
     conforms(
-        invoke("movie_delete", "frappe_delete", token=access, path_id=name), "/api/resource/Movie/{name}", "DELETE"
+        invoke("resource_delete", "frappe_delete", token=access, path_id=name), "/api/resource/Movie/{name}", "DELETE"
     )
     conforms(
-        invoke("user_get", "frappe_user", token=access, path="/api/resource/User/alice"),
+        invoke("resource_get", "frappe_user", token=access, path="/api/resource/User/alice"),
         "/api/resource/User/{name}",
         "GET",
     )

@@ -20,7 +20,7 @@ def bob(signup):
 
 
 def create(invoke, token, **fields):
-    r = invoke("movie_create", token=token, body={**MOVIE, **fields})
+    r = invoke("resource_create", "movie_create", token=token, body={**MOVIE, **fields})
     assert r.status == 201, r.text
     return r.json()
 
@@ -33,7 +33,7 @@ def test_anonymous_gets_401_with_challenge(invoke):
         ("movie_update", {"path_id": "x"}),
         ("movie_delete", {"path_id": "x"}),
     ]:
-        r = invoke(function, **kwargs)
+        r = invoke(function.replace("movie_", "resource_"), function, **kwargs)
         assert r.status == 401, function
         assert r.json() == {"detail": "Authentication credentials were not provided."}
         assert r.headers["www-authenticate"] == 'Bearer realm="api"'
@@ -41,7 +41,7 @@ def test_anonymous_gets_401_with_challenge(invoke):
 
 def test_refresh_token_is_not_an_access_token(invoke, signup):
     pair = signup()
-    r = invoke("movie_list", token=pair["refresh"], query={})
+    r = invoke("resource_list", "movie_list", token=pair["refresh"], query={})
     assert r.status == 401
     body = r.json()
     assert body["code"] == "token_not_valid"
@@ -51,12 +51,12 @@ def test_refresh_token_is_not_an_access_token(invoke, signup):
 def test_unsigned_token_refused(invoke, signup):
     pair = signup()
     claims = jwt.decode(pair["access"], SECRET, algorithms=["HS256"])
-    r = invoke("movie_list", token=jwt.encode(claims, None, algorithm="none"), query={})
+    r = invoke("resource_list", "movie_list", token=jwt.encode(claims, None, algorithm="none"), query={})
     assert r.status == 401
 
 
 def test_create_sets_creator_and_ignores_id(invoke, alice):
-    r = invoke("movie_create", token=alice, body={**MOVIE, "id": "mine", "creator": "mallory"})
+    r = invoke("resource_create", "movie_create", token=alice, body={**MOVIE, "id": "mine", "creator": "mallory"})
     assert r.status == 201
     movie = r.json()
     assert set(movie) == {"id", "title", "genre", "year", "creator"}
@@ -65,8 +65,8 @@ def test_create_sets_creator_and_ignores_id(invoke, alice):
 
 
 def test_committed_create_event_and_base64(invoke, alice):
-    assert invoke("movie_create", token=alice).status == 201
-    r = invoke("movie_create", "movie_create_base64", token=alice)
+    assert invoke("resource_create", "movie_create", token=alice).status == 201
+    r = invoke("resource_create", "movie_create_base64", token=alice)
     assert r.status == 201 and r.json()["title"] == "Casablanca"
 
 
@@ -91,42 +91,42 @@ def test_committed_create_event_and_base64(invoke, alice):
     ],
 )
 def test_create_validation(invoke, alice, body, errors):
-    r = invoke("movie_create", token=alice, body=body)
+    r = invoke("resource_create", "movie_create", token=alice, body=body)
     assert r.status == 400
     assert r.json() == errors
-    assert invoke("movie_list", token=alice, query={}).json()["count"] == 0
+    assert invoke("resource_list", "movie_list", token=alice, query={}).json()["count"] == 0
 
 
 def test_get_and_404(invoke, alice):
     movie = create(invoke, alice)
-    r = invoke("movie_get", token=alice, path_id=movie["id"])
+    r = invoke("resource_get", "movie_get", token=alice, path_id=movie["id"])
     assert r.status == 200 and r.json() == movie
     assert r.headers["etag"]
-    r = invoke("movie_get", token=alice, path_id="does-not-exist")
+    r = invoke("resource_get", "movie_get", token=alice, path_id="does-not-exist")
     assert r.status == 404
     assert r.json() == {"detail": "No Movie matches the given query."}
 
 
 def test_any_user_sees_any_movie(invoke, alice, bob):
     movie = create(invoke, alice)
-    assert invoke("movie_get", token=bob, path_id=movie["id"]).json() == movie
+    assert invoke("resource_get", "movie_get", token=bob, path_id=movie["id"]).json() == movie
 
 
 def test_owner_updates_put_and_patch(invoke, alice):
     movie = create(invoke, alice)
     r = invoke(
-        "movie_update", token=alice, path_id=movie["id"], body={"title": "Casablanca", "genre": "Romance", "year": 1943}
+        "resource_update", "movie_update", token=alice, path_id=movie["id"], body={"title": "Casablanca", "genre": "Romance", "year": 1943}
     )
     assert r.status == 200
     assert r.json() == {**movie, "genre": "Romance", "year": 1943}
-    r = invoke("movie_update", "movie_patch", token=alice, path_id=movie["id"], body={"title": "Casablanca (1942)"})
+    r = invoke("resource_update", "movie_patch", token=alice, path_id=movie["id"], body={"title": "Casablanca (1942)"})
     assert r.status == 200 and r.json()["title"] == "Casablanca (1942)" and r.json()["genre"] == "Romance"
-    assert invoke("movie_get", token=alice, path_id=movie["id"]).json()["title"] == "Casablanca (1942)"
+    assert invoke("resource_get", "movie_get", token=alice, path_id=movie["id"]).json()["title"] == "Casablanca (1942)"
 
 
 def test_put_requires_every_field(invoke, alice):
     movie = create(invoke, alice)
-    r = invoke("movie_update", token=alice, path_id=movie["id"], body={"title": "Only title"})
+    r = invoke("resource_update", "movie_update", token=alice, path_id=movie["id"], body={"title": "Only title"})
     assert r.status == 400
     assert r.json() == {"genre": ["This field is required."], "year": ["This field is required."]}
 
@@ -134,63 +134,63 @@ def test_put_requires_every_field(invoke, alice):
 def test_only_creator_changes_or_deletes(invoke, alice, bob):
     movie = create(invoke, alice)
     denied = {"detail": "You do not have permission to perform this action."}
-    r = invoke("movie_update", token=bob, path_id=movie["id"], body=MOVIE)
+    r = invoke("resource_update", "movie_update", token=bob, path_id=movie["id"], body=MOVIE)
     assert r.status == 403 and r.json() == denied
-    r = invoke("movie_update", "movie_patch", token=bob, path_id=movie["id"], body={"title": "Hijacked"})
+    r = invoke("resource_update", "movie_patch", token=bob, path_id=movie["id"], body={"title": "Hijacked"})
     assert r.status == 403
-    r = invoke("movie_delete", token=bob, path_id=movie["id"])
+    r = invoke("resource_delete", "movie_delete", token=bob, path_id=movie["id"])
     assert r.status == 403
-    assert invoke("movie_get", token=alice, path_id=movie["id"]).json() == movie
+    assert invoke("resource_get", "movie_get", token=alice, path_id=movie["id"]).json() == movie
 
 
 def test_delete(invoke, alice):
     movie = create(invoke, alice)
-    r = invoke("movie_delete", token=alice, path_id=movie["id"])
+    r = invoke("resource_delete", "movie_delete", token=alice, path_id=movie["id"])
     assert r.status == 204 and r.text == ""
-    assert invoke("movie_get", token=alice, path_id=movie["id"]).status == 404
-    assert invoke("movie_delete", token=alice, path_id=movie["id"]).status == 404
+    assert invoke("resource_get", "movie_get", token=alice, path_id=movie["id"]).status == 404
+    assert invoke("resource_delete", "movie_delete", token=alice, path_id=movie["id"]).status == 404
 
 
 def test_if_match_prevents_lost_update(invoke, alice):
     movie = create(invoke, alice)
-    tag = invoke("movie_get", token=alice, path_id=movie["id"]).headers["etag"]
+    tag = invoke("resource_get", "movie_get", token=alice, path_id=movie["id"]).headers["etag"]
     r = invoke(
-        "movie_update", "movie_patch", token=alice, path_id=movie["id"], body={"year": 1950}, headers={"If-Match": tag}
+        "resource_update", "movie_patch", token=alice, path_id=movie["id"], body={"year": 1950}, headers={"If-Match": tag}
     )
     assert r.status == 200 and r.headers["etag"] != tag
     r = invoke(
-        "movie_update", "movie_patch", token=alice, path_id=movie["id"], body={"year": 1960}, headers={"If-Match": tag}
+        "resource_update", "movie_patch", token=alice, path_id=movie["id"], body={"year": 1960}, headers={"If-Match": tag}
     )
     assert r.status == 412
-    assert invoke("movie_get", token=alice, path_id=movie["id"]).json()["year"] == 1950
+    assert invoke("resource_get", "movie_get", token=alice, path_id=movie["id"]).json()["year"] == 1950
 
 
 def test_list_pages_newest_first(invoke, alice):
     ids = [create(invoke, alice, title=f"Movie {i}")["id"] for i in range(13)]
-    r = invoke("movie_list", token=alice, query={})
+    r = invoke("resource_list", "movie_list", token=alice, query={})
     page = r.json()
     assert page["count"] == 13
     assert [m["id"] for m in page["results"]] == ids[::-1][:10]
     assert page["previous"] is None
     assert page["next"] == "https://1234567890.execute-api.us-east-1.amazonaws.com/dev/api/v1/movies/?page=2"
-    r = invoke("movie_list", token=alice, query={"page": ["2"]})
+    r = invoke("resource_list", "movie_list", token=alice, query={"page": ["2"]})
     page2 = r.json()
     assert [m["id"] for m in page2["results"]] == ids[::-1][10:]
     assert page2["next"] is None
     assert page2["previous"] == "https://1234567890.execute-api.us-east-1.amazonaws.com/dev/api/v1/movies/"
-    r = invoke("movie_list", token=alice, query={"page_size": ["5"], "page": ["3"]})
+    r = invoke("resource_list", "movie_list", token=alice, query={"page_size": ["5"], "page": ["3"]})
     assert len(r.json()["results"]) == 3
     assert "page_size=5" in r.json()["previous"]
 
 
 def test_page_size_is_capped_and_bad_pages_404(invoke, alice):
     create(invoke, alice)
-    r = invoke("movie_list", token=alice, query={"page_size": ["100000"]})
+    r = invoke("resource_list", "movie_list", token=alice, query={"page_size": ["100000"]})
     assert r.status == 200
-    assert invoke("movie_list", token=alice, query={"page": ["9"]}).json() == {"detail": "Invalid page."}
-    assert invoke("movie_list", token=alice, query={"page": ["abc"]}).status == 404
-    assert invoke("movie_list", token=alice, query={"page": ["0"]}).status == 404
-    assert invoke("movie_list", token=alice, query={"page": ["last"]}).status == 200
+    assert invoke("resource_list", "movie_list", token=alice, query={"page": ["9"]}).json() == {"detail": "Invalid page."}
+    assert invoke("resource_list", "movie_list", token=alice, query={"page": ["abc"]}).status == 404
+    assert invoke("resource_list", "movie_list", token=alice, query={"page": ["0"]}).status == 404
+    assert invoke("resource_list", "movie_list", token=alice, query={"page": ["last"]}).status == 200
 
 
 def test_page_size_cap_value(invoke, alice):
@@ -199,7 +199,7 @@ def test_page_size_cap_value(invoke, alice):
     import moviesapi.settings as settings
 
     assert settings.get_settings().max_page_size == 100
-    assert len(invoke("movie_list", token=alice, query={"page_size": ["2"]}).json()["results"]) == 2
+    assert len(invoke("resource_list", "movie_list", token=alice, query={"page_size": ["2"]}).json()["results"]) == 2
 
 
 def test_filters(invoke, alice, bob):
@@ -209,7 +209,7 @@ def test_filters(invoke, alice, bob):
     create(invoke, bob, title="Heat", genre="crime drama", year=1995)
 
     def titles(**params):
-        r = invoke("movie_list", token=alice, query={k: [v] for k, v in params.items()})
+        r = invoke("resource_list", "movie_list", token=alice, query={k: [v] for k, v in params.items()})
         assert r.status == 200, r.text
         return sorted(m["title"] for m in r.json()["results"])
 
@@ -221,7 +221,7 @@ def test_filters(invoke, alice, bob):
     assert titles(creator__username="bob") == ["Godzilla", "Heat"]
     assert titles(creator__username="nobody") == []
     assert titles(genre="crime", year__gt="1980") == ["Heat"]
-    r = invoke("movie_list", token=alice, query={"year": ["abc"]})
+    r = invoke("resource_list", "movie_list", token=alice, query={"year": ["abc"]})
     assert r.status == 400 and r.json() == {"year": ["Enter a number."]}
 
 
@@ -229,20 +229,20 @@ def test_ordering_param(invoke, alice):
     create(invoke, alice, title="B", year=1990)
     create(invoke, alice, title="A", year=2000)
     create(invoke, alice, title="C", year=1980)
-    r = invoke("movie_list", token=alice, query={"ordering": ["year"]})
+    r = invoke("resource_list", "movie_list", token=alice, query={"ordering": ["year"]})
     assert [m["year"] for m in r.json()["results"]] == [1980, 1990, 2000]
-    r = invoke("movie_list", token=alice, query={"ordering": ["-title"]})
+    r = invoke("resource_list", "movie_list", token=alice, query={"ordering": ["-title"]})
     assert [m["title"] for m in r.json()["results"]] == ["C", "B", "A"]
     # Unknown ordering fields are ignored, as DRF's OrderingFilter does: no oracle on hidden fields.
-    r = invoke("movie_list", token=alice, query={"ordering": ["creator__password"]})
+    r = invoke("resource_list", "movie_list", token=alice, query={"ordering": ["creator__password"]})
     assert r.status == 200 and [m["title"] for m in r.json()["results"]] == ["C", "A", "B"]
 
 
 def test_no_secret_in_any_response(invoke, signup):
     pair = signup("carol")
     bodies = [
-        invoke("movie_create", token=pair["access"], body=MOVIE).text,
-        invoke("movie_list", token=pair["access"], query={}).text,
+        invoke("resource_create", "movie_create", token=pair["access"], body=MOVIE).text,
+        invoke("resource_list", "movie_list", token=pair["access"], query={}).text,
     ]
     claims = jwt.decode(pair["access"], SECRET, algorithms=["HS256"])
     for text in bodies:
@@ -253,7 +253,7 @@ def test_cursor_pages_walk_everything_once(invoke, alice):
     ids = [create(invoke, alice, title=f"C{i}")["id"] for i in range(7)]
     seen, cursor = [], ""
     for _ in range(10):
-        r = invoke("movie_list", token=alice, query={"cursor": [cursor], "page_size": ["3"]})
+        r = invoke("resource_list", "movie_list", token=alice, query={"cursor": [cursor], "page_size": ["3"]})
         assert r.status == 200, r.text
         body = r.json()
         assert set(body) == {"next", "previous", "results"}
@@ -262,7 +262,7 @@ def test_cursor_pages_walk_everything_once(invoke, alice):
             break
         cursor = body["next"].split("cursor=")[1]
     assert seen == ids[::-1]
-    r = invoke("movie_list", token=alice, query={"cursor": [cursor[:-2] + "xx"]})
+    r = invoke("resource_list", "movie_list", token=alice, query={"cursor": [cursor[:-2] + "xx"]})
     assert r.status == 400
 
 
@@ -272,31 +272,31 @@ def test_read_budget_refuses_unbounded_queries(invoke, alice, monkeypatch):
     for i in range(6):
         create(invoke, alice, title=f"Budget {i}", year=1990 + i)
     monkeypatch.setattr(planner, "MAX_READ_ITEMS", 5)
-    r = invoke("movie_list", token=alice, query={"title": ["budget"]})
+    r = invoke("resource_list", "movie_list", token=alice, query={"title": ["budget"]})
     assert r.status == 400
     assert r.json() == {"detail": "This query would read more than 5 items; narrow it with an indexed filter."}
     # Indexed pages and counter totals stay cheap whatever the table size.
-    r = invoke("movie_list", token=alice, query={"page_size": ["2"]})
+    r = invoke("resource_list", "movie_list", token=alice, query={"page_size": ["2"]})
     assert r.status == 200 and r.json()["count"] == 6
-    r = invoke("movie_list", token=alice, query={"creator__username": ["alice"], "page_size": ["2"]})
+    r = invoke("resource_list", "movie_list", token=alice, query={"creator__username": ["alice"], "page_size": ["2"]})
     assert r.status == 200 and r.json()["count"] == 6
 
 
 def test_idempotency_key_makes_create_retry_safe(invoke, alice, bob):
-    first = invoke("movie_create", token=alice, body=MOVIE, headers={"Idempotency-Key": "k-1"})
-    again = invoke("movie_create", token=alice, body=MOVIE, headers={"Idempotency-Key": "k-1"})
+    first = invoke("resource_create", "movie_create", token=alice, body=MOVIE, headers={"Idempotency-Key": "k-1"})
+    again = invoke("resource_create", "movie_create", token=alice, body=MOVIE, headers={"Idempotency-Key": "k-1"})
     assert first.status == again.status == 201
     assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
-    assert invoke("movie_list", token=alice, query={}).json()["count"] == 1
-    r = invoke("movie_create", token=alice, body={**MOVIE, "year": 1943}, headers={"Idempotency-Key": "k-1"})
+    assert invoke("resource_list", "movie_list", token=alice, query={}).json()["count"] == 1
+    r = invoke("resource_create", "movie_create", token=alice, body={**MOVIE, "year": 1943}, headers={"Idempotency-Key": "k-1"})
     assert r.status == 422 and "different request body" in r.json()["detail"]
     # Keys are per user: bob's k-1 is a different request.
-    assert invoke("movie_create", token=bob, body=MOVIE, headers={"Idempotency-Key": "k-1"}).json() != first.json()
-    assert invoke("movie_list", token=alice, query={}).json()["count"] == 2
+    assert invoke("resource_create", "movie_create", token=bob, body=MOVIE, headers={"Idempotency-Key": "k-1"}).json() != first.json()
+    assert invoke("resource_list", "movie_list", token=alice, query={}).json()["count"] == 2
 
 
 def test_cors_headers_for_token_clients(invoke, alice):
-    r = invoke("movie_list", token=alice, query={}, headers={"Origin": "https://app.example.com"})
+    r = invoke("resource_list", "movie_list", token=alice, query={}, headers={"Origin": "https://app.example.com"})
     assert r.headers["access-control-allow-origin"] == "*"
     assert "ETag" in r.headers["access-control-expose-headers"]
     assert "access-control-allow-credentials" not in r.headers

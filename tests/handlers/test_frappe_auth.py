@@ -31,14 +31,14 @@ def alice(signup):
 
 # One read and one write per dialect: (function, event, expected status).
 DIALECT_READS = [
-    ("movie_list", "movie_list", 200),
-    ("movie_list", "frappe_list", 200),
-    ("movie_list", "restless_list", 200),
+    ("resource_list", "movie_list", 200),
+    ("resource_list", "frappe_list", 200),
+    ("resource_list", "restless_list", 200),
 ]
 DIALECT_WRITES = [
-    ("movie_create", "movie_create", 201),
-    ("movie_create", "frappe_create", 200),
-    ("movie_create", "restless_create", 201),
+    ("resource_create", "movie_create", 201),
+    ("resource_create", "frappe_create", 200),
+    ("resource_create", "restless_create", 201),
 ]
 
 
@@ -106,15 +106,15 @@ def test_wrong_secret_is_401_on_every_dialect(invoke, alice, scheme, function, e
 )
 def test_malformed_or_unknown_pairs_are_401(invoke, alice, authorization):
     generate_keys(invoke, alice)
-    r = invoke("movie_list", "frappe_list", headers={"Authorization": authorization})
+    r = invoke("resource_list", "frappe_list", headers={"Authorization": authorization})
     assert r.status == 401, r.text
     assert r.json()["exc_type"] == "AuthenticationError"
 
 
 def test_unknown_key_and_wrong_secret_look_the_same(invoke, alice):
     key, _ = generate_keys(invoke, alice)
-    wrong = invoke("movie_list", "frappe_list", headers=token_header(key, "f" * 32))
-    unknown = invoke("movie_list", "frappe_list", headers=token_header("0123456789abcdef", "f" * 32))
+    wrong = invoke("resource_list", "frappe_list", headers=token_header(key, "f" * 32))
+    unknown = invoke("resource_list", "frappe_list", headers=token_header("0123456789abcdef", "f" * 32))
     assert (wrong.status, wrong.text) == (unknown.status, unknown.text)
 
 
@@ -122,8 +122,8 @@ def test_regenerating_replaces_the_secret(invoke, alice):
     key, old = generate_keys(invoke, alice)
     same_key, new = generate_keys(invoke, alice)
     assert same_key == key and new != old
-    assert invoke("movie_list", "frappe_list", headers=token_header(key, old)).status == 401
-    assert invoke("movie_list", "frappe_list", headers=token_header(key, new)).status == 200
+    assert invoke("resource_list", "frappe_list", headers=token_header(key, old)).status == 401
+    assert invoke("resource_list", "frappe_list", headers=token_header(key, new)).status == 200
 
 
 def test_keys_of_an_inactive_user_are_refused(invoke, alice):
@@ -132,7 +132,7 @@ def test_keys_of_an_inactive_user_are_refused(invoke, alice):
     key, secret = generate_keys(invoke, alice)
     user = next(iter(UserModel.scan()))
     user.update(actions=[UserModel.is_active.set(False)])
-    assert invoke("movie_list", "frappe_list", headers=token_header(key, secret)).status == 401
+    assert invoke("resource_list", "frappe_list", headers=token_header(key, secret)).status == 401
 
 
 def test_generate_keys_with_key_auth_itself(invoke, alice):
@@ -230,27 +230,27 @@ def test_cookie_writes_need_the_csrf_token(invoke, alice, function, event, statu
 
 def test_csrf_on_put_and_delete(invoke, alice):
     sid, csrf = login(invoke, "alice")
-    name = invoke("movie_create", "frappe_create", token=alice).json()["data"]["name"]
-    r = invoke("movie_update", "frappe_update", headers=session_headers(sid), path_id=name, body={"year": 1943})
+    name = invoke("resource_create", "frappe_create", token=alice).json()["data"]["name"]
+    r = invoke("resource_update", "frappe_update", headers=session_headers(sid), path_id=name, body={"year": 1943})
     assert r.status == 400
-    r = invoke("movie_update", "frappe_update", headers=session_headers(sid, csrf), path_id=name, body={"year": 1943})
+    r = invoke("resource_update", "frappe_update", headers=session_headers(sid, csrf), path_id=name, body={"year": 1943})
     assert r.status == 200 and r.json()["data"]["year"] == 1943
-    assert invoke("movie_delete", "frappe_delete", headers=session_headers(sid), path_id=name).status == 400
-    assert invoke("movie_delete", "frappe_delete", headers=session_headers(sid, csrf), path_id=name).status == 202
+    assert invoke("resource_delete", "frappe_delete", headers=session_headers(sid), path_id=name).status == 400
+    assert invoke("resource_delete", "frappe_delete", headers=session_headers(sid, csrf), path_id=name).status == 202
 
 
 def test_csrf_token_of_another_session_is_refused(invoke, alice, signup):
     signup("bob")
     sid, _ = login(invoke, "alice")
     _, bobs_csrf = login(invoke, "bob")
-    r = invoke("movie_create", "frappe_create", headers=session_headers(sid, bobs_csrf))
+    r = invoke("resource_create", "frappe_create", headers=session_headers(sid, bobs_csrf))
     assert r.status == 400
 
 
 def test_key_auth_needs_no_csrf_even_with_a_cookie(invoke, alice):
     key, secret = generate_keys(invoke, alice)
     sid, _ = login(invoke, "alice")
-    r = invoke("movie_create", "frappe_create", headers={**session_headers(sid), **token_header(key, secret)})
+    r = invoke("resource_create", "frappe_create", headers={**session_headers(sid), **token_header(key, secret)})
     assert r.status == 200
 
 
@@ -264,7 +264,7 @@ def test_logout_ends_the_session_and_clears_cookies(invoke, alice):
     for name in ("sid", "full_name", "user_id", "system_user"):
         assert "Max-Age=0" in cookie(r, name)
     assert not [i for i in StateModel.scan() if i.pk.startswith("sid#")]
-    refused = invoke("movie_list", "frappe_list", headers=session_headers(sid))
+    refused = invoke("resource_list", "frappe_list", headers=session_headers(sid))
     assert refused.status == 401 and refused.json()["exc_type"] == "AuthenticationError"
     assert invoke("method_call", "frappe_logged_user", headers=session_headers(sid)).status == 401
 
@@ -273,10 +273,10 @@ def test_logout_post_needs_csrf_get_does_not(invoke, alice):
     sid, _ = login(invoke, "alice")
     r = invoke("session_logout", "frappe_logout", headers=session_headers(sid))
     assert r.status == 400 and r.json()["exc_type"] == "CSRFTokenError"
-    assert invoke("movie_list", "frappe_list", headers=session_headers(sid)).status == 200
+    assert invoke("resource_list", "frappe_list", headers=session_headers(sid)).status == 200
     r = call("session_logout", "frappe_logout", method="GET", headers=session_headers(sid))
     assert r.status == 200
-    assert invoke("movie_list", "frappe_list", headers=session_headers(sid)).status == 401
+    assert invoke("resource_list", "frappe_list", headers=session_headers(sid)).status == 401
 
 
 def test_logout_without_a_session_is_harmless(invoke):
@@ -288,16 +288,16 @@ def test_session_past_expiry_is_refused_while_its_item_still_exists(invoke, alic
     from moviesapi.models import StateModel, utcnow
 
     sid, _ = login(invoke, "alice")
-    assert invoke("movie_list", "frappe_list", headers=session_headers(sid)).status == 200
+    assert invoke("resource_list", "frappe_list", headers=session_headers(sid)).status == 200
     (item,) = [i for i in StateModel.scan() if i.pk.startswith("sid#")]
     item.update(actions=[StateModel.expires_at.set(utcnow() - timedelta(seconds=1))])
     assert StateModel.get(item.pk)  # DynamoDB's TTL has not removed it
-    assert invoke("movie_list", "frappe_list", headers=session_headers(sid)).status == 401
+    assert invoke("resource_list", "frappe_list", headers=session_headers(sid)).status == 401
 
 
 def test_stale_cookie_does_not_block_login_or_public_methods(invoke, alice):
     stale = {"Cookie": "sid=" + "A" * 43}
-    assert invoke("movie_list", "frappe_list", headers=stale).status == 401
+    assert invoke("resource_list", "frappe_list", headers=stale).status == 401
     assert invoke("method_call", "frappe_ping", headers=stale).status == 200
     r = invoke("session_login", "frappe_login", body={"usr": "alice", "pwd": PASSWORD}, headers=stale)
     assert r.status == 200

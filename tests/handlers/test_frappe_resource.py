@@ -31,7 +31,7 @@ def catalog(invoke, alice):
     """Six movies owned by alice; returns {title: name}."""
     names = {}
     for title, genre, year in MOVIES:
-        r = invoke("movie_create", "frappe_create", token=alice, body={"title": title, "genre": genre, "year": year})
+        r = invoke("resource_create", "frappe_create", token=alice, body={"title": title, "genre": genre, "year": year})
         assert r.status == 200, r.text
         names[title] = r.json()["data"]["name"]
     return names
@@ -39,7 +39,7 @@ def catalog(invoke, alice):
 
 def listing(invoke, token, **params):
     query = {k: [v if isinstance(v, str) else json.dumps(v)] for k, v in params.items()}
-    return invoke("movie_list", "frappe_list", token=token, query=query)
+    return invoke("resource_list", "frappe_list", token=token, query=query)
 
 
 def titles(reply):
@@ -64,7 +64,7 @@ def test_list_defaults_to_names_newest_modified_first(invoke, alice, catalog):
 
 def test_list_default_page_is_20_and_capped(invoke, alice):
     for i in range(23):
-        invoke("movie_create", "frappe_create", token=alice, body={"title": f"M{i}", "genre": "G", "year": 1990})
+        invoke("resource_create", "frappe_create", token=alice, body={"title": f"M{i}", "genre": "G", "year": 1990})
     assert len(listing(invoke, alice).json()["data"]) == 20
     assert len(listing(invoke, alice, limit_page_length="0").json()["data"]) == 23
     page = listing(invoke, alice, fields=["title"], order_by="title asc", limit_start="20", limit_page_length="5")
@@ -190,7 +190,7 @@ def test_list_requires_authentication(invoke, catalog):
 
 def test_create_returns_the_document(invoke, alice):
     r = invoke(
-        "movie_create",
+        "resource_create",
         "frappe_create",
         token=alice,
         body={
@@ -224,7 +224,7 @@ def test_create_returns_the_document(invoke, alice):
 def test_create_from_form_data_field(invoke, alice):
     raw = "data=" + json.dumps({"title": "Rebecca", "genre": "Drama", "year": 1940})
     r = invoke(
-        "movie_create",
+        "resource_create",
         "frappe_create",
         token=alice,
         raw_body=raw,
@@ -233,7 +233,7 @@ def test_create_from_form_data_field(invoke, alice):
     assert r.status == 200, r.text
     assert r.json()["data"]["title"] == "Rebecca"
     r = invoke(
-        "movie_create",
+        "resource_create",
         "frappe_create",
         token=alice,
         body={"data": {"title": "Spellbound", "genre": "Thriller", "year": 1945}},
@@ -242,30 +242,30 @@ def test_create_from_form_data_field(invoke, alice):
 
 
 def test_create_missing_fields_is_mandatory_error(invoke, alice):
-    r = invoke("movie_create", "frappe_create", token=alice, body={"genre": "Drama"})
+    r = invoke("resource_create", "frappe_create", token=alice, body={"genre": "Drama"})
     assert r.status == 417
     assert r.json()["exc_type"] == "MandatoryError"
     assert server_messages(r) == ["Error: Value missing for Movie: Title", "Error: Value missing for Movie: Year"]
 
 
 def test_create_invalid_value_is_validation_error(invoke, alice):
-    r = invoke("movie_create", "frappe_create", token=alice, body={"title": "x", "genre": "y", "year": 1500})
+    r = invoke("resource_create", "frappe_create", token=alice, body={"title": "x", "genre": "y", "year": 1500})
     assert r.status == 417
     assert r.json()["exc_type"] == "ValidationError"
     assert server_messages(r) == ["Year: Ensure this value is greater than or equal to 1888."]
-    r = invoke("movie_create", "frappe_create", token=alice, raw_body="{nope")
+    r = invoke("resource_create", "frappe_create", token=alice, raw_body="{nope")
     assert r.status == 417 and r.json()["exc_type"] == "ValidationError"
-    r = invoke("movie_create", "frappe_create", token=alice, body={"data": "[1, 2]"})
+    r = invoke("resource_create", "frappe_create", token=alice, body={"data": "[1, 2]"})
     assert r.status == 417
 
 
 def test_create_anonymous_is_401(invoke):
-    r = invoke("movie_create", "frappe_create")
+    r = invoke("resource_create", "frappe_create")
     assert r.status == 401 and r.json()["exc_type"] == "AuthenticationError"
 
 
 def test_get_document(invoke, alice, catalog):
-    r = invoke("movie_get", "frappe_get", token=alice, path_id=catalog["Psycho"])
+    r = invoke("resource_get", "frappe_get", token=alice, path_id=catalog["Psycho"])
     assert r.status == 200
     doc = r.json()["data"]
     assert doc["name"] == catalog["Psycho"] and doc["year"] == 1960 and doc["doctype"] == "Movie"
@@ -274,7 +274,7 @@ def test_get_document(invoke, alice, catalog):
 
 
 def test_get_missing_is_does_not_exist(invoke, alice):
-    r = invoke("movie_get", "frappe_get", token=alice, path_id="nope")
+    r = invoke("resource_get", "frappe_get", token=alice, path_id="nope")
     assert r.status == 404
     body = r.json()
     assert body["exc_type"] == "DoesNotExistError"
@@ -285,8 +285,8 @@ def test_get_missing_is_does_not_exist(invoke, alice):
 
 def test_put_changes_only_the_fields_sent(invoke, alice, catalog):
     name = catalog["Vertigo"]
-    before = invoke("movie_get", "frappe_get", token=alice, path_id=name).json()["data"]
-    r = invoke("movie_update", "frappe_update", token=alice, path_id=name, body={"genre": "Mystery"})
+    before = invoke("resource_get", "frappe_get", token=alice, path_id=name).json()["data"]
+    r = invoke("resource_update", "frappe_update", token=alice, path_id=name, body={"genre": "Mystery"})
     assert r.status == 200, r.text
     after = r.json()["data"]
     assert (after["title"], after["genre"], after["year"]) == ("Vertigo", "Mystery", 1958)
@@ -295,31 +295,31 @@ def test_put_changes_only_the_fields_sent(invoke, alice, catalog):
 
 def test_put_by_another_user_is_permission_error(invoke, signup, catalog):
     bob = signup("bob")["access"]
-    r = invoke("movie_update", "frappe_update", token=bob, path_id=catalog["Vertigo"], body={"genre": "x"})
+    r = invoke("resource_update", "frappe_update", token=bob, path_id=catalog["Vertigo"], body={"genre": "x"})
     assert r.status == 403
     assert r.json()["exc_type"] == "PermissionError"
-    r = invoke("movie_delete", "frappe_delete", token=bob, path_id=catalog["Vertigo"])
+    r = invoke("resource_delete", "frappe_delete", token=bob, path_id=catalog["Vertigo"])
     assert r.status == 403 and r.json()["exc_type"] == "PermissionError"
 
 
 def test_put_missing_and_invalid(invoke, alice, catalog):
-    assert invoke("movie_update", "frappe_update", token=alice, path_id="nope").status == 404
-    r = invoke("movie_update", "frappe_update", token=alice, path_id=catalog["Psycho"], body={"title": ""})
+    assert invoke("resource_update", "frappe_update", token=alice, path_id="nope").status == 404
+    r = invoke("resource_update", "frappe_update", token=alice, path_id=catalog["Psycho"], body={"title": ""})
     assert r.status == 417 and r.json()["exc_type"] == "ValidationError"
 
 
 def test_delete_is_202_ok(invoke, alice, catalog):
     name = catalog["Psycho"]
-    r = invoke("movie_delete", "frappe_delete", token=alice, path_id=name)
+    r = invoke("resource_delete", "frappe_delete", token=alice, path_id=name)
     assert r.status == 202
     assert r.json() == {"message": "ok"}
-    assert invoke("movie_get", "frappe_get", token=alice, path_id=name).status == 404
-    assert invoke("movie_delete", "frappe_delete", token=alice, path_id=name).status == 404
+    assert invoke("resource_get", "frappe_get", token=alice, path_id=name).status == 404
+    assert invoke("resource_delete", "frappe_delete", token=alice, path_id=name).status == 404
 
 
 def test_anonymous_writes_are_401(invoke, catalog):
-    assert invoke("movie_update", "frappe_update", path_id=catalog["Psycho"]).status == 401
-    assert invoke("movie_delete", "frappe_delete", path_id=catalog["Psycho"]).status == 401
+    assert invoke("resource_update", "frappe_update", path_id=catalog["Psycho"]).status == 401
+    assert invoke("resource_delete", "frappe_delete", path_id=catalog["Psycho"]).status == 401
 
 
 # ---------------------------------------------------------------- the User DocType and refusals
@@ -327,19 +327,19 @@ def test_anonymous_writes_are_401(invoke, catalog):
 
 def test_user_doctype_is_readable_public_fields_only(invoke, signup, alice):
     signup("bob")
-    r = invoke("user_list", "frappe_users", token=alice, query={"fields": ['["*"]'], "order_by": ["name asc"]})
+    r = invoke("resource_list", "frappe_users", token=alice, query={"fields": ['["*"]'], "order_by": ["name asc"]})
     assert r.status == 200, r.text
     rows = r.json()["data"]
     assert [row["name"] for row in rows] == ["alice", "bob"]
     assert "email" not in r.text and "argon2" not in r.text and "@example.com" not in r.text
-    r = call("user_get", "frappe_user", path="/api/resource/User/bob", token=alice)
+    r = call("resource_get", "frappe_user", path="/api/resource/User/bob", token=alice)
     assert r.status == 200, r.text
     doc = r.json()["data"]
     assert doc["name"] == "bob" and doc["doctype"] == "User" and "email" not in doc
-    assert call("user_get", "frappe_user", path="/api/resource/User/nobody", token=alice).status == 404
-    r = invoke("user_list", "frappe_users", token=alice, query={"filters": ['[["email", "like", "%"]]']})
+    assert call("resource_get", "frappe_user", path="/api/resource/User/nobody", token=alice).status == 404
+    r = invoke("resource_list", "frappe_users", token=alice, query={"filters": ['[["email", "like", "%"]]']})
     assert r.status == 417 and r.json()["exc_type"] == "DataError"
-    assert invoke("user_list", "frappe_users").status == 401
+    assert invoke("resource_list", "frappe_users").status == 401
 
 
 @pytest.mark.parametrize(
@@ -393,7 +393,7 @@ def test_traceback_only_in_debug_mode(invoke, alice, monkeypatch):
 
     debug = replace(get_settings(), debug=True)
     monkeypatch.setattr(frappe, "get_settings", lambda: debug)
-    r = invoke("movie_get", "frappe_get", token=alice, path_id="nope")
+    r = invoke("resource_get", "frappe_get", token=alice, path_id="nope")
     assert r.status == 404
     (trace,) = json.loads(r.json()["exc"])
     assert "Traceback" in trace and "FrappeError: Movie nope not found" in trace
@@ -412,7 +412,7 @@ def test_traceback_only_in_debug_mode(invoke, alice, monkeypatch):
     ],
 )
 def test_list_format_suffixes(invoke, alice, catalog, path, status, content_type):
-    r = call("movie_list", "frappe_list", path=path, token=alice, query={"fields": ['["title"]']})
+    r = call("resource_list", "frappe_list", path=path, token=alice, query={"fields": ['["title"]']})
     assert r.status == status, r.text
     assert r.headers["content-type"].startswith(content_type)
     if path.endswith(".csv"):
@@ -421,7 +421,7 @@ def test_list_format_suffixes(invoke, alice, catalog, path, status, content_type
 
 def test_document_format_suffix(invoke, alice, catalog):
     name = catalog["Psycho"]
-    r = call("movie_get", "frappe_get", path=f"/api/resource/Movie/{name}.json", token=alice)
+    r = call("resource_get", "frappe_get", path=f"/api/resource/Movie/{name}.json", token=alice)
     assert r.status == 200 and r.json()["data"]["name"] == name
     r = call("not_allowed", "frappe_doctype_unknown", path="/api/resource/Movie.json", method="PUT")
     assert r.status == 405

@@ -25,7 +25,7 @@ def q(**kwargs):
 
 def post(invoke, token, **fields):
     body = {"title": "Casablanca", "genre": "Drama", "year": 1942, **fields}
-    r = invoke("movie_create", "restless_create", token=token, body=body)
+    r = invoke("resource_create", "restless_create", token=token, body=body)
     assert r.status == 201, r.text
     return r.json()
 
@@ -40,7 +40,7 @@ def catalogue(invoke, alice, bob):
 
 
 def listing(invoke, token, **params):
-    r = invoke("movie_list", "restless_list", token=token, query=params)
+    r = invoke("resource_list", "restless_list", token=token, query=params)
     return r
 
 
@@ -57,7 +57,7 @@ def test_post_returns_object_with_nested_creator(invoke, alice):
 
 
 def test_committed_list_event(invoke, alice, catalogue):
-    r = invoke("movie_list", "restless_list", token=alice)
+    r = invoke("resource_list", "restless_list", token=alice)
     assert r.status == 200
     body = r.json()
     assert body["num_results"] == 5 and body["page"] == 1 and body["total_pages"] == 1
@@ -164,22 +164,22 @@ def test_bad_queries_are_400_with_message(invoke, alice, catalogue, params):
 
 def test_get_put_patch_delete_single(invoke, alice, bob):
     movie = post(invoke, alice)
-    r = invoke("movie_get", "restless_get", token=bob, path_id=movie["id"])
+    r = invoke("resource_get", "restless_get", token=bob, path_id=movie["id"])
     assert r.status == 200 and r.json() == movie
-    r = invoke("movie_update", "restless_patch", token=alice, path_id=movie["id"], body={"genre": "Romance"})
+    r = invoke("resource_update", "restless_patch", token=alice, path_id=movie["id"], body={"genre": "Romance"})
     assert r.status == 200 and r.json()["genre"] == "Romance"
-    r = invoke("movie_update", "restless_patch", token=bob, path_id=movie["id"], body={"genre": "Hijack"})
+    r = invoke("resource_update", "restless_patch", token=bob, path_id=movie["id"], body={"genre": "Hijack"})
     assert r.status == 403 and set(r.json()) == {"message"}
-    r = invoke("movie_delete", "restless_delete", token=bob, path_id=movie["id"])
+    r = invoke("resource_delete", "restless_delete", token=bob, path_id=movie["id"])
     assert r.status == 403
-    r = invoke("movie_delete", "restless_delete", token=alice, path_id=movie["id"])
+    r = invoke("resource_delete", "restless_delete", token=alice, path_id=movie["id"])
     assert r.status == 204
-    r = invoke("movie_get", "restless_get", token=alice, path_id=movie["id"])
+    r = invoke("resource_get", "restless_get", token=alice, path_id=movie["id"])
     assert r.status == 404 and "message" in r.json()
 
 
 def test_validation_errors_shape(invoke, alice):
-    r = invoke("movie_create", "restless_create", token=alice, body={"title": "", "year": "x"})
+    r = invoke("resource_create", "restless_create", token=alice, body={"title": "", "year": "x"})
     assert r.status == 400
     assert r.json() == {
         "validation_errors": {
@@ -189,14 +189,14 @@ def test_validation_errors_shape(invoke, alice):
         }
     }
     r = invoke(
-        "movie_create", "restless_create", token=alice, body={"title": "A", "genre": "B", "year": 2000, "budget": 10}
+        "resource_create", "restless_create", token=alice, body={"title": "A", "genre": "B", "year": 2000, "budget": 10}
     )
     assert r.status == 400 and r.json() == {"message": "Model does not have field 'budget'"}
 
 
 def test_patch_many_only_touches_own(invoke, alice, bob, catalogue):
     r = invoke(
-        "movie_patch_many",
+        "resource_patch_many",
         "restless_patch_many",
         token=alice,
         query=q(filters=[{"name": "genre", "op": "==", "val": "Crime"}]),
@@ -206,7 +206,7 @@ def test_patch_many_only_touches_own(invoke, alice, bob, catalogue):
     noir = listing(invoke, alice, **q(filters=[{"name": "genre", "op": "==", "val": "Noir"}]))
     assert titles(noir) == ["The Godfather"]
     r = invoke(
-        "movie_patch_many",
+        "resource_patch_many",
         "restless_patch_many",
         token=alice,
         query=q(filters=[{"name": "genre", "op": "==", "val": "Noir"}]),
@@ -216,11 +216,11 @@ def test_patch_many_only_touches_own(invoke, alice, bob, catalogue):
 
 
 def test_eval_functions(invoke, alice, catalogue):
-    r = invoke("movie_eval", "restless_eval", token=alice)
+    r = invoke("resource_eval", "restless_eval", token=alice)
     assert r.status == 200
     assert r.json() == {"count__id": 5, "avg__year": (1972 + 1942 + 1958 + 1954 + 1995) / 5}
     r = invoke(
-        "movie_eval",
+        "resource_eval",
         "restless_eval",
         token=alice,
         query=q(
@@ -240,12 +240,12 @@ def test_eval_functions(invoke, alice, catalogue):
         [{"name": "max", "field": "creator__password"}],
         [{"name": "count", "field": "password"}],
     ):
-        r = invoke("movie_eval", "restless_eval", token=alice, query=q(functions=bad))
+        r = invoke("resource_eval", "restless_eval", token=alice, query=q(functions=bad))
         assert r.status == 400 and set(r.json()) == {"message"}, bad
 
 
 def test_users_public_and_read_only(invoke, alice, bob):
-    r = invoke("user_list", "restless_users", token=alice)
+    r = invoke("resource_list", "restless_users", token=alice)
     assert r.status == 200
     users = r.json()["objects"]
     assert {u["username"] for u in users} == {"alice", "bob"}
@@ -254,16 +254,16 @@ def test_users_public_and_read_only(invoke, alice, bob):
     event = make_event("restless_user", token=alice)
     event["pathParameters"] = {"id": users[0]["id"]}
     event["path"] = f"/api/users/{users[0]['id']}"
-    reply = Reply(load_function("user_get").lambda_handler(event, FakeContext()))
+    reply = Reply(load_function("resource_get").lambda_handler(event, FakeContext()))
     assert reply.status == 200 and reply.json() == users[0]
     r = invoke("not_allowed", "restless_users_post", token=alice)
     assert r.status == 405 and "GET" in r.headers["allow"]
-    r = invoke("user_list", "restless_users", token=alice, query=q(filters=[{"name": "password", "op": "is_not_null"}]))
+    r = invoke("resource_list", "restless_users", token=alice, query=q(filters=[{"name": "password", "op": "is_not_null"}]))
     assert r.status == 400
 
 
 def test_anonymous_refused(invoke, catalogue):
-    for fn, ev in [("movie_list", "restless_list"), ("movie_eval", "restless_eval"), ("user_list", "restless_users")]:
+    for fn, ev in [("resource_list", "restless_list"), ("resource_eval", "restless_eval"), ("resource_list", "restless_users")]:
         r = invoke(fn, ev)
         assert r.status == 401 and "message" in r.json()
 
@@ -302,9 +302,9 @@ def test_processors_run_where_flask_restless_runs_them(invoke, alice, monkeypatc
         {"POST": [refuse_horror], "GET_MANY": [lambda **kw: calls.append(("GET_MANY", sorted(kw)))]},
     )
     monkeypatch.setattr(MOVIE, "postprocessors", {"POST": [seen], "GET_MANY": [seen]})
-    r = invoke("movie_create", "restless_create", token=alice, body={"title": "It", "genre": "Horror", "year": 1990})
+    r = invoke("resource_create", "restless_create", token=alice, body={"title": "It", "genre": "Horror", "year": 1990})
     assert r.status == 422 and r.json() == {"message": "No horror here"}
-    assert invoke("movie_list", "restless_list", token=alice, query={}).json()["num_results"] == 0
+    assert invoke("resource_list", "restless_list", token=alice, query={}).json()["num_results"] == 0
     post(invoke, alice)
     assert ("post", ["result"]) in calls and ("GET_MANY", ["search_params"]) in calls
     assert ("post", ["result", "search_params"]) in calls
@@ -312,7 +312,7 @@ def test_processors_run_where_flask_restless_runs_them(invoke, alice, monkeypatc
 
 def test_idempotent_create(invoke, alice):
     body = {"title": "Once", "genre": "Drama", "year": 2001}
-    first = invoke("movie_create", "restless_create", token=alice, body=body, headers={"Idempotency-Key": "r-1"})
-    again = invoke("movie_create", "restless_create", token=alice, body=body, headers={"Idempotency-Key": "r-1"})
+    first = invoke("resource_create", "restless_create", token=alice, body=body, headers={"Idempotency-Key": "r-1"})
+    again = invoke("resource_create", "restless_create", token=alice, body=body, headers={"Idempotency-Key": "r-1"})
     assert first.status == again.status == 201 and first.json() == again.json()
-    assert invoke("movie_eval", "restless_eval", token=alice).json()["count__id"] == 1
+    assert invoke("resource_eval", "restless_eval", token=alice).json()["count__id"] == 1

@@ -10,7 +10,7 @@ from moviesapi.formats import match_path
 from moviesapi.http import Request
 from moviesapi.responses import respond
 
-from moviesapi.dialects.drf import URL_PATTERNS  # isort: skip
+from moviesapi.dialects.drf import url_patterns  # isort: skip
 
 HOST = {"host": "api.example.com", "x-forwarded-proto": "https"}
 MOVIE = {
@@ -26,7 +26,7 @@ def request(
     path: str, method: str = "GET", headers: dict[str, str] | None = None, query: dict[str, list[str]] | None = None
 ) -> Request:
     req = Request(method, path, {**HOST, **(headers or {})}, query or {}, b"", request_context_path=f"/dev{path}")
-    req.route = match_path(URL_PATTERNS, path)
+    req.route = match_path(url_patterns(), path)
     return req
 
 

@@ -10,7 +10,6 @@ username exactly as Django does.
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from .errors import AuthenticationFailed, Throttled, ValidationFailed
+from .ids import new_id
 from .models import StateModel, UniqueModel, UserModel, utcnow
 from .passwords import MAX_LENGTH, hash_password, validate_password, verify_password
 from .settings import get_settings
@@ -58,9 +58,6 @@ def email_key(email: str) -> str:
     return f"email#{email.strip().casefold()}"
 
 
-def new_id() -> str:
-    """Opaque URL-safe id: 128 random bits, no dots (so format suffixes can follow it)."""
-    return secrets.token_urlsafe(16)
 
 
 def _text(
@@ -188,6 +185,17 @@ def find_by_username(username: str) -> UserModel | None:
         return None
     user = get_user(guard.user_id)
     return user if user is not None and user.username == username else None
+
+
+def find_by_email(email: str) -> UserModel | None:
+    """The user registered with ``email`` (compared case-insensitively, as its guard item), or None."""
+    if not email or len(email) > EMAIL_MAX:
+        return None
+    try:
+        guard = UniqueModel.get(email_key(email))
+    except DoesNotExist:
+        return None
+    return get_user(guard.user_id)
 
 
 def _throttle_key(username: str) -> str:

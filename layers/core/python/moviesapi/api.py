@@ -8,7 +8,6 @@ with structured logging (correlation id), tracing and metrics.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from .dialects import dialect_for
 from .errors import ApiError, NotFound
 from .formats import Route, match_path, strip_event_suffix
 from .http import Request
@@ -29,32 +29,16 @@ from .telemetry import logger, tracer
 CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Frappe-CSRF-Token")
 CORS_EXPOSED_HEADERS = ("ETag", "Location", "Retry-After", "Idempotent-Replayed", "WWW-Authenticate")
 
-DIALECT_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("/api/v1/", "drf"),
-    ("/api/resource/", "frappe"),
-    ("/api/method/", "frappe"),
-    ("/api/", "restless"),
-)
-
-
-def dialect_module(path: str) -> Any:
-    """The dialect that owns ``path``; its ``error_response`` shapes errors (DRF's by default).
-
-    Imported on first use, so a function loads only the dialects it serves.
-    """
-    normalized = path.rstrip("/") + "/"
-    name = next((dialect for prefix, dialect in DIALECT_PREFIXES if normalized.startswith(prefix)), "drf")
-    return importlib.import_module(f"{__package__}.dialects.{name}")
 
 
 def url_patterns(path: str) -> tuple[Route, ...]:
-    """The suffix-aware routes the dialect owning ``path`` declares (its ``URL_PATTERNS``)."""
-    return tuple(getattr(dialect_module(path), "URL_PATTERNS", ()))
+    """The suffix-aware routes the dialect owning ``path`` derives from the registry."""
+    return tuple(dialect_for(path).url_patterns())
 
 
 def renderers_for(path: str) -> tuple[Renderer, ...]:
-    """The dialect's renderers (its ``RENDERERS``), else every default one."""
-    return tuple(getattr(dialect_module(path), "RENDERERS", DEFAULT_RENDERERS))
+    """The dialect's renderers (its ``renderers``), else every default one."""
+    return tuple(getattr(dialect_for(path), "renderers", None) or DEFAULT_RENDERERS)
 
 
 def request_of(app: APIGatewayRestResolver) -> Request:
@@ -111,12 +95,12 @@ def create_app(*, negotiation: bool = True) -> APIGatewayRestResolver:
         request = request_of(app)
         if exc.status >= 500:
             logger.exception("API error", extra={"status": exc.status})
-        return dialect_module(request.path).error_response(request, exc)
+        return dialect_for(request.path).error_response(request, exc)
 
     @app.not_found
     def handle_not_found(exc: Exception) -> Response:
         request = request_of(app)
-        return dialect_module(request.path).error_response(request, NotFound())
+        return dialect_for(request.path).error_response(request, NotFound())
 
     @app.exception_handler(Exception)
     def handle_unexpected(exc: Exception) -> Response:
@@ -124,7 +108,7 @@ def create_app(*, negotiation: bool = True) -> APIGatewayRestResolver:
         request = request_of(app)
         error = ApiError("A server error occurred.")
         error.status = 500
-        return dialect_module(request.path).error_response(request, error)
+        return dialect_for(request.path).error_response(request, error)
 
     return app
 
@@ -140,8 +124,12 @@ def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Lambd
         # itself is built from the original event (see request_of).
         app.append_context(original_event=event)
         try:
-            return app.resolve(strip_event_suffix(event, url_patterns(event.get("path") or "/")), context)
+            response = app.resolve(strip_event_suffix(event, url_patterns(event.get("path") or "/")), context)
         finally:
             flush_metrics()
+        if (event.get("httpMethod") or "").upper() == "HEAD":
+            # HEAD is GET without a body (API Gateway would drop it; SAM local would not).
+            response = {**response, "body": "", "isBase64Encoded": False}
+        return response
 
     return handler

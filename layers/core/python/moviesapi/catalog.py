@@ -1,116 +1,119 @@
-"""The declared resources: Movie and User. Import this module to register them."""
+"""The declared resources: User and Movie. Import this module to register them.
+
+Each ``create_api`` call is the whole of a resource: its table, indexes,
+routes in every dialect, OpenAPI entries and template entries follow from it.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from .models import LISTING_MOVIES, MovieModel, UniqueModel, UserModel, utcnow
+from .dialects.options import DRF, Frappe, Restless
+from .models import UniqueModel, UserModel
+from .permissions import IsAuthenticated, IsOwnerOrReadOnly
 from .registry import AccessPath, Field, Relation, create_api
 
-COUNT_MOVIES = "count#movies"
 YEAR_MIN = 1888
 YEAR_MAX = 2100
 
-_USER_REF_FIELDS = {
-    "id": Field("id", str, "creator_id", sortable=False),
-    "username": Field("username", str, "creator_username", sortable=True),
-}
 
-
-def _creator_id_for(username: Any) -> str | None:
+def user_id_for(username: Any) -> str | None:
     """Resolve a username to a user id through its guard item (one GetItem)."""
     from .accounts import username_key
 
     try:
-        return UniqueModel.get(username_key(str(username))).user_id
+        guard = UniqueModel.get(username_key(str(username)))
     except DoesNotExist:
         return None
+    return guard.user_id
 
 
-def movie_record(item: MovieModel) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "title": item.title,
-        "genre": item.genre,
-        "year": int(item.year),
-        "creator": {"id": item.creator_id, "username": item.creator_username},
-        "created_at": item.created_at,
-        "updated_at": item.updated_at,
-        "version": int(item.version or 0),
-    }
-
-
-def time_key(moment: datetime, item_id: str) -> str:
-    """Sort key that orders by a timestamp, ties broken by id."""
-    return f"{moment.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{item_id}"
-
-
-def new_movie(clean: dict[str, Any], principal: Any) -> MovieModel:
-    from .accounts import new_id
-
-    now = utcnow()
-    movie_id = new_id()
-    item = MovieModel(
-        movie_id,
-        creator_id=principal.user_id,
-        creator_username=principal.username,
-        listing=LISTING_MOVIES,
-        created_at=now,
-        updated_at=now,
-        created_key=time_key(now, movie_id),
-    )
-    apply_movie_changes(item, clean)
-    return item
-
-
-def apply_movie_changes(item: MovieModel, clean: dict[str, Any]) -> None:
-    for name, value in clean.items():
-        setattr(item, name, value)
-    item.title_lc = item.title.casefold()
-    item.genre_lc = item.genre.casefold()
-    item.updated_at = utcnow()
-    item.updated_key = time_key(item.updated_at, item.id)
+USER = create_api(
+    name="users",
+    title="User",
+    description="Accounts, public fields only; read-only (register through the DRF auth endpoint).",
+    # Users' items also hold password hashes and API secrets, which are never declared.
+    model=UserModel,
+    fields={
+        "id": Field("id", str, sortable=False),
+        "username": Field("username", str, example="alice"),
+        "first_name": Field("first_name", str, example="Alice"),
+        "last_name": Field("last_name", str, example="Liddell"),
+        "date_joined": Field("date_joined", datetime, auto="create"),
+    },
+    permissions=(IsAuthenticated(),),
+    default_order=(("date_joined", True),),
+    methods=("GET",),
+    collection_name="users",
+    dialects={
+        "restless": Restless(),
+        "frappe": Frappe(
+            doctype="User",
+            # A User's name is its username, so a Movie's ``owner`` names its User document.
+            fields={
+                "name": "username",
+                "owner": "username",
+                "creation": "date_joined",
+                "modified": "date_joined",
+                "modified_by": "username",
+                "idx": None,
+                "docstatus": None,
+                "username": "username",
+                "first_name": "first_name",
+                "last_name": "last_name",
+            },
+            name_field="username",
+            lookup=user_id_for,
+        ),
+    },
+)
 
 
 MOVIE = create_api(
     name="movies",
     title="Movie",
-    doctype="Movie",
-    model=MovieModel,
-    key="id",
+    description="Movies; only signed-in users may see them and only a movie's creator may change it.",
     fields={
-        "id": Field("id", str, "id", sortable=False),
+        "id": Field("id", str, sortable=False),
         "title": Field(
             "title",
             str,
-            "title",
             writable=True,
             required=True,
             min_length=1,
             max_length=100,
-            search_attribute="title_lc",
+            search=True,
+            example="Casablanca",
         ),
         "genre": Field(
             "genre",
             str,
-            "genre",
             writable=True,
             required=True,
             min_length=1,
             max_length=100,
-            search_attribute="genre_lc",
+            search=True,
+            example="Drama",
         ),
         "year": Field(
-            "year", int, "year", writable=True, required=True, min_value=YEAR_MIN, max_value=YEAR_MAX, aggregatable=True
+            "year",
+            int,
+            writable=True,
+            required=True,
+            min_value=YEAR_MIN,
+            max_value=YEAR_MAX,
+            aggregatable=True,
+            example=1942,
         ),
-        "created_at": Field("created_at", datetime, "created_at"),
-        "updated_at": Field("updated_at", datetime, "updated_at"),
+        "created_at": Field("created_at", datetime, auto="create"),
+        "updated_at": Field("updated_at", datetime, auto="update"),
     },
-    relations={"creator": Relation("creator", "users", _USER_REF_FIELDS)},
-    owner_attribute="creator_id",
+    relations={"creator": Relation("creator", "users", ("id", "username"))},
+    owner="creator",
+    permissions=(IsAuthenticated(), IsOwnerOrReadOnly()),
     default_order=(("created_at", True),),
     collection_name="movies",
     allow_patch_many=True,
@@ -118,79 +121,28 @@ MOVIE = create_api(
     results_per_page=10,
     max_results_per_page=100,
     access_paths=(
-        AccessPath(
-            "by_creator",
-            MovieModel.by_creator,
-            "creator.id",
-            order_field="created_at",
-            counter=lambda creator_id: f"{COUNT_MOVIES}#creator#{creator_id}",
-        ),
-        AccessPath(
-            "by_creator",
-            MovieModel.by_creator,
-            "creator.username",
-            order_field="created_at",
-            hash_value=_creator_id_for,
-            counter=lambda creator_id: f"{COUNT_MOVIES}#creator#{creator_id}",
-        ),
-        AccessPath(
-            "by_genre_year",
-            MovieModel.by_genre_year,
-            "genre",
-            range_field="year",
-            range_attribute="year",
-            order_field="year",
-        ),
-        AccessPath(
-            "by_created",
-            MovieModel.by_created,
-            None,
-            order_field="created_at",
-            constant_hash=LISTING_MOVIES,
-            counter=lambda _: COUNT_MOVIES,
-        ),
-        AccessPath(
-            "by_updated",
-            MovieModel.by_updated,
-            None,
-            order_field="updated_at",
-            constant_hash=LISTING_MOVIES,
-            counter=lambda _: COUNT_MOVIES,
-        ),
+        AccessPath("by_creator", "creator.id", order_field="created_at", counted=True),
+        AccessPath("by_creator", "creator.username", order_field="created_at", hash_value=user_id_for, counted=True),
+        AccessPath("by_genre_year", "genre", range_field="year"),
+        AccessPath("by_created", order_field="created_at", counted=True),
+        AccessPath("by_updated", order_field="updated_at", counted=True),
     ),
-    counter_keys=lambda record: [COUNT_MOVIES, f"{COUNT_MOVIES}#creator#{record['creator']['id']}"],
-    to_record=movie_record,
-    new_item=new_movie,
-    apply_changes=apply_movie_changes,
-)
-
-
-def user_record(item: UserModel) -> dict[str, Any]:
-    """Public fields only: no password hash, email, API key or secret."""
-    return {
-        "id": item.id,
-        "username": item.username,
-        "first_name": item.first_name,
-        "last_name": item.last_name,
-        "date_joined": item.date_joined,
-    }
-
-
-USER = create_api(
-    name="users",
-    title="User",
-    doctype="User",
-    model=UserModel,
-    key="id",
-    fields={
-        "id": Field("id", str, "id", sortable=False),
-        "username": Field("username", str, "username"),
-        "first_name": Field("first_name", str, "first_name"),
-        "last_name": Field("last_name", str, "last_name"),
-        "date_joined": Field("date_joined", datetime, "date_joined"),
+    dialects={
+        "drf": DRF(
+            collection="movies",
+            fields={"id": "id", "title": "title", "genre": "genre", "year": "year", "creator": "creator.username"},
+            # The seed project's FilterSet.
+            filters={
+                "title": ("title", "icontains"),
+                "genre": ("genre", "icontains"),
+                "year": ("year", "eq"),
+                "year__gt": ("year", "gt"),
+                "year__lt": ("year", "lt"),
+                "creator__username": ("creator.username", "eq"),
+            },
+            ordering=("title", "genre", "year", "created_at", "updated_at"),
+        ),
+        "restless": Restless(),
+        "frappe": Frappe(doctype="Movie"),
     },
-    default_order=(("date_joined", True),),
-    methods=("GET",),
-    collection_name="users",
-    to_record=user_record,
 )

@@ -1,8 +1,10 @@
-"""PynamoDB models: the one definition of every table, its keys and indexes.
+"""PynamoDB models of the tables that are not generated from a declaration.
 
-``template.yaml`` declares the same tables for AWS; ``tests/test_template.py``
-checks the two agree, and the local runner creates its tables from here.
-Connections are opened lazily by PynamoDB on first use, once per container.
+Users (whose items hold password hashes and API secrets beside the declared
+public fields), guard and counter items, and short-lived state. Declared
+resources get their models from ``storage``. ``template.yaml`` is generated from
+these and the declarations (``make template``); the local runner and the tests
+create their tables from the same models. Connections open lazily, once per container.
 """
 
 from __future__ import annotations
@@ -15,12 +17,11 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
-    VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from .settings import get_settings
+from .settings import table_name as _table_name
 
 _settings = get_settings()
 
@@ -39,7 +40,7 @@ class UserModel(Model):
     """An account. ``password`` and ``api_secret_hash`` are hashes and never leave the layer."""
 
     class Meta(_Meta):
-        table_name = _settings.users_table
+        table_name = _table_name("users")
 
     id = UnicodeAttribute(hash_key=True)
     username = UnicodeAttribute()
@@ -62,14 +63,14 @@ class UniqueModel(Model):
     """
 
     class Meta(_Meta):
-        table_name = _settings.uniques_table
+        table_name = _table_name("uniques")
 
     key = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute()
 
 
 class CounterModel(Model):
-    """An exact item count (``count#movies``, ``count#movies#creator#<id>``).
+    """An exact item count (``count#movies``, ``count#movies#by_creator#<id>``).
 
     Lives in the uniques table beside the guard items (same ``key`` hash key) and
     is changed in the same transaction as the items it counts, so list totals
@@ -77,84 +78,10 @@ class CounterModel(Model):
     """
 
     class Meta(_Meta):
-        table_name = _settings.uniques_table
+        table_name = _table_name("uniques")
 
     key = UnicodeAttribute(hash_key=True)
     value = NumberAttribute(default=0)
-
-
-class CreatedIndex(GlobalSecondaryIndex["MovieModel"]):
-    """All movies newest first: one partition (``listing``) sorted by creation."""
-
-    class Meta:
-        index_name = "by_created"
-        projection = AllProjection()
-
-    listing = UnicodeAttribute(hash_key=True)
-    created_key = UnicodeAttribute(range_key=True)
-
-
-class UpdatedIndex(GlobalSecondaryIndex["MovieModel"]):
-    """All movies by last change (Frappe's default ``modified desc``)."""
-
-    class Meta:
-        index_name = "by_updated"
-        projection = AllProjection()
-
-    listing = UnicodeAttribute(hash_key=True)
-    updated_key = UnicodeAttribute(range_key=True)
-
-
-class CreatorIndex(GlobalSecondaryIndex["MovieModel"]):
-    """One creator's movies newest first."""
-
-    class Meta:
-        index_name = "by_creator"
-        projection = AllProjection()
-
-    creator_id = UnicodeAttribute(hash_key=True)
-    created_key = UnicodeAttribute(range_key=True)
-
-
-class GenreYearIndex(GlobalSecondaryIndex["MovieModel"]):
-    """Movies of one genre by year."""
-
-    class Meta:
-        index_name = "by_genre_year"
-        projection = AllProjection()
-
-    genre = UnicodeAttribute(hash_key=True)
-    year = NumberAttribute(range_key=True)
-
-
-LISTING_MOVIES = "movie"
-
-
-class MovieModel(Model):
-    """A movie. ``*_lc`` shadow the text fields in lower case for case-insensitive search."""
-
-    class Meta(_Meta):
-        table_name = _settings.movies_table
-
-    id = UnicodeAttribute(hash_key=True)
-    title = UnicodeAttribute()
-    genre = UnicodeAttribute()
-    year = NumberAttribute()
-    title_lc = UnicodeAttribute()
-    genre_lc = UnicodeAttribute()
-    creator_id = UnicodeAttribute()
-    creator_username = UnicodeAttribute()
-    listing = UnicodeAttribute(default=LISTING_MOVIES)
-    created_key = UnicodeAttribute()
-    updated_key = UnicodeAttribute()
-    created_at = UTCDateTimeAttribute()
-    updated_at = UTCDateTimeAttribute()
-    version = VersionAttribute()
-
-    by_created = CreatedIndex()
-    by_updated = UpdatedIndex()
-    by_creator = CreatorIndex()
-    by_genre_year = GenreYearIndex()
 
 
 class StateModel(Model):
@@ -166,7 +93,7 @@ class StateModel(Model):
     """
 
     class Meta(_Meta):
-        table_name = _settings.state_table
+        table_name = _table_name("state")
 
     pk = UnicodeAttribute(hash_key=True)
     expires_at = TTLAttribute()
@@ -178,8 +105,19 @@ class StateModel(Model):
         return self.expires_at > (now or utcnow())
 
 
-ALL_MODELS: tuple[type[Model], ...] = (UserModel, UniqueModel, MovieModel, StateModel)
-"""One model per table (CounterModel shares the uniques table)."""
+INFRA_MODELS: tuple[type[Model], ...] = (UserModel, UniqueModel, StateModel)
+"""Tables that exist whatever is declared (CounterModel shares the uniques table)."""
+
+
+def all_models() -> list[type[Model]]:
+    """One model per table: the infrastructure tables, then every declared resource's."""
+    from .registry import resources
+
+    models = list(INFRA_MODELS)
+    for resource in resources():
+        if resource.model is not None and resource.model not in models:
+            models.append(resource.model)
+    return models
 
 
 def ensure_tables() -> list[str]:
@@ -188,7 +126,7 @@ def ensure_tables() -> list[str]:
     Used by the local runner and tests; on AWS the template creates them.
     """
     created = []
-    for model in ALL_MODELS:
+    for model in all_models():
         if not model.exists():
             model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
             created.append(model.Meta.table_name)

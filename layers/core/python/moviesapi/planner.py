@@ -77,8 +77,8 @@ class Plan:
 
 
 def _attr(resource: Resource, path: str, *, search: bool = False) -> Any:
-    head, _, tail = path.partition(".")
-    f = resource.relations[head].fields[tail] if tail else resource.fields[head]
+    f = resource.field_at(path)
+    assert f is not None, path
     name = f.search_attribute if search and f.search_attribute else f.attribute
     return getattr(resource.model, name)
 

@@ -16,12 +16,12 @@ from pynamodb.transactions import TransactWrite
 
 from . import planner
 from .accounts import Principal, connection
-from .errors import BadQuery, Conflict, NotFound, PreconditionFailed, UnprocessableEntity, ValidationFailed
+from .errors import ApiError, BadQuery, Conflict, NotFound, PreconditionFailed, UnprocessableEntity, ValidationFailed
 from .http import Request
 from .models import CounterModel, StateModel, utcnow
-from .permissions import MOVIE_PERMISSIONS, check
+from .permissions import check
 from .query import Cond, Node, Order, Query, all_of, bind, bind_order, value_at
-from .registry import Field, Resource
+from .registry import Field, Relation, Resource, find_resource
 
 REQUIRED = "This field is required."
 
@@ -58,10 +58,38 @@ def _clean_value(f: Field, value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
+def _clean_relation(relation: Relation, value: Any) -> tuple[Any, str | None]:
+    """A writable relation is set by the target's id (or ``{"id": ...}``); its fields are copied from the target."""
+    if value is None:
+        return None, "This field may not be null."
+    key = value.get("id") if isinstance(value, dict) else value
+    if not isinstance(key, str) or not key or len(key) > 64:
+        return None, f"Incorrect type. Expected pk value, received {type(key).__name__}."
+    target = find_resource(relation.target)
+    assert target is not None and target.model is not None and target.to_record
+    try:
+        record = target.to_record(target.model.get(key))
+    except DoesNotExist:
+        return None, f'Invalid pk "{key}" - object does not exist.'
+    return {name: record.get(name) for name in relation.resolved}, None
+
+
 def validate(resource: Resource, data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     """Writable fields of ``data``, cleaned; read-only and unknown keys are ignored as DRF does."""
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
+    for name, relation in resource.relations.items():
+        if not relation.writable:
+            continue
+        if name not in data:
+            if relation.required and not partial:
+                errors[name] = [REQUIRED]
+            continue
+        value, error = _clean_relation(relation, data[name])
+        if error:
+            errors[name] = [error]
+        else:
+            clean[name] = value
     for name, f in resource.fields.items():
         if not f.writable:
             continue
@@ -77,10 +105,6 @@ def validate(resource: Resource, data: dict[str, Any], *, partial: bool) -> dict
     if errors:
         raise ValidationFailed(errors)
     return clean
-
-
-def _permissions(resource: Resource) -> tuple[Any, ...]:
-    return MOVIE_PERMISSIONS if resource.owner_attribute else ()
 
 
 def _load(resource: Resource, key: str) -> Any:
@@ -130,20 +154,20 @@ def create_once(
     one key create one object. Returns ``(record, replayed)``. Reusing a key
     with a different body is a 422, as the IETF Idempotency-Key draft says.
     """
-    check(_permissions(resource), "POST", principal)
+    check(resource, "POST", principal)
     marker, fingerprint = (None, "") if idempotency_key is None else _idempotency_item(principal, idempotency_key, data)
     if marker is not None:
         replay = _replay(resource, marker, fingerprint, principal)
         if replay is not None:
             return replay, True
     clean = validate(resource, data, partial=False)
-    assert resource.new_item and resource.to_record
+    assert resource.new_item and resource.to_record and resource.model
     item = resource.new_item(clean, principal)
     record = resource.to_record(item)
     try:
         with TransactWrite(connection=connection()) as transaction:
             transaction.save(item, condition=getattr(resource.model, resource.key).does_not_exist())
-            _count_changes(transaction, resource, record, +1)
+            _count_changes(transaction, resource, item, +1)
             if marker is not None:
                 marker.expires_at = utcnow() + IDEMPOTENCY_TTL
                 marker.user_id = principal.user_id
@@ -182,10 +206,10 @@ def _replay(resource: Resource, marker: StateModel, fingerprint: str, principal:
 
 
 def retrieve(resource: Resource, key: str, principal: Principal | None) -> dict[str, Any]:
-    check(_permissions(resource), "GET", principal)
+    check(resource, "GET", principal)
     assert resource.to_record
     record = resource.to_record(_load(resource, key))
-    check(_permissions(resource), "GET", principal, record)
+    check(resource, "GET", principal, record)
     return record
 
 
@@ -201,11 +225,11 @@ def update(
 ) -> dict[str, Any]:
     """Apply a change guarded by the item's version, so concurrent writers cannot lose updates."""
     method = method or ("PATCH" if partial else "PUT")
-    check(_permissions(resource), method, principal)
+    check(resource, method, principal)
     assert resource.to_record and resource.apply_changes
     item = _load(resource, key)
     record = resource.to_record(item)
-    check(_permissions(resource), method, principal, record)
+    check(resource, method, principal, record)
     _check_if_match(record, if_match)
     clean = validate(resource, data, partial=partial)
     resource.apply_changes(item, clean)
@@ -219,31 +243,31 @@ def update(
 
 
 def destroy(resource: Resource, key: str, principal: Principal, *, if_match: str | None = None) -> None:
-    check(_permissions(resource), "DELETE", principal)
+    check(resource, "DELETE", principal)
     assert resource.to_record
     item = _load(resource, key)
     record = resource.to_record(item)
-    check(_permissions(resource), "DELETE", principal, record)
+    check(resource, "DELETE", principal, record)
     _check_if_match(record, if_match)
     try:
         with TransactWrite(connection=connection()) as transaction:
             transaction.delete(item)  # conditioned on the version read above
-            _count_changes(transaction, resource, record, -1)
+            _count_changes(transaction, resource, item, -1)
     except TransactWriteError as exc:
         if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
             raise (PreconditionFailed() if if_match else Conflict()) from exc
         raise
 
 
-def _count_changes(transaction: TransactWrite, resource: Resource, record: dict[str, Any], delta: int) -> None:
+def _count_changes(transaction: TransactWrite, resource: Resource, item: Any, delta: int) -> None:
     """Keep the resource's counter items exact, in the same transaction as the write."""
-    for key in resource.counter_keys(record) if resource.counter_keys else []:
+    for key in resource.counter_keys(item) if resource.counter_keys else []:
         transaction.update(CounterModel(key), actions=[CounterModel.value.add(delta)])
 
 
 def search(resource: Resource, query: Query, principal: Principal | None) -> planner.Page:
     """One page of records matching ``query`` (fields checked against the declaration)."""
-    check(_permissions(resource), "GET", principal)
+    check(resource, "GET", principal)
     assert resource.to_record
     query.where = bind(resource, query.where)
     query.order = bind_order(resource, query.order) or tuple(Order(f, d) for f, d in resource.default_order)
@@ -253,18 +277,20 @@ def search(resource: Resource, query: Query, principal: Principal | None) -> pla
 def update_many(
     resource: Resource, where: Node | None, data: dict[str, Any], principal: Principal, *, limit: int
 ) -> int:
-    """Apply ``data`` to every object matching ``where`` that the caller owns, all or nothing.
+    """Apply ``data`` to every object matching ``where`` that the caller may change, all or nothing.
 
-    The caller's ownership is part of the filter (so it uses the by-owner
-    index); one transaction writes every item, each conditioned on the version
-    that was read, so either all change or none does.
+    With a declared owner, the caller's ownership is part of the filter (so it
+    uses the by-owner index); every object is also checked against the
+    resource's permission classes. One transaction writes every item, each
+    conditioned on the version that was read, so either all change or none does.
     """
-    check(_permissions(resource), "PATCH", principal)
-    assert resource.to_record and resource.apply_changes and resource.owner_attribute
+    check(resource, "PATCH", principal)
+    assert resource.to_record and resource.apply_changes
     clean = validate(resource, data, partial=True)
-    mine = Cond("creator.id", "eq", principal.user_id)
+    mine = Cond(resource.owner_path, "eq", principal.user_id) if resource.owner_path else None
     bound = bind(resource, all_of([where, mine]))
     items, _ = planner.all_matching(resource, bound)
+    items = [i for i in items if _may(resource, "PATCH", principal, resource.to_record(i))]
     if len(items) > limit:
         raise BadQuery(f"At most {limit} objects can be changed at once; narrow the query.")
     if not items or not clean:
@@ -279,6 +305,14 @@ def update_many(
     return len(items)
 
 
+def _may(resource: Resource, method: str, principal: Principal, record: dict[str, Any]) -> bool:
+    try:
+        check(resource, method, principal, record)
+    except ApiError:
+        return False
+    return True
+
+
 def aggregate(
     resource: Resource, where: Node | None, functions: list[tuple[str, str]], principal: Principal | None
 ) -> dict[str, Any]:
@@ -287,7 +321,7 @@ def aggregate(
     A bare count uses the counter item; anything else reads the matching items
     (within the planner's read budget).
     """
-    check(_permissions(resource), "GET", principal)
+    check(resource, "GET", principal)
     assert resource.to_record
     if where is None and all(name == "count" for name, _ in functions):
         total = planner.run(resource, Query(limit=0)).count or 0

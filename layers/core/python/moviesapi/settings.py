@@ -7,6 +7,7 @@ variables; values are validated so a bad deployment fails loudly at cold start.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,10 +31,6 @@ def _flag(name: str, default: bool = False) -> bool:
 class Settings:
     """Deployment configuration; one instance per container."""
 
-    users_table: str
-    uniques_table: str
-    movies_table: str
-    state_table: str
     dynamodb_endpoint: str | None
     region: str
     jwt_secret: str | None
@@ -53,10 +50,6 @@ class Settings:
 def get_settings() -> Settings:
     """Read the environment once; later calls return the same object."""
     return Settings(
-        users_table=os.environ.get("USERS_TABLE", "movies-api-users"),
-        uniques_table=os.environ.get("UNIQUES_TABLE", "movies-api-uniques"),
-        movies_table=os.environ.get("MOVIES_TABLE", "movies-api-movies"),
-        state_table=os.environ.get("STATE_TABLE", "movies-api-state"),
         dynamodb_endpoint=os.environ.get("DYNAMODB_ENDPOINT") or None,
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         jwt_secret=os.environ.get("JWT_SECRET") or None,
@@ -72,3 +65,13 @@ def get_settings() -> Settings:
         debug=_flag("API_DEBUG"),
         cors_allow_origin=os.environ.get("CORS_ALLOW_ORIGIN") or "*",
     )
+
+
+def table_env(key: str) -> str:
+    """The environment variable naming a table: ``movies`` → ``MOVIES_TABLE``."""
+    return re.sub(r"\W", "_", key).upper() + "_TABLE"
+
+
+def table_name(key: str) -> str:
+    """The DynamoDB table behind ``key`` (a resource's name, or ``uniques``/``state``)."""
+    return os.environ.get(table_env(key)) or f"movies-api-{key}"

@@ -1,1 +1,112 @@
-"""Wire dialects: thin adapters that translate their framework's syntax to the core and back."""
+"""Wire dialects: thin adapters that translate their framework's syntax to the core and back.
+
+Every dialect module exposes ``DIALECT``, an object with this contract:
+
+- ``name`` and ``prefixes``: the URL prefixes it owns (the longest match wins);
+- ``endpoints``: the API Gateway routes it serves, each naming the operation
+  (the Lambda function) that serves it; ``ANY`` sends every other method on
+  that path to the same function, which refuses it in the dialect's shape;
+- ``handle(operation, request, params)``: serve one request;
+- ``error_response(request, exc)``: a core error in the dialect's shape;
+- ``url_patterns()``: the suffix-aware routes of every resource it serves
+  (format suffixes, ``Allow``, the browsable API's forms and links);
+- ``contribute_openapi(builder)``: its paths and schemas in the OpenAPI document.
+
+Routes are parameterised (``/api/v1/{collection}``): a new resource needs no
+new route, and the template, the functions and OpenAPI all read these lists.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import Response
+
+    from ..errors import ApiError
+    from ..formats import Route
+    from ..http import Request
+
+# name → (module, the URL prefixes it owns). Only the table is read to pick a dialect for a
+# path, so a function imports the one dialect its request needs.
+DIALECTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "drf": (f"{__name__}.drf", ("/api/v1/",)),
+    "frappe": (f"{__name__}.frappe", ("/api/resource/", "/api/method/")),
+    "restless": (f"{__name__}.restless", ("/api/",)),
+}
+DEFAULT_DIALECT = "drf"
+
+ANY = "ANY"
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An API Gateway route: ``pattern`` (``/api/v1/{collection}``), its methods, the operation serving them."""
+
+    operation: str
+    pattern: str
+    methods: tuple[str, ...]
+
+    @property
+    def catch_all(self) -> bool:
+        return ANY in self.methods
+
+    @property
+    def served(self) -> tuple[str, ...]:
+        return tuple(m for m in self.methods if m != ANY)
+
+
+class Dialect(Protocol):
+    name: str
+    prefixes: tuple[str, ...]
+    endpoints: tuple[Endpoint, ...]
+
+    def handle(self, operation: str, request: Request, params: Mapping[str, str]) -> Response: ...
+
+    def error_response(self, request: Request, exc: ApiError) -> Response: ...
+
+    def url_patterns(self) -> tuple[Route, ...]: ...
+
+    def contribute_openapi(self, builder: Any) -> None: ...
+
+
+def dialect(name: str) -> Dialect:
+    """The dialect called ``name``, imported on first use."""
+    return importlib.import_module(DIALECTS[name][0]).DIALECT
+
+
+def all_dialects() -> list[Dialect]:
+    return [dialect(name) for name in DIALECTS]
+
+
+def dialect_name_for(path: str) -> str:
+    """The dialect owning ``path``: the one with the longest matching prefix."""
+    normalized = path.rstrip("/") + "/"
+    best, length = DEFAULT_DIALECT, -1
+    for name, (_, prefixes) in DIALECTS.items():
+        for prefix in prefixes:
+            if normalized.startswith(prefix) and len(prefix) > length:
+                best, length = name, len(prefix)
+    return best
+
+
+def dialect_for(path: str) -> Dialect:
+    return dialect(dialect_name_for(path))
+
+
+def endpoints() -> list[tuple[Dialect, Endpoint]]:
+    """Every route of every dialect, with its dialect."""
+    return [(d, e) for d in all_dialects() for e in d.endpoints]
+
+
+def methods_at(pattern: str) -> tuple[str, ...]:
+    """The methods some operation serves at ``pattern`` (what an ``Allow`` header lists)."""
+    found: list[str] = []
+    for _, endpoint in endpoints():
+        if endpoint.pattern == pattern:
+            found.extend(m for m in endpoint.served if m not in found)
+    return tuple(m for m in HTTP_METHODS if m in found)

@@ -1,11 +1,16 @@
 """The Django REST framework dialect (``/api/v1/``), as the seed's project serves it.
 
-Translates DRF's query parameters, page envelope, serializer shapes and error
-bodies to and from the core; nothing here touches DynamoDB directly.
+Every resource whose declaration lists ``DRF`` options is a ModelViewSet here:
+its serializer keys, FilterSet, OrderingFilter fields and links come from the
+declaration; pages are DRF's PageNumberPagination (and CursorPagination with
+``?cursor=``). The auth views are simplejwt's and dj-rest-auth's. Nothing here
+touches DynamoDB or a model: the core does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,62 +18,127 @@ from aws_lambda_powertools.event_handler import Response
 
 from .. import accounts, resources, tokens
 from ..auth import authenticate, www_authenticate
-from ..catalog import MOVIE
 from ..errors import ApiError, InvalidToken, MethodNotAllowed, NotAuthenticated, NotFound, Throttled, ValidationFailed
 from ..formats import Route, format_suffix_patterns
 from ..http import Request
-from ..query import Cond, Order, Query, all_of
+from ..query import Cond, Order, Query, all_of, value_at
+from ..registry import Resource, exposed, generation
 from ..responses import respond
 from ..settings import get_settings
+from . import ANY, Endpoint
+from .options import DRF
 
 PREFIX = "/api/v1/"
+COLLECTION = "/api/v1/{collection}"
+ELEMENT = "/api/v1/{collection}/{id}"
+SUFFIXES = ("json", "api", "html", "csv")
 
-# The original project's FilterSet: query parameter → (field, operator, type).
-MOVIE_FILTERS: dict[str, tuple[str, str, type]] = {
-    "title": ("title", "icontains", str),
-    "genre": ("genre", "icontains", str),
-    "year": ("year", "eq", int),
-    "year__gt": ("year", "gt", int),
-    "year__lt": ("year", "lt", int),
-    "creator__username": ("creator.username", "eq", str),
-}
-ORDERING_FIELDS = {"title", "genre", "year", "created_at", "updated_at"}
-
-# The movie views with DRF's format_suffix_patterns: .json, .api, .html, .csv (404 for any other).
-# ``form`` is the writable part of a movie; ``links`` turn ids and creators into links.
-_MOVIE_LINKS = {"id": "/api/v1/movies/{value}{suffix}", "creator": "/api/v1/movies{suffix}?creator__username={value}"}
-URL_PATTERNS = format_suffix_patterns(
-    [
-        Route(
-            "/api/v1/movies",
-            ("GET", "POST"),
-            "Movie List",
-            "Movies, newest first. Filters: title, genre (contains), year, year__gt, year__lt, "
-            "creator__username; ordering; page and page_size.",
-            form={"title": "", "genre": "", "year": None},
-            links=_MOVIE_LINKS,
-        ),
-        Route(
-            "/api/v1/movies/{id}",
-            ("GET", "PUT", "PATCH", "DELETE"),
-            "Movie Instance",
-            "One movie. Only its creator may change or delete it.",
-            form={"title": "", "genre": "", "year": None},
-            links=_MOVIE_LINKS,
-        ),
-    ],
-    allowed=("json", "api", "html", "csv"),
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("register", "/api/v1/auth/register", ("POST", ANY)),
+    Endpoint("token_obtain", "/api/v1/auth/token", ("POST", ANY)),
+    Endpoint("token_refresh", "/api/v1/auth/token/refresh", ("POST", ANY)),
+    Endpoint("token_verify", "/api/v1/auth/token/verify", ("POST", ANY)),
+    Endpoint("logout", "/api/v1/auth/logout", ("POST", ANY)),
+    Endpoint("logout", "/api/v1/auth/token/blacklist", ("POST", ANY)),
+    Endpoint("resource_list", COLLECTION, ("GET", "HEAD")),
+    Endpoint("resource_create", COLLECTION, ("POST",)),
+    Endpoint("not_allowed", COLLECTION, (ANY,)),
+    Endpoint("resource_get", ELEMENT, ("GET", "HEAD")),
+    Endpoint("resource_update", ELEMENT, ("PUT", "PATCH")),
+    Endpoint("resource_delete", ELEMENT, ("DELETE",)),
+    Endpoint("not_allowed", ELEMENT, (ANY,)),
 )
+AUTH_PATHS = {e.pattern: e.served for e in ENDPOINTS if e.pattern.startswith("/api/v1/auth/")}
 
 
-def movie_json(record: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": record["id"],
-        "title": record["title"],
-        "genre": record["genre"],
-        "year": record["year"],
-        "creator": record["creator"]["username"],
-    }
+# ------------------------------------------------------------------ the declaration, seen by DRF
+
+
+def serializer_fields(resource: Resource, options: DRF) -> dict[str, str]:
+    """Serializer key → record path: declared, or every readable field and each relation's id."""
+    if options.fields is not None:
+        return dict(options.fields)
+    out = {name: name for name in resource.readable_fields()}
+    out.update({name: f"{name}.id" for name in resource.relations})
+    return out
+
+
+def serialize(resource: Resource, options: DRF, record: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value_at(dict(record), path) for key, path in serializer_fields(resource, options).items()}
+
+
+def collection_methods(resource: Resource) -> tuple[str, ...]:
+    return tuple(m for m in ("GET", "POST") if resource.allows(m) or m == "GET")
+
+
+def element_methods(resource: Resource) -> tuple[str, ...]:
+    return ("GET", *(m for m in ("PUT", "PATCH", "DELETE") if resource.allows(m)))
+
+
+def _form(resource: Resource) -> dict[str, Any]:
+    form: dict[str, Any] = {n: (None if f.type in (int, float) else "") for n, f in resource.fields.items() if f.writable}
+    form.update({n: "" for n, r in resource.relations.items() if r.writable})
+    return form
+
+
+def _links(resource: Resource, options: DRF) -> dict[str, str]:
+    """An object's id links to its page; a value the FilterSet can match exactly links to that filter."""
+    base = f"{PREFIX}{options.collection}"
+    links = {resource.key: base + "/{value}{suffix}"}
+    for key, path in serializer_fields(resource, options).items():
+        param = next((p for p, (fp, op) in options.filters.items() if fp == path and op == "eq"), None)
+        if key != resource.key and param:
+            links[key] = base + "{suffix}?" + param + "={value}"
+    return links
+
+
+def _describe(resource: Resource, options: DRF) -> str:
+    parts = [resource.description]
+    if options.filters:
+        parts.append("Filters: " + ", ".join(options.filters) + ".")
+    if options.ordering:
+        parts.append("Ordering: " + ", ".join(options.ordering) + ".")
+    parts.append("Pages: page, page_size (or cursor).")
+    return " ".join(p for p in parts if p)
+
+
+def url_patterns() -> tuple[Route, ...]:
+    return _url_patterns(generation())
+
+
+@cache
+def _url_patterns(_generation: int) -> tuple[Route, ...]:
+    """DRF's format_suffix_patterns over every exposed resource's list and detail routes."""
+    routes: list[Route] = []
+    for resource, options in exposed("drf"):
+        base = f"{PREFIX}{options.collection}"
+        form, links = _form(resource), _links(resource, options)
+        routes.append(
+            Route(base, collection_methods(resource), f"{resource.title} List", _describe(resource, options), form, links)
+        )
+        routes.append(
+            Route(
+                base + "/{id}",
+                element_methods(resource),
+                f"{resource.title} Instance",
+                f"One {resource.title.lower()}. {resource.description}",
+                form,
+                links,
+            )
+        )
+    return format_suffix_patterns(routes, allowed=SUFFIXES)
+
+
+def lookup(request: Request, params: Mapping[str, str]) -> tuple[Resource, DRF]:
+    """The resource named by the URL's collection (404 in DRF's shape when none is declared)."""
+    if request.route is not None:  # a declared route: its pattern names the collection
+        name = request.route.route.pattern[len(PREFIX) :].split("/", 1)[0]
+    else:
+        name = params.get("collection")
+    for resource, options in exposed("drf"):
+        if options.collection == name:
+            return resource, options
+    raise NotFound()
 
 
 def error_response(request: Request, exc: ApiError) -> Response:
@@ -139,7 +209,7 @@ def blacklist_token(request: Request) -> Response:
     return respond(request, 200, {})
 
 
-# ------------------------------------------------------------------ movies
+# ------------------------------------------------------------------ resources
 
 
 def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
@@ -164,31 +234,33 @@ def _page_size(request: Request, default: int, maximum: int) -> int:
     return default if size < 1 else min(size, maximum)
 
 
-def _filters(request: Request) -> Query:
+def _filters(request: Request, resource: Resource, options: DRF) -> Query:
+    """The declared FilterSet and OrderingFilter, as django-filter applies them."""
     errors: dict[str, list[str]] = {}
     conds = []
-    for param, (field, op, kind) in MOVIE_FILTERS.items():
+    for param, (path, op) in options.filters.items():
         raw = request.param(param)
         if raw is None or raw == "":
             continue
-        if kind is int:
+        field = resource.field_at(path)
+        value: Any = raw
+        if field is not None and field.type in (int, float):
             try:
-                value: Any = int(raw.strip())
+                value = field.type(raw.strip())
             except ValueError:
                 errors[param] = ["Enter a number."]
                 continue
-        else:
-            value = raw
-        conds.append(Cond(field, op, value))
+        conds.append(Cond(path, op, value))
     if errors:
         raise ValidationFailed(errors)
     order: list[Order] = []
     for term in (request.param("ordering") or "").split(","):
         term = term.strip()
         name = term.lstrip("-")
-        if name in ORDERING_FIELDS:  # DRF's OrderingFilter ignores unknown fields
+        if name in options.ordering:  # DRF's OrderingFilter ignores unknown fields
             order.append(Order(name, term.startswith("-")))
-    return Query(where=all_of(conds), order=tuple(order) or (Order("created_at", True),))
+    default = tuple(Order(f, d) for f, d in resource.default_order)
+    return Query(where=all_of(conds), order=tuple(order) or default)
 
 
 def _page_url(request: Request, page: int | None) -> str:
@@ -199,21 +271,21 @@ def _page_url(request: Request, page: int | None) -> str:
     return request.absolute_url() + (f"?{query}" if query else "")
 
 
-def list_movies(request: Request) -> Response:
+def list_view(request: Request, resource: Resource, options: DRF) -> Response:
     principal = _require_user(request)
     settings = get_settings()
     size = _page_size(request, settings.page_size, settings.max_page_size)
-    query = _filters(request)
+    query = _filters(request, resource, options)
     if "cursor" in request.query:
-        return _cursor_page(request, principal, query, size)
+        return _cursor_page(request, resource, options, principal, query, size)
     raw_page = request.param("page")
     last = raw_page == "last"
     number = 1 if last else _int_param(request, "page", 1, 1)
     if last:
-        counted = resources.search(MOVIE, Query(where=query.where, order=query.order, limit=0), principal)
+        counted = resources.search(resource, Query(where=query.where, order=query.order, limit=0), principal)
         number = max(1, -(-(counted.count or 0) // size))
     query.offset, query.limit = (number - 1) * size, size
-    page = resources.search(MOVIE, query, principal)
+    page = resources.search(resource, query, principal)
     count = page.count or 0
     pages = max(1, -(-count // size))
     if number > pages:
@@ -222,50 +294,124 @@ def list_movies(request: Request) -> Response:
         "count": count,
         "next": _page_url(request, number + 1) if number < pages else None,
         "previous": (_page_url(request, number - 1) if number > 1 else None),
-        "results": [movie_json(r) for r in page.records],
+        "results": [serialize(resource, options, r) for r in page.records],
     }
     return respond(request, 200, body)
 
 
-def _cursor_page(request: Request, principal: accounts.Principal, query: Query, size: int) -> Response:
+def _cursor_page(
+    request: Request, resource: Resource, options: DRF, principal: accounts.Principal, query: Query, size: int
+) -> Response:
     """DRF's CursorPagination shape: an opaque ``cursor`` whose cost does not grow with the table."""
     query.cursor = request.param("cursor") or None
     query.limit, query.with_count = size, False
-    page = resources.search(MOVIE, query, principal)
+    page = resources.search(resource, query, principal)
     next_url = None
     if page.next_cursor:
         params = [(k, v) for k, values in request.query.items() for v in values if k != "cursor"]
         next_url = request.absolute_url() + "?" + urlencode([*params, ("cursor", page.next_cursor)])
-    body = {"next": next_url, "previous": None, "results": [movie_json(r) for r in page.records]}
+    body = {"next": next_url, "previous": None, "results": [serialize(resource, options, r) for r in page.records]}
     return respond(request, 200, body)
 
 
-def create_movie(request: Request) -> Response:
+def create_view(request: Request, resource: Resource, options: DRF) -> Response:
     principal = _require_user(request)
-    record, headers = resources.create_from_request(MOVIE, request.data(), principal, request)
-    headers["Location"] = request.absolute_url(f"{request.route_path.rstrip('/')}/{record['id']}/")
-    return respond(request, 201, movie_json(record), headers)
+    _allow(request, resource, element=False)
+    record, headers = resources.create_from_request(resource, request.data(), principal, request)
+    headers["Location"] = request.absolute_url(f"{request.route_path.rstrip('/')}/{record[resource.key]}/")
+    return respond(request, 201, serialize(resource, options, record), headers)
 
 
-def get_movie(request: Request, movie_id: str) -> Response:
+def get_view(request: Request, resource: Resource, options: DRF, key: str) -> Response:
     principal = _require_user(request)
-    record = resources.retrieve(MOVIE, movie_id, principal)
-    return respond(request, 200, movie_json(record), {"ETag": resources.etag(record)})
+    record = resources.retrieve(resource, key, principal)
+    return respond(request, 200, serialize(resource, options, record), {"ETag": resources.etag(record)})
 
 
-def update_movie(request: Request, movie_id: str, *, partial: bool) -> Response:
+def update_view(request: Request, resource: Resource, options: DRF, key: str) -> Response:
     principal = _require_user(request)
+    _allow(request, resource, element=True)
     record = resources.update(
-        MOVIE, movie_id, request.data(), principal, partial=partial, if_match=request.header("if-match") or None
+        resource,
+        key,
+        request.data(),
+        principal,
+        partial=request.method == "PATCH",
+        if_match=request.header("if-match") or None,
     )
-    return respond(request, 200, movie_json(record), {"ETag": resources.etag(record)})
+    return respond(request, 200, serialize(resource, options, record), {"ETag": resources.etag(record)})
 
 
-def delete_movie(request: Request, movie_id: str) -> Response:
+def delete_view(request: Request, resource: Resource, options: DRF, key: str) -> Response:
     principal = _require_user(request)
-    resources.destroy(MOVIE, movie_id, principal, if_match=request.header("if-match") or None)
+    _allow(request, resource, element=True)
+    resources.destroy(resource, key, principal, if_match=request.header("if-match") or None)
     return respond(request, 204, None)
 
 
-def not_allowed(request: Request, allowed: list[str]) -> Response:
-    raise MethodNotAllowed(request.method, allowed)
+def _allow(request: Request, resource: Resource, *, element: bool) -> None:
+    allowed = element_methods(resource) if element else collection_methods(resource)
+    if request.method not in allowed:
+        raise MethodNotAllowed(request.method, allowed)
+
+
+def not_allowed(request: Request, params: Mapping[str, str]) -> Response:
+    """405 with ``Allow`` for a method a route (or the resource's declaration) does not take."""
+    path = request.route_path.rstrip("/")
+    auth = AUTH_PATHS.get(path)
+    if auth is not None:
+        raise MethodNotAllowed(request.method, auth)
+    resource, _ = lookup(request, params)
+    _allow(request, resource, element="id" in params)
+    raise NotFound()  # a method the route serves never reaches here
+
+
+# ------------------------------------------------------------------ the contract
+
+
+class DRFDialect:
+    """The DRF dialect's contract (see ``moviesapi.dialects``)."""
+
+    name = "drf"
+    prefixes = (PREFIX,)
+    endpoints = ENDPOINTS
+
+    _AUTH_VIEWS = {
+        "register": register,
+        "token_obtain": obtain_token,
+        "token_refresh": refresh_token,
+        "token_verify": verify_token,
+        "logout": blacklist_token,
+    }
+
+    def handle(self, operation: str, request: Request, params: Mapping[str, str]) -> Response:
+        view = self._AUTH_VIEWS.get(operation)
+        if view is not None:
+            return view(request)
+        if operation == "not_allowed":
+            return not_allowed(request, params)
+        resource, options = lookup(request, params)
+        key = (request.route.params if request.route else params).get("id", "")
+        if operation == "resource_list":
+            return list_view(request, resource, options)
+        if operation == "resource_create":
+            return create_view(request, resource, options)
+        if operation == "resource_get":
+            return get_view(request, resource, options, key)
+        if operation == "resource_update":
+            return update_view(request, resource, options, key)
+        if operation == "resource_delete":
+            return delete_view(request, resource, options, key)
+        raise NotFound()
+
+    def error_response(self, request: Request, exc: ApiError) -> Response:
+        return error_response(request, exc)
+
+    def url_patterns(self) -> tuple[Route, ...]:
+        return url_patterns()
+
+    def contribute_openapi(self, builder: Any) -> None:
+        builder.drf()
+
+
+DIALECT = DRFDialect()

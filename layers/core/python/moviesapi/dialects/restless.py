@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -30,10 +31,10 @@ from ..errors import (
 from ..formats import Route, format_suffix_patterns
 from ..http import Request
 from ..query import And, Cond, Node, Not, Or, Order, Query, all_of, bind
-from ..registry import Resource
-from ..registry import resources as declared
+from ..registry import Resource, exposed, generation, find_resource, reverse_relations
 from ..rendering import to_json
 from ..responses import respond
+from . import ANY, Endpoint
 
 # Flask-Restless's operator names and aliases → the core's operators.
 OPERATORS: dict[str, str] = {
@@ -70,36 +71,25 @@ OPERATORS: dict[str, str] = {
 }
 FUNCTIONS = ("count", "sum", "avg", "min", "max")
 
-_MOVIE_FORM = {"title": "", "genre": "", "year": None}
-# The suffix-aware routes: format suffixes and negotiation apply to these, as in the other dialects.
-URL_PATTERNS = format_suffix_patterns(
-    [
-        Route(
-            "/api/movies",
-            ("GET", "POST", "PATCH", "PUT"),
-            "Movies",
-            "Flask-Restless: search with q={filters, order_by, limit, offset, single}; page, "
-            "results_per_page; PATCH with q patches every matching movie you own.",
-            form=_MOVIE_FORM,
-        ),
-        Route(
-            "/api/movies/{id}",
-            ("GET", "PUT", "PATCH", "DELETE"),
-            "Movie",
-            "One movie; only its creator may change or delete it.",
-            form=_MOVIE_FORM,
-        ),
-        Route(
-            "/api/eval/movies",
-            ("GET",),
-            "Movie functions",
-            'q={"functions": [{"name": "avg", "field": "year"}]}: count, sum, avg, min, max.',
-        ),
-        Route("/api/users", ("GET",), "Users", "Public fields only; read-only."),
-        Route("/api/users/{id}", ("GET",), "User", "Public fields only; read-only."),
-    ],
-    allowed=("json", "api", "html", "csv"),
+COLLECTION = "/api/{collection}"
+ELEMENT = "/api/{collection}/{id}"
+RELATED = "/api/{collection}/{id}/{relation}"
+EVAL = "/api/eval/{collection}"
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("resource_list", COLLECTION, ("GET", "HEAD")),
+    Endpoint("resource_create", COLLECTION, ("POST",)),
+    Endpoint("resource_patch_many", COLLECTION, ("PUT", "PATCH")),
+    Endpoint("not_allowed", COLLECTION, (ANY,)),
+    Endpoint("resource_get", ELEMENT, ("GET", "HEAD")),
+    Endpoint("resource_update", ELEMENT, ("PUT", "PATCH")),
+    Endpoint("resource_delete", ELEMENT, ("DELETE",)),
+    Endpoint("not_allowed", ELEMENT, (ANY,)),
+    Endpoint("resource_relation", RELATED, ("GET", "HEAD")),
+    Endpoint("not_allowed", RELATED, (ANY,)),
+    Endpoint("resource_eval", EVAL, ("GET", "HEAD")),
+    Endpoint("not_allowed", EVAL, (ANY,)),
 )
+SUFFIXES = ("json", "api", "html", "csv")
 MAX_Q_LENGTH = 8192
 MAX_PATCH_MANY = 100
 
@@ -138,7 +128,7 @@ def error_response(request: Request, exc: ApiError) -> Response:
 def resource_for(path: str) -> Resource:
     """The resource whose ``url_prefix``/``collection_name`` owns ``path`` (404 otherwise)."""
     parts = path.rstrip("/")
-    for resource in declared():
+    for resource, _ in exposed("restless"):
         prefix, name = resource.url_prefix, resource.collection
         for base in (f"{prefix}/{name}", f"{prefix}/eval/{name}"):
             if parts == base or parts.startswith(base + "/"):
@@ -146,15 +136,58 @@ def resource_for(path: str) -> Resource:
     raise NotFound()
 
 
-def _allow(resource: Resource, method: str, *, collection: bool) -> None:
+def allowed_methods(resource: Resource, *, collection: bool) -> list[str]:
     """Flask-Restless's routing: PATCH/PUT on a collection only with ``allow_patch_many``, never DELETE."""
     if collection:
         on_collection = ("GET", "POST", "PATCH", "PUT") if resource.allow_patch_many else ("GET", "POST")
-        allowed = [m for m in resource.methods if m in on_collection]
-    else:
-        allowed = [m for m in resource.methods if m != "POST"]
+        return [m for m in resource.methods if m in on_collection]
+    return [m for m in resource.methods if m != "POST"]
+
+
+def _allow(resource: Resource, method: str, *, collection: bool) -> None:
+    allowed = allowed_methods(resource, collection=collection)
     if method not in allowed:
         raise MethodNotAllowed(method, allowed)
+
+
+def _form(resource: Resource) -> dict[str, Any]:
+    form: dict[str, Any] = {n: (None if f.type in (int, float) else "") for n, f in resource.fields.items() if f.writable}
+    form.update({n: "" for n, r in resource.relations.items() if r.writable})
+    return form
+
+
+def url_patterns() -> tuple[Route, ...]:
+    return _url_patterns(generation())
+
+
+@cache
+def _url_patterns(_generation: int) -> tuple[Route, ...]:
+    """Each exposed resource's collection, item, relation and eval routes, with format suffixes."""
+    routes: list[Route] = []
+    for resource, _ in exposed("restless"):
+        base = f"{resource.url_prefix}/{resource.collection}"
+        title, form = resource.title or resource.name, _form(resource)
+        search = "search with q={filters, order_by, limit, offset, single}; page, results_per_page"
+        if resource.allow_patch_many:
+            search += "; PATCH with q patches every matching item you may change"
+        routes.append(
+            Route(base, tuple(allowed_methods(resource, collection=True)), title, f"Flask-Restless: {search}.", form)
+        )
+        routes.append(
+            Route(base + "/{id}", tuple(allowed_methods(resource, collection=False)), title, resource.description, form)
+        )
+        for name in (*resource.relations, *reverse_relations(resource)):
+            routes.append(Route(f"{base}/{{id}}/{name}", ("GET",), f"{title} {name}", f"The {name} of one {title}."))
+        if resource.allow_functions:
+            routes.append(
+                Route(
+                    f"{resource.url_prefix}/eval/{resource.collection}",
+                    ("GET",),
+                    f"{title} functions",
+                    'q={"functions": [{"name": "avg", "field": "year"}]}: count, sum, avg, min, max.',
+                )
+            )
+    return format_suffix_patterns(routes, allowed=SUFFIXES)
 
 
 def _principal(resource: Resource, request: Request) -> Principal | None:
@@ -435,7 +468,87 @@ def evaluate(request: Request) -> Response:
 
 
 def not_allowed(request: Request) -> Response:
+    """405 with ``Allow`` for a method this URL (or the resource's declaration) does not take."""
     resource = resource_for(request.route_path)
-    is_collection = request.route_path.rstrip("/").endswith(f"/{resource.collection}")
+    path = request.route_path.rstrip("/")
+    base = f"{resource.url_prefix}/{resource.collection}"
+    if not (path == base or path.startswith(base + "/")) or path.count("/") > base.count("/") + 1:
+        raise MethodNotAllowed(request.method, ["GET"])  # eval and relation URLs are read-only
+    is_collection = path.endswith(f"/{resource.collection}")
     _allow(resource, request.method, collection=is_collection)
     raise MethodNotAllowed(request.method)
+
+
+def get_related(request: Request, instance_id: str, relation_name: str) -> Response:
+    """``GET /api/<collection>/<id>/<relation>``: the related object, or (to-many) a page of them."""
+    resource, principal = _begin(request, collection=False)
+    if request.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed(request.method, ["GET"])
+    record = resources.retrieve(resource, instance_id, principal)
+    relation = resource.relations.get(relation_name)
+    if relation is not None:
+        target = find_resource(relation.target)
+        related = record.get(relation_name) or {}
+        if target is None or not related.get("id"):
+            return respond(request, 200, None if not related else related)
+        return respond(request, 200, to_object(target, resources.retrieve(target, related["id"], principal)))
+    reverse = reverse_relations(resource).get(relation_name)
+    if reverse is None:
+        raise NotFound()
+    other, via = reverse
+    where = Cond(f"{via.name}.id", "eq", record[resource.key])
+    per_page = min(other.results_per_page, other.max_results_per_page)
+    number = _int(request.param("page") or 1, "page", 1)
+    order = tuple(Order(f, d) for f, d in other.default_order)
+    query = Query(where=where, order=order, offset=(number - 1) * per_page, limit=per_page)
+    page = resources.search(other, query, principal)
+    total = page.count or 0
+    result = {
+        "num_results": total,
+        "total_pages": math.ceil(total / per_page) if per_page else 0,
+        "page": number,
+        "objects": [to_object(other, r) for r in page.records],
+    }
+    return respond(request, 200, result)
+
+
+class RestlessDialect:
+    """The Flask-Restless dialect's contract (see ``moviesapi.dialects``)."""
+
+    name = "restless"
+    prefixes = ("/api/",)
+    endpoints = ENDPOINTS
+
+    def handle(self, operation: str, request: Request, params: Mapping[str, str]) -> Response:
+        matched = request.route.params if request.route is not None else params
+        key = matched.get("id", "")
+        if operation == "resource_list":
+            return get_many(request)
+        if operation == "resource_create":
+            return post(request)
+        if operation == "resource_patch_many":
+            return patch_many(request)
+        if operation == "resource_get":
+            return get_single(request, key)
+        if operation == "resource_update":
+            return patch_single(request, key)
+        if operation == "resource_delete":
+            return delete_single(request, key)
+        if operation == "resource_relation":
+            name = request.route_path.rstrip("/").rsplit("/", 1)[-1] if request.route else params.get("relation", "")
+            return get_related(request, key, name)
+        if operation == "resource_eval":
+            return evaluate(request)
+        return not_allowed(request)
+
+    def error_response(self, request: Request, exc: ApiError) -> Response:
+        return error_response(request, exc)
+
+    def url_patterns(self) -> tuple[Route, ...]:
+        return url_patterns()
+
+    def contribute_openapi(self, builder: Any) -> None:
+        builder.restless()
+
+
+DIALECT = RestlessDialect()

@@ -1,0 +1,13 @@
+"""Evaluate count/sum/avg/min/max (Flask-Restless allow_functions).
+
+Routes: every dialect endpoint naming this operation (`moviesapi.dialects`), so a new
+resource needs no change here.
+"""
+
+from moviesapi.api import create_app, lambda_entry
+from moviesapi.operations import mount
+
+app = create_app()
+mount(app, "resource_eval")
+
+lambda_handler = lambda_entry(app)

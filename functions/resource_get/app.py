@@ -1,0 +1,13 @@
+"""Read one item of any declared resource.
+
+Routes: every dialect endpoint naming this operation (`moviesapi.dialects`), so a new
+resource needs no change here.
+"""
+
+from moviesapi.api import create_app, lambda_entry
+from moviesapi.operations import mount
+
+app = create_app()
+mount(app, "resource_get")
+
+lambda_handler = lambda_entry(app)

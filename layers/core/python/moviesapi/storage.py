@@ -1,0 +1,242 @@
+"""How a declared resource is stored: its PynamoDB model, derived from the declaration.
+
+One table per resource. Each declared field is an attribute; a ``search``
+field gets a lower-cased shadow; a relation is denormalised into
+``<relation>_<field>`` attributes; every distinct access path is a global
+secondary index (a constant ``listing`` partition for "everything in this
+order", a ``<field>_key`` sort key of ``value#id`` so ties keep a stable
+order); ``version`` guards every write (optimistic locking). The template,
+``make run`` and the tests create tables from these same models.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pynamodb.attributes import (
+    Attribute,
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from .ids import new_id
+from .models import utcnow
+from .settings import get_settings, table_name
+
+if TYPE_CHECKING:
+    from .registry import AccessPath, Field, Resource
+
+PARTITION_ATTRIBUTE = "listing"
+VERSION_ATTRIBUTE = "version"
+_ATTRIBUTE_TYPES: dict[type, type[Attribute[Any]]] = {
+    str: UnicodeAttribute,
+    int: NumberAttribute,
+    float: NumberAttribute,
+    bool: BooleanAttribute,
+    datetime: UTCDateTimeAttribute,
+}
+
+
+def time_key(value: Any, item_id: str) -> str:
+    """A sort key ordering by ``value`` (a timestamp or text), ties broken by id."""
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{value}#{item_id}"
+
+
+def _class_name(name: str) -> str:
+    return "".join(part.title() for part in re.split(r"\W|_", name) if part)
+
+
+def _attribute(f: Field, **options: Any) -> Attribute[Any]:
+    try:
+        return _ATTRIBUTE_TYPES[f.type](**options)
+    except KeyError:
+        raise ValueError(f"Field {f.name!r}: no stored type for {f.type.__name__}") from None
+
+
+def _key_attribute(resource: Resource, path: AccessPath) -> tuple[str | None, Field | None]:
+    """The sort-key attribute of ``path``'s index and the field behind it."""
+    if path.range_field:
+        f = resource.field_at(path.range_field)
+        assert f is not None, f"{resource.name}.{path.name}: unknown range field {path.range_field!r}"
+        return f.attribute, f
+    if path.order_field:
+        f = resource.field_at(path.order_field)
+        assert f is not None, f"{resource.name}.{path.name}: unknown order field {path.order_field!r}"
+        return f"{f.attribute}_key", f
+    return None, None
+
+
+def _index_layout(resource: Resource) -> dict[str, dict[str, Any]]:
+    """Each index (first access path of a name): hash attribute/field, sort attribute/field."""
+    layout: dict[str, dict[str, Any]] = {}
+    for path in resource.access_paths:
+        if path.name in layout:
+            continue
+        if path.hash_field is None:
+            hash_attr, hash_field = PARTITION_ATTRIBUTE, None
+        else:
+            hash_field = resource.field_at(path.hash_field)
+            assert hash_field is not None, f"{resource.name}.{path.name}: unknown hash field {path.hash_field!r}"
+            hash_attr = hash_field.attribute
+        range_attr, range_field = _key_attribute(resource, path)
+        layout[path.name] = {
+            "hash": hash_attr,
+            "hash_field": hash_field,
+            "range": range_attr,
+            "range_field": range_field,
+            "derived_range": bool(range_attr and not path.range_field),
+        }
+    return layout
+
+
+def build_model(resource: Resource) -> type[Model]:
+    """A PynamoDB model for ``resource``: fields, shadows, relations, indexes, version."""
+    settings = get_settings()
+    meta = type(
+        "Meta",
+        (),
+        {
+            "table_name": table_name(resource.name),
+            "region": settings.region,
+            "host": settings.dynamodb_endpoint,
+            "billing_mode": "PAY_PER_REQUEST",
+        },
+    )
+    attrs: dict[str, Any] = {"Meta": meta, "__module__": __name__}
+    for f in resource.fields.values():
+        if f.name == resource.key:
+            attrs[f.attribute] = UnicodeAttribute(hash_key=True)
+            continue
+        attrs[f.attribute] = _attribute(f, null=not (f.required or f.auto))
+        if f.search_attribute:
+            attrs[f.search_attribute] = UnicodeAttribute(null=not f.required)
+    for relation in resource.relations.values():
+        for f in relation.resolved.values():
+            attrs[f.attribute] = _attribute(f, null=not relation.required)
+    for name, layout in _index_layout(resource).items():
+        index_meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
+        index_attrs: dict[str, Any] = {"Meta": index_meta, "__module__": __name__}
+        hash_field = layout["hash_field"]
+        hash_type = UnicodeAttribute if hash_field is None else type(_attribute(hash_field))
+        index_attrs[layout["hash"]] = hash_type(hash_key=True)
+        if layout["hash"] not in attrs:
+            attrs[layout["hash"]] = UnicodeAttribute()
+        if layout["range"]:
+            if layout["derived_range"]:
+                index_attrs[layout["range"]] = UnicodeAttribute(range_key=True)
+                attrs.setdefault(layout["range"], UnicodeAttribute())
+            else:
+                index_attrs[layout["range"]] = type(_attribute(layout["range_field"]))(range_key=True)
+        index_class = type(f"{_class_name(name)}Index", (GlobalSecondaryIndex,), index_attrs)
+        attrs[name] = index_class()
+    attrs[VERSION_ATTRIBUTE] = VersionAttribute()
+    return type(f"{_class_name(resource.name)}Model", (Model,), attrs)
+
+
+def bind_storage(resource: Resource) -> None:
+    """Give ``resource`` its model, index handles, counters and record mapping."""
+    if resource.model is None:
+        resource.model = build_model(resource)
+    layout = _index_layout(resource)
+    for path in resource.access_paths:
+        index_layout = layout[path.name]
+        path.index = getattr(resource.model, path.name)
+        path.range_attribute = index_layout["range"]
+        if path.hash_field is None:
+            path.constant_hash = resource.name
+        if path.counted:
+            path.counter = _counter(resource, path)
+    if resource.to_record is None:
+        resource.to_record = lambda item: to_record(resource, item)
+    if resource.new_item is None:
+        resource.new_item = lambda clean, principal: new_item(resource, clean, principal)
+    if resource.apply_changes is None:
+        resource.apply_changes = lambda item, clean: apply_changes(resource, item, clean)
+    if resource.counter_keys is None:
+        resource.counter_keys = lambda item: counter_keys(resource, item)
+
+
+def _counter(resource: Resource, path: AccessPath) -> Any:
+    if path.hash_field is None:
+        return lambda _: f"count#{resource.name}"
+    return lambda hash_key: f"count#{resource.name}#{path.name}#{hash_key}"
+
+
+def counter_keys(resource: Resource, item: Model) -> list[str]:
+    """The counter items an item belongs to (one per counted partition)."""
+    keys: list[str] = []
+    layout = _index_layout(resource)
+    for path in resource.access_paths:
+        if not path.counted or path.counter is None:
+            continue
+        value = None if path.hash_field is None else getattr(item, layout[path.name]["hash"])
+        key = path.counter(value)
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+def _value(f: Field, value: Any) -> Any:
+    if value is not None and f.type is int:
+        return int(value)
+    return value
+
+
+def to_record(resource: Resource, item: Model) -> dict[str, Any]:
+    """The item as the core sees it: declared fields, nested relations, version."""
+    record: dict[str, Any] = {name: _value(f, getattr(item, f.attribute, None)) for name, f in resource.fields.items()}
+    for name, relation in resource.relations.items():
+        nested = {n: _value(f, getattr(item, f.attribute, None)) for n, f in relation.resolved.items()}
+        record[name] = nested if nested.get("id") is not None else None
+    record[VERSION_ATTRIBUTE] = int(getattr(item, VERSION_ATTRIBUTE, None) or 0)
+    return record
+
+
+def new_item(resource: Resource, clean: dict[str, Any], principal: Any) -> Model:
+    """A new item: a time-ordered id, server timestamps, the owner from the caller, then ``clean``."""
+    assert resource.model is not None
+    item = resource.model(new_id())
+    now = utcnow()
+    for f in resource.fields.values():
+        if f.auto:
+            setattr(item, f.attribute, now)
+    if resource.owner:
+        owner = {"id": principal.user_id, "username": principal.username}
+        for name, f in resource.relations[resource.owner].resolved.items():
+            setattr(item, f.attribute, owner.get(name))
+    apply_changes(resource, item, clean, now=now)
+    return item
+
+
+def apply_changes(resource: Resource, item: Model, clean: dict[str, Any], *, now: datetime | None = None) -> None:
+    """Set validated values, then everything derived from them (shadows, timestamps, index keys)."""
+    for name, value in clean.items():
+        relation = resource.relations.get(name)
+        if relation is not None:
+            for n, f in relation.resolved.items():
+                setattr(item, f.attribute, (value or {}).get(n))
+        else:
+            setattr(item, resource.fields[name].attribute, value)
+    now = now or utcnow()
+    for f in resource.fields.values():
+        if f.auto == "update":
+            setattr(item, f.attribute, now)
+        if f.search_attribute:
+            text = getattr(item, f.attribute, None)
+            setattr(item, f.search_attribute, text.casefold() if isinstance(text, str) else None)
+    item_id = getattr(item, resource.fields[resource.key].attribute)
+    for path_layout in _index_layout(resource).values():
+        if path_layout["hash"] == PARTITION_ATTRIBUTE:
+            setattr(item, PARTITION_ATTRIBUTE, resource.name)
+        if path_layout["derived_range"]:
+            source = path_layout["range_field"]
+            setattr(item, path_layout["range"], time_key(getattr(item, source.attribute), item_id))
