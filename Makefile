@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 3000
 export PATH := $(CURDIR)/$(BIN):$(if $(PY313),$(dir $(PY313)):,)$(PATH)
 
-.PHONY: venv run test test-fast lint validate build bench clean
+.PHONY: venv run test test-fast lint template validate build bench clean
 
 venv: $(STAMP)
 
@@ -35,6 +35,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# template.yaml is generated from the registry (tools/template.py); never edit it by hand.
+template: $(STAMP)
+	$(BIN)/python -m tools.template --write
 
 validate: $(STAMP)
 	$(BIN)/sam validate --lint

@@ -129,6 +129,31 @@ def start_moto(host: str = "127.0.0.1") -> _QuietMotoServer:
     return server
 
 
+def with_table_names(env_vars: dict[str, Any], stacks: Any) -> dict[str, Any]:
+    """Name every table the template's Globals reference (``MOVIES_TABLE: !Ref MoviesTable``).
+
+    On AWS CloudFormation names them; locally each gets ``movies-api-<key>`` (the layer's
+    default), derived from the template so a new resource's table needs no entry in
+    ``env.json``. Values in the ``--env-vars`` file still win.
+    """
+    template = stacks[0].template_dict
+    resources = template.get("Resources") or {}
+    declared = [((template.get("Globals") or {}).get("Function") or {}).get("Environment", {}).get("Variables", {})]
+    declared += [
+        ((r.get("Properties") or {}).get("Environment") or {}).get("Variables") or {}
+        for r in resources.values()
+        if r.get("Type") == "AWS::Serverless::Function"
+    ]
+    names = {}
+    for name, value in (item for variables in declared for item in variables.items()):
+        ref = value.get("Ref") if isinstance(value, dict) else None
+        if name.endswith("_TABLE") and (resources.get(ref) or {}).get("Type") == "AWS::DynamoDB::Table":
+            names[name] = "movies-api-" + name.removesuffix("_TABLE").lower().replace("_", "-")
+    out = dict(env_vars)
+    out["Parameters"] = {**names, **(env_vars.get("Parameters") or {})}
+    return out
+
+
 def ensure_tables(runner: InProcessLambdaRunner, provider: SamFunctionProvider) -> bool:
     """Create the DynamoDB tables with the layer's ``moviesapi.models.ensure_tables()``.
 
@@ -213,7 +238,7 @@ def build(
         runner = InProcessLambdaRunner(
             provider,
             cwd=cwd,
-            env_vars_values=load_env_vars_file(env_file) if env_file else {},
+            env_vars_values=with_table_names(load_env_vars_file(env_file) if env_file else {}, stacks),
             extra_env={
                 "DYNAMODB_ENDPOINT": endpoint,
                 "JWT_SECRET": environ.get("JWT_SECRET") or secrets.token_urlsafe(48),

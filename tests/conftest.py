@@ -117,13 +117,30 @@ def make_event(
         event["headers"][key] = value
         event["multiValueHeaders"][key] = [value]
     if path_id is not None:
-        event["pathParameters"] = {"id": path_id}
+        # The placeholder item id, wherever the route put it ({"collection": "movies", "id": "MOVIE_ID"}).
+        params = event.get("pathParameters") or {}
+        event["pathParameters"] = {k: path_id if v == "MOVIE_ID" else v for k, v in params.items()} or None
         event["path"] = event["path"].replace("MOVIE_ID", path_id)
         event["requestContext"]["path"] = event["requestContext"]["path"].replace("MOVIE_ID", path_id)
     if query is not None:
         event["multiValueQueryStringParameters"] = query or None
         event["queryStringParameters"] = {k: v[-1] for k, v in query.items()} or None
     return event
+
+
+def routed_function(method: str, pattern: str) -> str:
+    """The function ``template.yaml`` routes ``method pattern`` to (its own method's event, else ANY)."""
+    from samcli.yamlhelper import yaml_parse
+
+    template = yaml_parse((ROOT / "template.yaml").read_text())
+    for wanted in (method, "ANY"):
+        for resource in template["Resources"].values():
+            if resource["Type"] != "AWS::Serverless::Function":
+                continue
+            for event in resource["Properties"]["Events"].values():
+                if event["Properties"]["Path"] == pattern and event["Properties"]["Method"].upper() == wanted:
+                    return Path(resource["Properties"]["CodeUri"]).name
+    raise LookupError(f"{method} {pattern} is not routed")
 
 
 class Reply:

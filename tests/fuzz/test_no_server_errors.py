@@ -26,13 +26,15 @@ TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text())
 
 
 def _function_for(event: dict[str, Any]) -> str | None:
-    for resource in TEMPLATE["Resources"].values():
-        if resource["Type"] != "AWS::Serverless::Function":
-            continue
-        for spec in resource["Properties"].get("Events", {}).values():
-            props = spec["Properties"]
-            if props["Path"] == event["resource"] and props["Method"].upper() in (event["httpMethod"], "ANY"):
-                return Path(resource["Properties"]["CodeUri"]).name
+    """API Gateway's choice: the function of the route's own method, else of its ANY."""
+    for method in (event["httpMethod"], "ANY"):
+        for resource in TEMPLATE["Resources"].values():
+            if resource["Type"] != "AWS::Serverless::Function":
+                continue
+            for spec in resource["Properties"].get("Events", {}).values():
+                props = spec["Properties"]
+                if props["Path"] == event["resource"] and props["Method"].upper() == method:
+                    return Path(resource["Properties"]["CodeUri"]).name
     return None
 
 
@@ -204,10 +206,12 @@ def test_never_a_server_error(world, event_name, function, body, query, extra, a
         value = f"Bearer {world['access']}" if auth == "valid" else auth
         event["headers"]["Authorization"] = value
         event["multiValueHeaders"]["Authorization"] = [value]
-    if event.get("pathParameters"):
-        key, placeholder = next(iter(event["pathParameters"].items()))
+    item_keys = [k for k in ("id", "name") if k in (event.get("pathParameters") or {})]
+    if item_keys:
+        key = item_keys[0]  # the item's parameter; ``{collection}`` / ``{doctype}`` stay as routed
+        placeholder = event["pathParameters"][key]
         value = world["movie"] if path_id is None else path_id
-        event["pathParameters"] = {key: value}
+        event["pathParameters"] = {**event["pathParameters"], key: value}
         event["path"] = event["path"].replace(placeholder, quote(value, safe=""))
     _shape_ok(load_function(function).lambda_handler(event, FakeContext()))
 

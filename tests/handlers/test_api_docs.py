@@ -8,6 +8,7 @@ and status, so the document describes what the API answers, not what it ought to
 from __future__ import annotations
 
 import base64
+import copy
 import gzip
 import json
 import re
@@ -18,7 +19,7 @@ from moviesapi import openapi
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 
-from tests.conftest import ROOT, Reply
+from tests.conftest import ROOT, FakeContext, Reply, load_event, load_function
 from tests.handlers.frappe_support import call, login, session_headers
 
 STATIC = "layers/core/python/moviesapi/static"
@@ -137,7 +138,9 @@ def test_drf_answers_conform(invoke, signup):
     access = signup("alice")["access"]
     created = conforms(invoke("resource_create", "movie_create", token=access, body=MOVIE), "/api/v1/movies/", "POST")
     conforms(invoke("resource_create", "movie_create", token=access, body={"year": 1}), "/api/v1/movies/", "POST")
-    conforms(invoke("resource_list", "movie_list", token=access, query={"year__gt": ["1900"]}), "/api/v1/movies/", "GET")
+    conforms(
+        invoke("resource_list", "movie_list", token=access, query={"year__gt": ["1900"]}), "/api/v1/movies/", "GET"
+    )
     conforms(invoke("resource_list", "movie_list", token=access, query={"cursor": [""]}), "/api/v1/movies/", "GET")
     conforms(invoke("resource_list", "movie_list", token=access, query={"page": ["9"]}), "/api/v1/movies/", "GET")
     conforms(invoke("resource_get", "movie_get", token=access, path_id=created["id"]), "/api/v1/movies/{id}/", "GET")
@@ -186,7 +189,9 @@ def test_restless_answers_conform(invoke, signup):
     created = conforms(invoke("resource_create", "restless_create", token=access, body=MOVIE), "/api/movies", "POST")
     conforms(invoke("resource_create", "restless_create", token=access, body={"year": "x"}), "/api/movies", "POST")
     conforms(invoke("resource_list", "restless_list", token=access), "/api/movies", "GET")
-    conforms(invoke("resource_list", "restless_list", token=access, query={"q": ['{"filters": 1}']}), "/api/movies", "GET")
+    conforms(
+        invoke("resource_list", "restless_list", token=access, query={"q": ['{"filters": 1}']}), "/api/movies", "GET"
+    )
     single = {"q": [json.dumps({"filters": [{"name": "id", "op": "==", "val": created["id"]}], "single": True})]}
     conforms(invoke("resource_list", "restless_list", token=access, query=single), "/api/movies", "GET")
     conforms(invoke("resource_get", "restless_get", token=access, path_id=created["id"]), "/api/movies/{id}", "GET")
@@ -194,6 +199,31 @@ def test_restless_answers_conform(invoke, signup):
     conforms(invoke("resource_eval", "restless_eval", token=access), "/api/eval/movies", "GET")
     conforms(invoke("resource_patch_many", "restless_patch_many", token=access), "/api/movies", "PATCH")
     conforms(invoke("resource_list", "restless_users", token=access), "/api/users", "GET")
+
+
+def _relation(path: str, params: dict[str, str], token: str) -> Reply:
+    """``GET /api/<collection>/<id>/<relation>`` as API Gateway fills the parameterised route's event."""
+    event = copy.deepcopy(load_event("restless_get"))
+    stage_prefix = event["requestContext"]["path"][: -len(event["path"])]
+    event["path"], event["requestContext"]["path"] = path, stage_prefix + path
+    event["pathParameters"] = params
+    event["headers"]["Authorization"] = f"Bearer {token}"
+    event["multiValueHeaders"]["Authorization"] = [f"Bearer {token}"]
+    return Reply(load_function("resource_relation").lambda_handler(event, FakeContext()))
+
+
+def test_restless_relation_answers_conform(invoke, signup):
+    access = signup("alice")["access"]
+    created = conforms(invoke("resource_create", "restless_create", token=access, body=MOVIE), "/api/movies", "POST")
+    movie = {"collection": "movies", "id": created["id"], "relation": "creator"}
+    creator = conforms(
+        _relation(f"/api/movies/{created['id']}/creator", movie, access), "/api/movies/{id}/creator", "GET"
+    )
+    assert creator["username"] == "alice"
+    conforms(_relation("/api/movies/nope/creator", {**movie, "id": "nope"}, access), "/api/movies/{id}/creator", "GET")
+    user = {"collection": "users", "id": creator["id"], "relation": "movies"}
+    page = conforms(_relation(f"/api/users/{creator['id']}/movies", user, access), "/api/users/{id}/movies", "GET")
+    assert [o["id"] for o in page["objects"]] == [created["id"]]
 
 
 def test_frappe_answers_conform(invoke, signup):

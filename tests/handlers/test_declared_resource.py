@@ -63,7 +63,9 @@ def call(
 @pytest.fixture
 def movie(invoke, signup) -> dict[str, Any]:
     alice = signup("alice")["access"]
-    r = invoke("resource_create", "movie_create", token=alice, body={"title": "Casablanca", "genre": "Drama", "year": 1942})
+    r = invoke(
+        "resource_create", "movie_create", token=alice, body={"title": "Casablanca", "genre": "Drama", "year": 1942}
+    )
     assert r.status == 201, r.text
     return {**r.json(), "token": alice}
 
@@ -79,7 +81,12 @@ def test_drf(reviews, movie, signup):
     r = call("resource_create", "movie_create", base, {"collection": "reviews"}, token=alice, body={"rating": 4})
     assert r.status == 400 and r.json() == {"movie": ["This field is required."], "text": ["This field is required."]}
     r = call(
-        "resource_create", "movie_create", base, {"collection": "reviews"}, token=alice, body={"movie": "nope", "rating": 4, "text": "x"}
+        "resource_create",
+        "movie_create",
+        base,
+        {"collection": "reviews"},
+        token=alice,
+        body={"movie": "nope", "rating": 4, "text": "x"},
     )
     assert r.status == 400 and r.json() == {"movie": ['Invalid pk "nope" - object does not exist.']}
     r = call(
@@ -157,14 +164,22 @@ def test_restless(reviews, movie, signup):
         body={"movie": movie["id"], "rating": 5, "text": "Great"},
     )
     assert r.status == 201
-    q = json.dumps({"filters": [{"name": "movie__id", "op": "eq", "val": movie["id"]}], "order_by": [{"field": "rating"}]})
+    q = json.dumps(
+        {"filters": [{"name": "movie__id", "op": "eq", "val": movie["id"]}], "order_by": [{"field": "rating"}]}
+    )
     r = call("resource_list", "restless_list", "/api/reviews", collection, token=alice, query={"q": q})
     assert r.status == 200 and [o["rating"] for o in r.json()["objects"]] == [3, 5]
     item = {"collection": "reviews", "id": review["id"]}
     r = call("resource_get", "restless_get", f"/api/reviews/{review['id']}", item, token=alice)
     assert r.status == 200 and r.json() == review
     # to-one relation, and the reverse to-many from the movie
-    r = call("resource_relation", "restless_get", f"/api/reviews/{review['id']}/movie", {**item, "relation": "movie"}, token=alice)
+    r = call(
+        "resource_relation",
+        "restless_get",
+        f"/api/reviews/{review['id']}/movie",
+        {**item, "relation": "movie"},
+        token=alice,
+    )
     assert r.status == 200 and r.json()["title"] == "Casablanca" and r.json()["creator"]["username"] == "alice"
     r = call(
         "resource_relation",
@@ -176,7 +191,14 @@ def test_restless(reviews, movie, signup):
     assert r.status == 200 and r.json()["num_results"] == 2
     # patch-many touches only what the caller may change (their own review)
     patch_q = json.dumps({"filters": [{"name": "rating", "op": ">=", "val": 1}]})
-    r = call("resource_patch_many", "restless_patch_many", "/api/reviews", collection, token=alice, body={"text": "Meh", "q": json.loads(patch_q)})
+    r = call(
+        "resource_patch_many",
+        "restless_patch_many",
+        "/api/reviews",
+        collection,
+        token=alice,
+        body={"text": "Meh", "q": json.loads(patch_q)},
+    )
     assert r.status == 200 and r.json() == {"num_modified": 1}
     functions = json.dumps({"functions": [{"name": "avg", "field": "rating"}, {"name": "count", "field": "id"}]})
     r = call("resource_eval", "restless_eval", "/api/eval/reviews", collection, token=alice, query={"q": functions})
@@ -212,7 +234,9 @@ def test_frappe(reviews, movie):
     )
     assert r.status == 200 and r.json() == {"data": [{"name": name, "rating": 2}]}
     element = {"doctype": "Review", "name": name}
-    r = call("resource_update", "frappe_update", f"/api/resource/Review/{name}", element, token=alice, body={"rating": 3})
+    r = call(
+        "resource_update", "frappe_update", f"/api/resource/Review/{name}", element, token=alice, body={"rating": 3}
+    )
     assert r.status == 200 and r.json()["data"]["rating"] == 3
     r = call("resource_get", "frappe_get", f"/api/resource/Review/{name}", element, token=alice)
     assert r.status == 200 and r.json()["data"]["text"] == "So-so"

@@ -61,7 +61,13 @@ def test_collection_suffix(invoke, owner, movie, fmt, slash):
 def test_element_suffix(invoke, owner, movie, fmt, slash):
     r = invoke("resource_get", "movie_get", token=owner, path_id=f"{movie['id']}.{fmt}")
     if not slash:
-        r = invoke("resource_get", "movie_get", token=owner, path_id=f"{movie['id']}.{fmt}", path=f"/api/v1/movies/{movie['id']}.{fmt}")
+        r = invoke(
+            "resource_get",
+            "movie_get",
+            token=owner,
+            path_id=f"{movie['id']}.{fmt}",
+            path=f"/api/v1/movies/{movie['id']}.{fmt}",
+        )
     assert_format(r, fmt)
     assert r.headers["allow"] == "GET, PUT, PATCH, DELETE"
 
@@ -74,7 +80,8 @@ def test_format_parameter(invoke, owner, movie, fmt):
 
 def test_format_parameter_overrides_suffix_and_accept(invoke, owner, movie):
     r = invoke(
-        "resource_get", "movie_get",
+        "resource_get",
+        "movie_get",
         token=owner,
         path_id=f"{movie['id']}.csv",
         query={"format": ["json"]},
@@ -96,11 +103,15 @@ def test_format_parameter_overrides_suffix_and_accept(invoke, owner, movie):
 )
 def test_accept(invoke, owner, movie, accept, fmt):
     assert_format(invoke("resource_list", "movie_list", token=owner, query={}, headers={"Accept": accept}), fmt)
-    assert_format(invoke("resource_get", "movie_get", token=owner, path_id=movie["id"], headers={"Accept": accept}), fmt)
+    assert_format(
+        invoke("resource_get", "movie_get", token=owner, path_id=movie["id"], headers={"Accept": accept}), fmt
+    )
 
 
 def test_suffix_beats_accept(invoke, owner, movie):
-    r = invoke("resource_get", "movie_get", token=owner, path_id=f"{movie['id']}.csv", headers={"Accept": "application/json"})
+    r = invoke(
+        "resource_get", "movie_get", token=owner, path_id=f"{movie['id']}.csv", headers={"Accept": "application/json"}
+    )
     assert_format(r, "csv")
 
 
@@ -115,7 +126,13 @@ def test_nothing_acceptable_is_406_in_json(invoke, owner, movie):
 
 
 def test_406_comes_before_the_write(invoke, owner):
-    r = invoke("resource_create", "movie_create", token=owner, body={**MOVIE, "title": "Never"}, headers={"Accept": "image/png"})
+    r = invoke(
+        "resource_create",
+        "movie_create",
+        token=owner,
+        body={**MOVIE, "title": "Never"},
+        headers={"Accept": "image/png"},
+    )
     assert r.status == 406
     listed = invoke("resource_list", "movie_list", token=owner, query={}).json()
     assert listed["count"] == 0
@@ -127,7 +144,9 @@ def test_unknown_suffix_is_404_in_drf_shape(invoke, owner, movie, suffix):
     assert r.status == 404
     assert r.json() == {"detail": "Not found."}
     assert "allow" not in r.headers
-    r = invoke("resource_update", "movie_update", token=owner, path_id=f"{movie['id']}.{suffix}", body={**MOVIE, "year": 1943})
+    r = invoke(
+        "resource_update", "movie_update", token=owner, path_id=f"{movie['id']}.{suffix}", body={**MOVIE, "year": 1943}
+    )
     assert r.status == 404
     assert invoke("resource_get", "movie_get", token=owner, path_id=movie["id"]).json()["year"] == 1942  # no write
     r = invoke("resource_list", "movie_list", token=owner, query={}, path=f"/api/v1/movies.{suffix}")
@@ -148,7 +167,13 @@ def test_writes_through_suffixed_urls(invoke, owner):
     assert r.status == 201 and "HTTP 201 Created" in r.text
     r = invoke("resource_update", "movie_patch", token=owner, path_id=f"{movie_id}.api", body={"year": 1943})
     assert r.status == 200 and "HTTP 200 OK" in r.text and "1943" in r.text
-    r = invoke("resource_update", "movie_update", token=owner, path_id=f"{movie_id}.csv", body={**MOVIE, "title": "Casa, Blanca"})
+    r = invoke(
+        "resource_update",
+        "movie_update",
+        token=owner,
+        path_id=f"{movie_id}.csv",
+        body={**MOVIE, "title": "Casa, Blanca"},
+    )
     assert r.status == 200 and '"Casa, Blanca"' in r.text
     r = invoke("resource_delete", "movie_delete", token=owner, path_id=f"{movie_id}.json")
     assert r.status == 204 and r.text == ""

@@ -115,7 +115,11 @@ def test_any_user_sees_any_movie(invoke, alice, bob):
 def test_owner_updates_put_and_patch(invoke, alice):
     movie = create(invoke, alice)
     r = invoke(
-        "resource_update", "movie_update", token=alice, path_id=movie["id"], body={"title": "Casablanca", "genre": "Romance", "year": 1943}
+        "resource_update",
+        "movie_update",
+        token=alice,
+        path_id=movie["id"],
+        body={"title": "Casablanca", "genre": "Romance", "year": 1943},
     )
     assert r.status == 200
     assert r.json() == {**movie, "genre": "Romance", "year": 1943}
@@ -155,11 +159,21 @@ def test_if_match_prevents_lost_update(invoke, alice):
     movie = create(invoke, alice)
     tag = invoke("resource_get", "movie_get", token=alice, path_id=movie["id"]).headers["etag"]
     r = invoke(
-        "resource_update", "movie_patch", token=alice, path_id=movie["id"], body={"year": 1950}, headers={"If-Match": tag}
+        "resource_update",
+        "movie_patch",
+        token=alice,
+        path_id=movie["id"],
+        body={"year": 1950},
+        headers={"If-Match": tag},
     )
     assert r.status == 200 and r.headers["etag"] != tag
     r = invoke(
-        "resource_update", "movie_patch", token=alice, path_id=movie["id"], body={"year": 1960}, headers={"If-Match": tag}
+        "resource_update",
+        "movie_patch",
+        token=alice,
+        path_id=movie["id"],
+        body={"year": 1960},
+        headers={"If-Match": tag},
     )
     assert r.status == 412
     assert invoke("resource_get", "movie_get", token=alice, path_id=movie["id"]).json()["year"] == 1950
@@ -187,7 +201,9 @@ def test_page_size_is_capped_and_bad_pages_404(invoke, alice):
     create(invoke, alice)
     r = invoke("resource_list", "movie_list", token=alice, query={"page_size": ["100000"]})
     assert r.status == 200
-    assert invoke("resource_list", "movie_list", token=alice, query={"page": ["9"]}).json() == {"detail": "Invalid page."}
+    assert invoke("resource_list", "movie_list", token=alice, query={"page": ["9"]}).json() == {
+        "detail": "Invalid page."
+    }
     assert invoke("resource_list", "movie_list", token=alice, query={"page": ["abc"]}).status == 404
     assert invoke("resource_list", "movie_list", token=alice, query={"page": ["0"]}).status == 404
     assert invoke("resource_list", "movie_list", token=alice, query={"page": ["last"]}).status == 200
@@ -288,10 +304,15 @@ def test_idempotency_key_makes_create_retry_safe(invoke, alice, bob):
     assert first.status == again.status == 201
     assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
     assert invoke("resource_list", "movie_list", token=alice, query={}).json()["count"] == 1
-    r = invoke("resource_create", "movie_create", token=alice, body={**MOVIE, "year": 1943}, headers={"Idempotency-Key": "k-1"})
+    r = invoke(
+        "resource_create", "movie_create", token=alice, body={**MOVIE, "year": 1943}, headers={"Idempotency-Key": "k-1"}
+    )
     assert r.status == 422 and "different request body" in r.json()["detail"]
     # Keys are per user: bob's k-1 is a different request.
-    assert invoke("resource_create", "movie_create", token=bob, body=MOVIE, headers={"Idempotency-Key": "k-1"}).json() != first.json()
+    assert (
+        invoke("resource_create", "movie_create", token=bob, body=MOVIE, headers={"Idempotency-Key": "k-1"}).json()
+        != first.json()
+    )
     assert invoke("resource_list", "movie_list", token=alice, query={}).json()["count"] == 2
 
 

@@ -233,7 +233,9 @@ def test_csrf_on_put_and_delete(invoke, alice):
     name = invoke("resource_create", "frappe_create", token=alice).json()["data"]["name"]
     r = invoke("resource_update", "frappe_update", headers=session_headers(sid), path_id=name, body={"year": 1943})
     assert r.status == 400
-    r = invoke("resource_update", "frappe_update", headers=session_headers(sid, csrf), path_id=name, body={"year": 1943})
+    r = invoke(
+        "resource_update", "frappe_update", headers=session_headers(sid, csrf), path_id=name, body={"year": 1943}
+    )
     assert r.status == 200 and r.json()["data"]["year"] == 1943
     assert invoke("resource_delete", "frappe_delete", headers=session_headers(sid), path_id=name).status == 400
     assert invoke("resource_delete", "frappe_delete", headers=session_headers(sid, csrf), path_id=name).status == 202
@@ -349,9 +351,9 @@ def test_ping(invoke):
         ("method_call", "frappe_ping", "PUT"),
         ("method_call", "frappe_ping", "DELETE"),
         ("method_call", "frappe_logged_user", "PATCH"),
-        ("not_allowed", "frappe_login", "GET"),
-        ("not_allowed", "frappe_logout", "PUT"),
-        ("not_allowed", "frappe_generate_keys", "GET"),
+        ("session_login", "frappe_login", "GET"),
+        ("session_logout", "frappe_logout", "PUT"),
+        ("generate_keys", "frappe_generate_keys", "GET"),
     ],
 )
 def test_wrong_verb_is_405(invoke, function, event, method):
@@ -366,7 +368,7 @@ def test_wrong_verb_is_405(invoke, function, event, method):
     ["frappe.client.get_count", "frappe.client.get_list", "nope", "x" * 300, "frappe.auth.get_logged_user.extra"],
 )
 def test_unknown_method_is_404(invoke, name):
-    r = call("not_allowed", "frappe_method_unknown", path=f"/api/method/{name}")
+    r = call("method_call", "frappe_method_unknown", path=f"/api/method/{name}")
     assert r.status == 404, r.text
     assert r.json()["exc_type"] == "DoesNotExistError"
     assert "exc" not in r.json() and "Traceback" not in r.text
@@ -378,8 +380,15 @@ def test_refusal_route_never_runs_a_method(invoke):
     assert "pong" not in r.text
 
 
+def test_method_call_never_runs_a_method_another_function_serves(invoke, alice):
+    """``/api/method/{method}`` reaches ``method_call``, which may not log in (no session writes)."""
+    r = call("method_call", "frappe_method_unknown", path="/api/method/login", body={"usr": "alice", "pwd": PASSWORD})
+    assert r.status == 404 and r.json()["exc_type"] == "DoesNotExistError"
+    assert "sid=" not in str(r.raw.get("multiValueHeaders"))
+
+
 def test_whitelist_declares_verbs():
-    from moviesapi import methods
+    from moviesapi.dialects.frappe import methods
 
     table = {name: m.methods for name, m in methods.registered().items()}
     assert table == {
@@ -393,5 +402,5 @@ def test_whitelist_declares_verbs():
 
 def test_head_is_answered_like_get(invoke):
     assert call("method_call", "frappe_ping", method="HEAD").status == 200
-    r = call("not_allowed", "frappe_login", method="HEAD")
+    r = call("session_login", "frappe_login", method="HEAD")
     assert r.status == 405

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from tests.conftest import routed_function
 from tests.handlers.frappe_support import call
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$")
@@ -322,6 +323,66 @@ def test_anonymous_writes_are_401(invoke, catalog):
     assert invoke("resource_delete", "frappe_delete", path_id=catalog["Psycho"]).status == 401
 
 
+# ---------------------------------------------------------------- DocTypes come from the declarations
+
+
+def test_doctypes_are_derived_from_the_declarations(invoke, alice, catalog):
+    """Movie declares only ``Frappe(doctype="Movie")``: its document is the derived default; User spells
+    its fields out (names are usernames). Nothing in the dialect names either."""
+    from moviesapi.dialects.frappe import doctypes
+    from moviesapi.registry import exposed, get_resource
+
+    movies, users = get_resource("movies"), get_resource("users")
+    assert movies.options("frappe").fields is None
+    assert set(doctypes()) == {options.doctype for _, options in exposed("frappe")} >= {"Movie", "User"}
+
+    r = invoke("resource_get", "frappe_get", token=alice, path_id=catalog["Psycho"])
+    doc = r.json()["data"]
+    derived = ["name", "owner", "creation", "modified", "modified_by", "idx", "docstatus", "title", "genre", "year"]
+    assert list(doc) == [*derived, "doctype"]
+    assert doc["name"] == catalog["Psycho"]  # the key
+    assert doc["owner"] == doc["modified_by"] == "alice"  # the owner relation's username
+    assert doc["creation"] <= doc["modified"] and (doc["idx"], doc["docstatus"]) == (0, 0)
+    star = listing(invoke, alice, fields=["*"], limit_page_length="1").json()["data"][0]
+    assert list(star) == derived
+
+    r = call("resource_get", "frappe_user", path="/api/resource/User/alice", token=alice)
+    assert r.status == 200, r.text
+    assert list(r.json()["data"]) == [*users.options("frappe").fields, "doctype"]
+    assert r.json()["data"]["name"] == "alice"
+
+
+def test_names_that_are_not_keys_resolve_without_a_declared_lookup(invoke, signup, alice):
+    """Without ``lookup``, a name is found by querying its ``name_field`` (exactly, case and all)."""
+    from moviesapi.accounts import Principal, find_by_username
+    from moviesapi.dialects.frappe import doctype_of, views
+
+    signup("bob")
+    user = replace(doctype_of("User"), lookup=None)
+    account = find_by_username("alice")
+    assert account is not None
+    caller = Principal(account.id, account.username)
+    assert views._record(user, "bob", caller)["username"] == "bob"
+    for missing in ("nobody", "BOB"):
+        with pytest.raises(views.FrappeError) as info:
+            views._record(user, missing, caller)
+        assert info.value.status == 404
+
+
+def test_doctype_verbs_follow_the_declared_methods(invoke, alice):
+    """User declares ``methods=("GET",)``: read-only (writes 403); Movie takes GET/POST and GET/PUT/DELETE."""
+    from moviesapi.dialects.frappe import doctype_of
+
+    assert (doctype_of("User").collection_methods, doctype_of("User").element_methods) == (("GET",), ("GET",))
+    assert not doctype_of("User").writable
+    movie = doctype_of("Movie")
+    assert (movie.collection_methods, movie.element_methods) == (("GET", "POST"), ("GET", "PUT", "DELETE"))
+    r = call("not_allowed", "frappe_doctype_unknown", path="/api/resource/Movie/abc", method="PATCH")
+    assert r.status == 405 and r.headers["allow"] == "GET, PUT, DELETE"
+    r = call("resource_create", "frappe_create", path="/api/resource/User", token=alice)
+    assert r.status == 403 and r.json()["exc_type"] == "PermissionError"
+
+
 # ---------------------------------------------------------------- the User DocType and refusals
 
 
@@ -358,7 +419,8 @@ def test_user_doctype_is_readable_public_fields_only(invoke, signup, alice):
     ],
 )
 def test_refusals(invoke, method, path, status, exc_type):
-    r = call("not_allowed", "frappe_doctype_unknown", path=path, method=method)
+    pattern = "/api/resource/{doctype}" + ("/{name}" if path.count("/") == 4 else "")
+    r = call(routed_function(method, pattern), "frappe_doctype_unknown", path=path, method=method)
     assert r.status == status, r.text
     assert r.json()["exc_type"] == exc_type
     if status == 405:
@@ -366,7 +428,7 @@ def test_refusals(invoke, method, path, status, exc_type):
 
 
 def test_unknown_doctype_message(invoke):
-    r = invoke("not_allowed", "frappe_doctype_unknown")
+    r = invoke("resource_list", "frappe_doctype_unknown")
     assert r.status == 404
     assert r.json()["exception"] == "frappe.exceptions.DoesNotExistError: DocType ToDo not found"
 
@@ -388,11 +450,11 @@ def test_server_error_reveals_nothing_by_default(invoke, alice, monkeypatch):
 
 
 def test_traceback_only_in_debug_mode(invoke, alice, monkeypatch):
-    from moviesapi.dialects import frappe
+    from moviesapi.dialects.frappe import errors
     from moviesapi.settings import get_settings
 
     debug = replace(get_settings(), debug=True)
-    monkeypatch.setattr(frappe, "get_settings", lambda: debug)
+    monkeypatch.setattr(errors, "get_settings", lambda: debug)
     r = invoke("resource_get", "frappe_get", token=alice, path_id="nope")
     assert r.status == 404
     (trace,) = json.loads(r.json()["exc"])

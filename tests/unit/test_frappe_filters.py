@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from moviesapi.dialects.frappe import (
     MAX_PAGE_LENGTH,
-    MOVIE_DOCTYPE,
-    USER_DOCTYPE,
     Filter,
     FrappeError,
     build_query,
     combine,
+    doctype_of,
     parse_fields,
     parse_filters,
     parse_order_by,
@@ -21,7 +20,8 @@ from moviesapi.dialects.frappe import (
 from moviesapi.http import Request
 from moviesapi.query import Cond, Or, Order, bind, matches
 
-MOVIE = MOVIE_DOCTYPE
+MOVIE = doctype_of("Movie")
+USER = doctype_of("User")
 
 
 def request(**params: str) -> Request:
@@ -139,10 +139,10 @@ def test_malformed_filters_are_a_validation_error(bad):
 
 
 def test_user_doctype_only_public_fields():
-    assert nodes(parse_filters(USER_DOCTYPE, [["name", "=", "bob"]])) == [Cond("username", "eq", "bob")]
+    assert nodes(parse_filters(USER, [["name", "=", "bob"]])) == [Cond("username", "eq", "bob")]
     for hidden in ("email", "password", "api_key", "api_secret_hash", "is_active", "last_login"):
         with pytest.raises(FrappeError):
-            parse_filters(USER_DOCTYPE, [[hidden, "=", "x"]])
+            parse_filters(USER, [[hidden, "=", "x"]])
 
 
 def test_constant_columns_are_evaluated_not_sent_to_the_engine():
@@ -217,7 +217,7 @@ def test_hidden_fields_refused(bad):
 
 
 def test_user_star_has_no_secrets():
-    fields = [f for f, _ in parse_fields(USER_DOCTYPE, ["*"])]
+    fields = [f for f, _ in parse_fields(USER, ["*"])]
     assert "email" not in fields and "password" not in fields and "name" in fields
 
 

@@ -21,7 +21,7 @@ import pytest
 from samcli.lib.providers.sam_function_provider import SamFunctionProvider
 
 from localapi.runner import InProcessLambdaRunner, load_env_vars_file
-from localapi.server import DEFAULT_ENV_FILE, LocalApi, build, load_template
+from localapi.server import DEFAULT_ENV_FILE, LocalApi, build, load_template, with_table_names
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -215,8 +215,9 @@ def test_runner_environment_overrides_declared_variables_only(project: Path) -> 
 
 
 def test_real_template_with_shipped_env_file() -> None:
-    """`make run`'s configuration: table names from localapi/env.json, overrides from the shell."""
-    env_vars = load_env_vars_file(DEFAULT_ENV_FILE)
+    """`make run`'s configuration: table names derived from the template, overrides from the shell."""
+    stacks, _ = load_template(str(ROOT / "template.yaml"))
+    env_vars = with_table_names(load_env_vars_file(DEFAULT_ENV_FILE), stacks)
     runner = runner_for(ROOT / "template.yaml", env_vars, {"ACCESS_TOKEN_LIFETIME": "60"})
     register = runner.get_function("RegisterFunction")
     env = runner.function_environment(register)

@@ -58,8 +58,6 @@ def email_key(email: str) -> str:
     return f"email#{email.strip().casefold()}"
 
 
-
-
 def _text(
     data: dict[str, Any],
     name: str,

@@ -30,7 +30,6 @@ CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-
 CORS_EXPOSED_HEADERS = ("ETag", "Location", "Retry-After", "Idempotent-Replayed", "WWW-Authenticate")
 
 
-
 def url_patterns(path: str) -> tuple[Route, ...]:
     """The suffix-aware routes the dialect owning ``path`` derives from the registry."""
     return tuple(dialect_for(path).url_patterns())

@@ -52,7 +52,9 @@ OPERATIONS: tuple[Operation, ...] = (
         {**_AUTH, "uniques": WRITE, "state": WRITE},
     ),
     Operation("resource_get", "Read one item of any declared resource.", READ, _AUTH),
-    Operation("resource_update", "Replace (PUT) or partially update (PATCH) an item the caller may change.", WRITE, _AUTH),
+    Operation(
+        "resource_update", "Replace (PUT) or partially update (PATCH) an item the caller may change.", WRITE, _AUTH
+    ),
     Operation("resource_delete", "Delete an item the caller may change.", WRITE, {**_AUTH, "uniques": WRITE}),
     Operation(
         "resource_patch_many",
@@ -106,7 +108,9 @@ OPERATIONS: tuple[Operation, ...] = (
         None,
         {"users": WRITE, "uniques": WRITE, "state": READ},
     ),
-    Operation("method_call", "Whitelisted Frappe methods (ping, get_logged_user; 404 for others).", None, _AUTH, memory=256),
+    Operation(
+        "method_call", "Whitelisted Frappe methods (ping, get_logged_user; 404 for others).", None, _AUTH, memory=256
+    ),
     Operation(
         "api_docs",
         "The OpenAPI 3.1 document and Swagger UI (page and vendored assets); no table access.",
@@ -114,9 +118,9 @@ OPERATIONS: tuple[Operation, ...] = (
         {},
         secret=False,
         routes=(
-            ("/api/openapi.json", ("GET",)),
-            ("/api/docs", ("GET",)),
-            ("/api/docs/{asset}", ("GET",)),
+            ("/api/openapi.json", ("GET", "ANY")),
+            ("/api/docs", ("GET", "ANY")),
+            ("/api/docs/{asset}", ("GET", "ANY")),
         ),
     ),
 )
@@ -140,8 +144,6 @@ def mount(app: APIGatewayRestResolver, name: str) -> None:
     (``ANY``) route, every method the route does not serve is refused by the
     dialect (405 with ``Allow``); OPTIONS is left to the resolver's CORS preflight.
     """
-    from .api import request_of
-
     if name not in BY_NAME:
         raise KeyError(f"No operation named {name!r}")
     for dialect, endpoint in operation_endpoints(name):
@@ -151,14 +153,16 @@ def mount(app: APIGatewayRestResolver, name: str) -> None:
         if endpoint.catch_all:
             others = [m for m in HTTP_METHODS if m not in served and m != "OPTIONS"]
             app.route(_powertools_path(endpoint.pattern), method=others)(_view(app, dialect, NOT_ALLOWED))
-    _ = request_of
 
 
 def _view(app: APIGatewayRestResolver, dialect: Dialect, operation: str) -> Callable[..., Response]:
     from .api import request_of
 
     def view(**params: Any) -> Response:
-        return dialect.handle(operation, request_of(app), params)
+        request = request_of(app)
+        if request.method == "HEAD":
+            request.method = "GET"  # served as GET; lambda_entry drops the body
+        return dialect.handle(operation, request, params)
 
     view.__name__ = f"{dialect.name}_{operation}"
     return view

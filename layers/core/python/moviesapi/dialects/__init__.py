@@ -74,6 +74,25 @@ class Dialect(Protocol):
     def contribute_openapi(self, builder: Any) -> None: ...
 
 
+def refusing_the_rest(served: tuple[Endpoint, ...], refuser: str = "not_allowed") -> tuple[Endpoint, ...]:
+    """``served`` plus, per path, one route taking every method no operation serves there.
+
+    Those methods are listed one by one rather than as ``ANY``: API Gateway lets a
+    specific method beat ``ANY`` on a path, but SAM CLI's local gateway (``sam
+    local start-api`` and ``make run``) picks between them by set order, so a path
+    never mixes the two. OPTIONS is among them (the CORS preflight is answered there).
+    """
+    out = list(served)
+    for pattern in dict.fromkeys(e.pattern for e in served):
+        taken = {m for e in served if e.pattern == pattern for m in e.methods}
+        if ANY in taken:
+            continue
+        rest = tuple(m for m in HTTP_METHODS if m not in taken)
+        if rest:
+            out.append(Endpoint(refuser, pattern, rest))
+    return tuple(out)
+
+
 def dialect(name: str) -> Dialect:
     """The dialect called ``name``, imported on first use."""
     return importlib.import_module(DIALECTS[name][0]).DIALECT

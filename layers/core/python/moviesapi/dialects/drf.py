@@ -25,7 +25,7 @@ from ..query import Cond, Order, Query, all_of, value_at
 from ..registry import Resource, exposed, generation
 from ..responses import respond
 from ..settings import get_settings
-from . import ANY, Endpoint
+from . import ANY, Endpoint, refusing_the_rest
 from .options import DRF
 
 PREFIX = "/api/v1/"
@@ -33,20 +33,20 @@ COLLECTION = "/api/v1/{collection}"
 ELEMENT = "/api/v1/{collection}/{id}"
 SUFFIXES = ("json", "api", "html", "csv")
 
-ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("register", "/api/v1/auth/register", ("POST", ANY)),
-    Endpoint("token_obtain", "/api/v1/auth/token", ("POST", ANY)),
-    Endpoint("token_refresh", "/api/v1/auth/token/refresh", ("POST", ANY)),
-    Endpoint("token_verify", "/api/v1/auth/token/verify", ("POST", ANY)),
-    Endpoint("logout", "/api/v1/auth/logout", ("POST", ANY)),
-    Endpoint("logout", "/api/v1/auth/token/blacklist", ("POST", ANY)),
-    Endpoint("resource_list", COLLECTION, ("GET", "HEAD")),
-    Endpoint("resource_create", COLLECTION, ("POST",)),
-    Endpoint("not_allowed", COLLECTION, (ANY,)),
-    Endpoint("resource_get", ELEMENT, ("GET", "HEAD")),
-    Endpoint("resource_update", ELEMENT, ("PUT", "PATCH")),
-    Endpoint("resource_delete", ELEMENT, ("DELETE",)),
-    Endpoint("not_allowed", ELEMENT, (ANY,)),
+ENDPOINTS: tuple[Endpoint, ...] = refusing_the_rest(
+    (
+        Endpoint("register", "/api/v1/auth/register", ("POST", ANY)),
+        Endpoint("token_obtain", "/api/v1/auth/token", ("POST", ANY)),
+        Endpoint("token_refresh", "/api/v1/auth/token/refresh", ("POST", ANY)),
+        Endpoint("token_verify", "/api/v1/auth/token/verify", ("POST", ANY)),
+        Endpoint("logout", "/api/v1/auth/logout", ("POST", ANY)),
+        Endpoint("logout", "/api/v1/auth/token/blacklist", ("POST", ANY)),
+        Endpoint("resource_list", COLLECTION, ("GET", "HEAD")),
+        Endpoint("resource_create", COLLECTION, ("POST",)),
+        Endpoint("resource_get", ELEMENT, ("GET", "HEAD")),
+        Endpoint("resource_update", ELEMENT, ("PUT", "PATCH")),
+        Endpoint("resource_delete", ELEMENT, ("DELETE",)),
+    )
 )
 AUTH_PATHS = {e.pattern: e.served for e in ENDPOINTS if e.pattern.startswith("/api/v1/auth/")}
 
@@ -76,7 +76,9 @@ def element_methods(resource: Resource) -> tuple[str, ...]:
 
 
 def _form(resource: Resource) -> dict[str, Any]:
-    form: dict[str, Any] = {n: (None if f.type in (int, float) else "") for n, f in resource.fields.items() if f.writable}
+    form: dict[str, Any] = {
+        n: (None if f.type in (int, float) else "") for n, f in resource.fields.items() if f.writable
+    }
     form.update({n: "" for n, r in resource.relations.items() if r.writable})
     return form
 
@@ -114,7 +116,9 @@ def _url_patterns(_generation: int) -> tuple[Route, ...]:
         base = f"{PREFIX}{options.collection}"
         form, links = _form(resource), _links(resource, options)
         routes.append(
-            Route(base, collection_methods(resource), f"{resource.title} List", _describe(resource, options), form, links)
+            Route(
+                base, collection_methods(resource), f"{resource.title} List", _describe(resource, options), form, links
+            )
         )
         routes.append(
             Route(
@@ -411,7 +415,9 @@ class DRFDialect:
         return url_patterns()
 
     def contribute_openapi(self, builder: Any) -> None:
-        builder.drf()
+        from . import drf_openapi  # only when the document is built
+
+        drf_openapi.contribute(builder)
 
 
 DIALECT = DRFDialect()

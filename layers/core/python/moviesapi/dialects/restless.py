@@ -31,10 +31,10 @@ from ..errors import (
 from ..formats import Route, format_suffix_patterns
 from ..http import Request
 from ..query import And, Cond, Node, Not, Or, Order, Query, all_of, bind
-from ..registry import Resource, exposed, generation, find_resource, reverse_relations
+from ..registry import Resource, exposed, find_resource, generation, reverse_relations
 from ..rendering import to_json
 from ..responses import respond
-from . import ANY, Endpoint
+from . import Endpoint, refusing_the_rest
 
 # Flask-Restless's operator names and aliases → the core's operators.
 OPERATORS: dict[str, str] = {
@@ -75,19 +75,17 @@ COLLECTION = "/api/{collection}"
 ELEMENT = "/api/{collection}/{id}"
 RELATED = "/api/{collection}/{id}/{relation}"
 EVAL = "/api/eval/{collection}"
-ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("resource_list", COLLECTION, ("GET", "HEAD")),
-    Endpoint("resource_create", COLLECTION, ("POST",)),
-    Endpoint("resource_patch_many", COLLECTION, ("PUT", "PATCH")),
-    Endpoint("not_allowed", COLLECTION, (ANY,)),
-    Endpoint("resource_get", ELEMENT, ("GET", "HEAD")),
-    Endpoint("resource_update", ELEMENT, ("PUT", "PATCH")),
-    Endpoint("resource_delete", ELEMENT, ("DELETE",)),
-    Endpoint("not_allowed", ELEMENT, (ANY,)),
-    Endpoint("resource_relation", RELATED, ("GET", "HEAD")),
-    Endpoint("not_allowed", RELATED, (ANY,)),
-    Endpoint("resource_eval", EVAL, ("GET", "HEAD")),
-    Endpoint("not_allowed", EVAL, (ANY,)),
+ENDPOINTS: tuple[Endpoint, ...] = refusing_the_rest(
+    (
+        Endpoint("resource_list", COLLECTION, ("GET", "HEAD")),
+        Endpoint("resource_create", COLLECTION, ("POST",)),
+        Endpoint("resource_patch_many", COLLECTION, ("PUT", "PATCH")),
+        Endpoint("resource_get", ELEMENT, ("GET", "HEAD")),
+        Endpoint("resource_update", ELEMENT, ("PUT", "PATCH")),
+        Endpoint("resource_delete", ELEMENT, ("DELETE",)),
+        Endpoint("resource_relation", RELATED, ("GET", "HEAD")),
+        Endpoint("resource_eval", EVAL, ("GET", "HEAD")),
+    )
 )
 SUFFIXES = ("json", "api", "html", "csv")
 MAX_Q_LENGTH = 8192
@@ -151,7 +149,9 @@ def _allow(resource: Resource, method: str, *, collection: bool) -> None:
 
 
 def _form(resource: Resource) -> dict[str, Any]:
-    form: dict[str, Any] = {n: (None if f.type in (int, float) else "") for n, f in resource.fields.items() if f.writable}
+    form: dict[str, Any] = {
+        n: (None if f.type in (int, float) else "") for n, f in resource.fields.items() if f.writable
+    }
     form.update({n: "" for n, r in resource.relations.items() if r.writable})
     return form
 
@@ -490,7 +490,7 @@ def get_related(request: Request, instance_id: str, relation_name: str) -> Respo
         target = find_resource(relation.target)
         related = record.get(relation_name) or {}
         if target is None or not related.get("id"):
-            return respond(request, 200, None if not related else related)
+            return respond(request, 200, related or None)
         return respond(request, 200, to_object(target, resources.retrieve(target, related["id"], principal)))
     reverse = reverse_relations(resource).get(relation_name)
     if reverse is None:
@@ -548,7 +548,9 @@ class RestlessDialect:
         return url_patterns()
 
     def contribute_openapi(self, builder: Any) -> None:
-        builder.restless()
+        from . import restless_openapi  # only when the document is built
+
+        restless_openapi.contribute(builder)
 
 
 DIALECT = RestlessDialect()

@@ -18,7 +18,7 @@ from typing import Any
 
 from ...formats import Route
 from ...query import value_at
-from ...registry import Resource, exposed
+from ...registry import Resource, exposed, generation
 from ..options import Frappe
 from .errors import RESOURCE_PREFIX, does_not_exist
 
@@ -142,9 +142,13 @@ def build_doctype(resource: Resource, options: Frappe) -> DocType:
     )
 
 
-@cache
 def doctypes() -> dict[str, DocType]:
-    """Every declared DocType by name, from the registry."""
+    """Every declared DocType by name, from the registry (rebuilt when a declaration comes or goes)."""
+    return _doctypes(generation())
+
+
+@cache
+def _doctypes(_generation: int) -> dict[str, DocType]:
     return {options.doctype: build_doctype(resource, options) for resource, options in exposed("frappe")}
 
 
@@ -166,19 +170,22 @@ def _form(doctype: DocType) -> dict[str, Any]:
         f = resource.fields.get(path) if path else None
         if f is not None and f.writable and fieldname == path:
             form[fieldname] = None if f.type in (int, float) else ""
-        elif path and path.endswith(".id") and path[:-3] in resource.relations:
-            if resource.relations[path[:-3]].writable:
-                form[fieldname] = ""
+        elif path and path.endswith(".id") and getattr(resource.relations.get(path[:-3]), "writable", False):
+            form[fieldname] = ""
     return form
 
 
-@cache
 def url_patterns() -> tuple[Route, ...]:
     """The suffix-aware routes of every DocType (format suffixes, ``Allow``, the browsable API).
 
     An item route exists only where names are keys: other names (usernames) may
     contain dots, which would read as a suffix.
     """
+    return _url_patterns(generation())
+
+
+@cache
+def _url_patterns(_generation: int) -> tuple[Route, ...]:
     routes: list[Route] = []
     for doctype in doctypes().values():
         form = _form(doctype)

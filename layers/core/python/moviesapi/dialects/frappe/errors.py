@@ -69,7 +69,8 @@ def does_not_exist(what: str, name: str) -> FrappeError:
 
 def no_permission(action: str, doctype: str, name: str = "") -> FrappeError:
     """403 ``PermissionError``: ``No permission to write Movie abc``."""
-    return FrappeError(f"No permission to {action} {doctype} {name[:140]}".rstrip(), exc_type="PermissionError", status=403)
+    message = f"No permission to {action} {doctype} {name[:140]}".rstrip()
+    return FrappeError(message, exc_type="PermissionError", status=403)
 
 
 def require_user(request: Request) -> Principal:

@@ -23,7 +23,6 @@ from ...registry import Field, coerce
 from .doctypes import DocType
 from .errors import FrappeError, not_permitted_field
 
-
 DEFAULT_PAGE_LENGTH = 20
 MAX_PAGE_LENGTH = 500  # Frappe's limit_page_length=0 ("all") is capped here too
 MAX_PARAM_CHARS = 10_000
@@ -311,4 +310,3 @@ def build_query(doctype: DocType, request: Request) -> tuple[Query, list[tuple[s
     length = MAX_PAGE_LENGTH if length <= 0 else min(length, MAX_PAGE_LENGTH)
     query = Query(where=where, order=order, offset=start, limit=length, with_count=False)
     return query, fields, empty
-
