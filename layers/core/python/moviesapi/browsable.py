@@ -321,7 +321,7 @@ class Page:
         return f"""
 <section id="signin" class="card signin" aria-labelledby="signin-title">
   <h2 id="signin-title">Sign in</h2>
-  <p class="muted">Movies are visible to signed-in users. Your access token stays in this tab
+  <p class="muted">Most resources are visible to signed-in users only. Your access token stays in this tab
   (<code>sessionStorage</code>) and is sent as <code>Authorization: Bearer</code>.</p>
   <form id="login-form" class="login" autocomplete="on">
     <label>Username <input name="username" autocomplete="username" required autocapitalize="off"></label>

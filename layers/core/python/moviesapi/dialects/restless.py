@@ -30,45 +30,13 @@ from ..errors import (
 )
 from ..formats import Route, format_suffix_patterns
 from ..http import Request
-from ..query import And, Cond, Node, Not, Or, Order, Query, all_of, bind
+from ..query import Cond, Order, Query, bind
 from ..registry import Resource, exposed, find_resource, generation, reverse_relations
 from ..rendering import to_json
 from ..responses import respond
 from . import Endpoint, refusing_the_rest
+from .restless_query import int_param, parse_q, parse_search
 
-# Flask-Restless's operator names and aliases → the core's operators.
-OPERATORS: dict[str, str] = {
-    "==": "eq",
-    "eq": "eq",
-    "equals": "eq",
-    "equal_to": "eq",
-    "!=": "ne",
-    "ne": "ne",
-    "neq": "ne",
-    "not_equal_to": "ne",
-    "does_not_equal": "ne",
-    ">": "gt",
-    "gt": "gt",
-    "<": "lt",
-    "lt": "lt",
-    ">=": "ge",
-    "ge": "ge",
-    "gte": "ge",
-    "geq": "ge",
-    "<=": "le",
-    "le": "le",
-    "lte": "le",
-    "leq": "le",
-    "in": "in",
-    "not_in": "not_in",
-    "is_null": "is_null",
-    "is_not_null": "is_not_null",
-    "like": "like",
-    "ilike": "ilike",
-    "not_like": "not_like",
-    "not_ilike": "not_ilike",
-    "between": "between",
-}
 FUNCTIONS = ("count", "sum", "avg", "min", "max")
 
 COLLECTION = "/api/{collection}"
@@ -88,7 +56,6 @@ ENDPOINTS: tuple[Endpoint, ...] = refusing_the_rest(
     )
 )
 SUFFIXES = ("json", "api", "html", "csv")
-MAX_Q_LENGTH = 8192
 MAX_PATCH_MANY = 100
 
 
@@ -233,93 +200,6 @@ def to_object(resource: Resource, record: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(to_json(out))
 
 
-# ------------------------------------------------------------------ the q language
-
-
-def _parse_q(request: Request, body_q: Any = None) -> dict[str, Any]:
-    raw = request.param("q")
-    if body_q is not None and raw is None:
-        return body_q if isinstance(body_q, dict) else {}
-    if raw is None or raw == "":
-        return {}
-    if len(raw) > MAX_Q_LENGTH:
-        raise BadQuery(f"The q parameter is longer than {MAX_Q_LENGTH} characters.")
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        raise BadQuery("Unable to decode data") from None
-    if not isinstance(value, dict):
-        raise BadQuery("Unable to decode data")
-    return value
-
-
-def _filter(spec: Any, depth: int = 0) -> Node:
-    if depth > 8:
-        raise BadQuery("Filters may nest at most 8 levels.")
-    if not isinstance(spec, dict):
-        raise BadQuery("Each filter must be an object.")
-    for key, cls in (("or", Or), ("and", And)):
-        if key in spec:
-            items = spec[key]
-            if not isinstance(items, list) or not items:
-                raise BadQuery(f"'{key}' needs a non-empty list of filters.")
-            return cls(tuple(_filter(i, depth + 1) for i in items))
-    if "not" in spec:
-        return Not(_filter(spec["not"], depth + 1))
-    name, op = spec.get("name"), spec.get("op")
-    if not isinstance(name, str) or not isinstance(op, str):
-        raise BadQuery("A filter needs 'name' and 'op'.")
-    if "field" in spec:
-        raise BadQuery("Comparing two fields is not supported.")
-    if op in ("has", "any"):
-        inner = spec.get("val")
-        if not isinstance(inner, dict):
-            raise BadQuery(f"Operator '{op}' needs a filter object as 'val'.")
-        sub = _filter(inner, depth + 1)
-        return _prefix(sub, name)
-    core = OPERATORS.get(op)
-    if core is None:
-        raise BadQuery(f"Unknown operator '{op}'.")
-    return Cond(name, core, spec.get("val"))
-
-
-def _prefix(node: Node, relation: str) -> Node:
-    if isinstance(node, (And, Or)):
-        return type(node)(tuple(_prefix(i, relation) for i in node.items))
-    if isinstance(node, Not):
-        return Not(_prefix(node.item, relation))
-    return Cond(f"{relation}.{node.field}", node.op, node.value)
-
-
-def _search(resource: Resource, q: Mapping[str, Any]) -> tuple[Node | None, tuple[Order, ...]]:
-    filters = q.get("filters") or []
-    if not isinstance(filters, list):
-        raise BadQuery("'filters' must be a list.")
-    where = all_of(_filter(f) for f in filters)
-    order: list[Order] = []
-    order_by = q.get("order_by") or []
-    if not isinstance(order_by, list):
-        raise BadQuery("'order_by' must be a list.")
-    for item in order_by:
-        if not isinstance(item, dict) or not isinstance(item.get("field"), str):
-            raise BadQuery("Each order_by entry needs a 'field'.")
-        direction = str(item.get("direction", "asc")).lower()
-        if direction not in ("asc", "desc"):
-            raise BadQuery("'direction' must be 'asc' or 'desc'.")
-        order.append(Order(item["field"], direction == "desc"))
-    return where, tuple(order)
-
-
-def _int(value: Any, name: str, minimum: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise BadQuery(f"'{name}' must be an integer.") from None
-    if number < minimum:
-        raise BadQuery(f"'{name}' must be at least {minimum}.")
-    return number
-
-
 # ------------------------------------------------------------------ views
 
 
@@ -332,9 +212,9 @@ def _begin(request: Request, *, collection: bool) -> tuple[Resource, Principal |
 
 def get_many(request: Request) -> Response:
     resource, principal = _begin(request, collection=True)
-    q = _parse_q(request)
+    q = parse_q(request)
     _run(resource, "GET_MANY", "pre", search_params=q)
-    where, order = _search(resource, q)
+    where, order = parse_search(resource, q)
     order = order or tuple(Order(f, d) for f, d in resource.default_order)
     if q.get("single"):
         page = resources.search(resource, Query(where=where, order=order, limit=2, with_count=False), principal)
@@ -347,11 +227,11 @@ def get_many(request: Request) -> Response:
         return respond(request, 200, result)
     per_page = resource.results_per_page
     if request.param("results_per_page") is not None:
-        per_page = _int(request.param("results_per_page"), "results_per_page", 1)
+        per_page = int_param(request.param("results_per_page"), "results_per_page", 1)
     per_page = min(per_page, resource.max_results_per_page)
-    number = _int(request.param("page") or 1, "page", 1)
-    offset = _int(q.get("offset", 0), "offset", 0)
-    limit = _int(q["limit"], "limit", 0) if q.get("limit") is not None else None
+    number = int_param(request.param("page") or 1, "page", 1)
+    offset = int_param(q.get("offset", 0), "offset", 0)
+    limit = int_param(q["limit"], "limit", 0) if q.get("limit") is not None else None
     start = offset + (number - 1) * per_page
     take = per_page if limit is None else max(0, min(per_page, limit - (number - 1) * per_page))
     page = resources.search(resource, Query(where=where, order=order, offset=start, limit=take), principal)
@@ -423,11 +303,11 @@ def patch_many(request: Request) -> Response:
     """PATCH /api/<collection>?q=... → ``{"num_modified": n}``, only on what the caller may change."""
     resource, principal = _begin(request, collection=True)
     data = _body(request, resource)
-    q = _parse_q(request, data.pop("q", None))
+    q = parse_q(request, data.pop("q", None))
     _run(resource, "PATCH_MANY", "pre", search_params=q, data=data)
     if principal is None:
         raise NotAuthenticated()
-    where, _ = _search(resource, q)
+    where, _ = parse_search(resource, q)
     count = resources.update_many(resource, where, data, principal, limit=MAX_PATCH_MANY)
     result = {"num_modified": count}
     _run(resource, "PATCH_MANY", "post", query=q, data=data, search_params=q, result=result)
@@ -450,7 +330,7 @@ def evaluate(request: Request) -> Response:
     if not resource.allow_functions:
         raise NotFound()
     principal = _principal(resource, request)
-    q = _parse_q(request)
+    q = parse_q(request)
     functions = q.get("functions") or []
     if not isinstance(functions, list) or len(functions) > 20:
         raise BadQuery("'functions' must be a list of at most 20 functions.")
@@ -462,7 +342,7 @@ def evaluate(request: Request) -> Response:
             raise BadQuery(f'No such function "{fn["name"]}"')
         resource.resolve(fn["field"], "read" if fn["name"] == "count" else "aggregate")
         wanted.append((fn["name"], fn["field"].replace("__", ".")))
-    where, _ = _search(resource, q)
+    where, _ = parse_search(resource, q)
     result = resources.aggregate(resource, bind(resource, where), wanted, principal)
     return respond(request, 200, result)
 
@@ -498,7 +378,7 @@ def get_related(request: Request, instance_id: str, relation_name: str) -> Respo
     other, via = reverse
     where = Cond(f"{via.name}.id", "eq", record[resource.key])
     per_page = min(other.results_per_page, other.max_results_per_page)
-    number = _int(request.param("page") or 1, "page", 1)
+    number = int_param(request.param("page") or 1, "page", 1)
     order = tuple(Order(f, d) for f, d in other.default_order)
     query = Query(where=where, order=order, offset=(number - 1) * per_page, limit=per_page)
     page = resources.search(other, query, principal)

@@ -39,6 +39,7 @@ from ..openapi.schemas import (
 )
 from ..registry import Relation, Resource, exposed, find_resource, reverse_relations
 from . import restless
+from .restless_query import OPERATORS
 
 FAMILY = "Restless"
 TAG = "Flask-Restless"
@@ -235,7 +236,7 @@ def _filter(resource: Resource, name: str) -> dict[str, Any]:
                 "required": ["name", "op"],
                 "properties": {
                     "name": {"type": "string", "enum": field_paths(resource, "filter")},
-                    "op": {"type": "string", "enum": list(restless.OPERATORS)},
+                    "op": {"type": "string", "enum": list(OPERATORS)},
                     "val": {},
                 },
             },

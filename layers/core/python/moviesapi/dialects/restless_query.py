@@ -1,0 +1,138 @@
+"""Flask-Restless's ``q`` search language, parsed into the core's query tree.
+
+``{"filters": [{"name", "op", "val"}, {"or": [...]}, {"not": ...}], "order_by": [...],
+"limit", "offset", "single"}`` with Flask-Restless's operator names and aliases,
+relation filters with ``has``/``any``. Fields are checked later, against the
+declaration, by the core's ``bind``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import BadQuery
+from ..http import Request
+from ..query import And, Cond, Node, Not, Or, Order, all_of
+from ..registry import Resource
+
+MAX_Q_LENGTH = 8192
+
+# Flask-Restless's operator names and aliases → the core's operators.
+OPERATORS: dict[str, str] = {
+    "==": "eq",
+    "eq": "eq",
+    "equals": "eq",
+    "equal_to": "eq",
+    "!=": "ne",
+    "ne": "ne",
+    "neq": "ne",
+    "not_equal_to": "ne",
+    "does_not_equal": "ne",
+    ">": "gt",
+    "gt": "gt",
+    "<": "lt",
+    "lt": "lt",
+    ">=": "ge",
+    "ge": "ge",
+    "gte": "ge",
+    "geq": "ge",
+    "<=": "le",
+    "le": "le",
+    "lte": "le",
+    "leq": "le",
+    "in": "in",
+    "not_in": "not_in",
+    "is_null": "is_null",
+    "is_not_null": "is_not_null",
+    "like": "like",
+    "ilike": "ilike",
+    "not_like": "not_like",
+    "not_ilike": "not_ilike",
+    "between": "between",
+}
+
+
+def parse_q(request: Request, body_q: Any = None) -> dict[str, Any]:
+    raw = request.param("q")
+    if body_q is not None and raw is None:
+        return body_q if isinstance(body_q, dict) else {}
+    if raw is None or raw == "":
+        return {}
+    if len(raw) > MAX_Q_LENGTH:
+        raise BadQuery(f"The q parameter is longer than {MAX_Q_LENGTH} characters.")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise BadQuery("Unable to decode data") from None
+    if not isinstance(value, dict):
+        raise BadQuery("Unable to decode data")
+    return value
+
+
+def parse_filter(spec: Any, depth: int = 0) -> Node:
+    if depth > 8:
+        raise BadQuery("Filters may nest at most 8 levels.")
+    if not isinstance(spec, dict):
+        raise BadQuery("Each filter must be an object.")
+    for key, cls in (("or", Or), ("and", And)):
+        if key in spec:
+            items = spec[key]
+            if not isinstance(items, list) or not items:
+                raise BadQuery(f"'{key}' needs a non-empty list of filters.")
+            return cls(tuple(parse_filter(i, depth + 1) for i in items))
+    if "not" in spec:
+        return Not(parse_filter(spec["not"], depth + 1))
+    name, op = spec.get("name"), spec.get("op")
+    if not isinstance(name, str) or not isinstance(op, str):
+        raise BadQuery("A filter needs 'name' and 'op'.")
+    if "field" in spec:
+        raise BadQuery("Comparing two fields is not supported.")
+    if op in ("has", "any"):
+        inner = spec.get("val")
+        if not isinstance(inner, dict):
+            raise BadQuery(f"Operator '{op}' needs a filter object as 'val'.")
+        sub = parse_filter(inner, depth + 1)
+        return prefixed(sub, name)
+    core = OPERATORS.get(op)
+    if core is None:
+        raise BadQuery(f"Unknown operator '{op}'.")
+    return Cond(name, core, spec.get("val"))
+
+
+def prefixed(node: Node, relation: str) -> Node:
+    if isinstance(node, (And, Or)):
+        return type(node)(tuple(prefixed(i, relation) for i in node.items))
+    if isinstance(node, Not):
+        return Not(prefixed(node.item, relation))
+    return Cond(f"{relation}.{node.field}", node.op, node.value)
+
+
+def parse_search(resource: Resource, q: Mapping[str, Any]) -> tuple[Node | None, tuple[Order, ...]]:
+    filters = q.get("filters") or []
+    if not isinstance(filters, list):
+        raise BadQuery("'filters' must be a list.")
+    where = all_of(parse_filter(f) for f in filters)
+    order: list[Order] = []
+    order_by = q.get("order_by") or []
+    if not isinstance(order_by, list):
+        raise BadQuery("'order_by' must be a list.")
+    for item in order_by:
+        if not isinstance(item, dict) or not isinstance(item.get("field"), str):
+            raise BadQuery("Each order_by entry needs a 'field'.")
+        direction = str(item.get("direction", "asc")).lower()
+        if direction not in ("asc", "desc"):
+            raise BadQuery("'direction' must be 'asc' or 'desc'.")
+        order.append(Order(item["field"], direction == "desc"))
+    return where, tuple(order)
+
+
+def int_param(value: Any, name: str, minimum: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BadQuery(f"'{name}' must be an integer.") from None
+    if number < minimum:
+        raise BadQuery(f"'{name}' must be at least {minimum}.")
+    return number
