@@ -4,8 +4,8 @@
    DynamoDB read (ScannedCount) and the access path for: the first newest-first
    page, one creator's page, a genre + year range page, and an unindexed
    filter — each with its exact total, as the DRF page needs.
-2. The cold start of the movie-get function: a fresh Python process importing
-   ``functions/movie_get/app.py`` and answering one real event against a moto
+2. The cold start of the get function (a movie): a fresh Python process importing
+   ``functions/resource_get/app.py`` and answering one real event against a moto
    server over HTTP.
 """
 
@@ -43,44 +43,35 @@ GENRES = ["Drama", "Crime", "Comedy", "Horror", "Western", "Romance", "Thriller"
 
 def load(n: int, creators: int = 200) -> dict[str, str]:
     """Write ``n`` movies straight to the table (as the API would store them) and their counters."""
+    from collections import Counter
     from datetime import UTC, datetime, timedelta
 
-    from moviesapi.catalog import COUNT_MOVIES, time_key
-    from moviesapi.models import CounterModel, MovieModel, UniqueModel
+    from moviesapi.accounts import Principal
+    from moviesapi.catalog import MOVIE
+    from moviesapi.models import CounterModel, UniqueModel
+    from moviesapi.storage import apply_changes
 
+    assert MOVIE.model is not None and MOVIE.new_item and MOVIE.counter_keys
     start = datetime(2020, 1, 1, tzinfo=UTC)
-    per_creator: dict[str, int] = {}
-    with MovieModel.batch_write() as batch:
+    counts: Counter[str] = Counter()
+    with MOVIE.model.batch_write() as batch:
         for i in range(n):
             created = start + timedelta(seconds=i)
             creator = f"user{i % creators}"
-            per_creator[creator] = per_creator.get(creator, 0) + 1
             title = f"{['Night', 'Day', 'Blue', 'Red', 'Last'][i % 5]} movie {i}"
-            genre = GENRES[i % len(GENRES)]
-            batch.save(
-                MovieModel(
-                    f"m{i:07d}",
-                    title=title,
-                    genre=genre,
-                    year=1930 + (i * 7) % 91,
-                    title_lc=title.casefold(),
-                    genre_lc=genre.casefold(),
-                    creator_id=f"id-{creator}",
-                    creator_username=creator,
-                    created_at=created,
-                    updated_at=created,
-                    created_key=time_key(created, f"m{i:07d}"),
-                    updated_key=time_key(created, f"m{i:07d}"),
-                    version=1,
-                )
-            )
+            clean = {"title": title, "genre": GENRES[i % len(GENRES)], "year": 1930 + (i * 7) % 91}
+            item = MOVIE.new_item(clean, Principal(f"id-{creator}", creator))
+            item.created_at = created
+            apply_changes(MOVIE, item, {}, now=created)  # timestamps and index keys as of `created`
+            item.version = 1
+            counts.update(MOVIE.counter_keys(item))
+            batch.save(item)
     with CounterModel.batch_write() as batch:
-        batch.save(CounterModel(COUNT_MOVIES, value=n))
-        for creator, count in per_creator.items():
-            batch.save(CounterModel(f"{COUNT_MOVIES}#creator#id-{creator}", value=count))
+        for key, value in counts.items():
+            batch.save(CounterModel(key, value=value))
     with UniqueModel.batch_write() as batch:
-        for creator in per_creator:
-            batch.save(UniqueModel(f"username#{creator}", user_id=f"id-{creator}"))
+        for i in range(min(n, creators)):
+            batch.save(UniqueModel(f"username#user{i}", user_id=f"id-user{i}"))
     return {"creator": "user7"}
 
 
@@ -192,14 +183,14 @@ print(json.dumps({"id": movie["id"], "token": tokens.issue_access(user.id)}))
         subprocess.run([sys.executable, "-c", setup], env=env, capture_output=True, text=True, check=True).stdout
     )
     event = json.loads((ROOT / "events" / "movie_get.json").read_text())
-    event["pathParameters"] = {"id": made["id"]}
+    event["pathParameters"] = {"collection": "movies", "id": made["id"]}
     event["path"] = f"/api/v1/movies/{made['id']}/"
     event["headers"]["Authorization"] = f"Bearer {made['token']}"
     samples = []
     for _ in range(runs):
         t0 = time.perf_counter()
         out = subprocess.run(
-            [sys.executable, "-c", COLD_START, str(ROOT / "functions/movie_get/app.py"), json.dumps(event)],
+            [sys.executable, "-c", COLD_START, str(ROOT / "functions/resource_get/app.py"), json.dumps(event)],
             env=env,
             capture_output=True,
             text=True,
