@@ -5,7 +5,7 @@ The stack is derived, never hand-kept:
 - one ``AWS::DynamoDB::Table`` per model in ``moviesapi.models.all_models()``
   (the infrastructure tables and one per declared resource), its keys and
   indexes read from the PynamoDB model, and a ``<KEY>_TABLE`` variable for it;
-- one function per ``moviesapi.operations.OPERATIONS`` entry, its policies
+- one function per operation (``moviesapi.operations.all_operations()``: shared and per dialect), its policies
   from the tables it may read or write, its events from the dialects'
   endpoints (plus the docs routes the docs operation declares);
 - a fixed preamble (parameters, globals, the REST API, the layer, the secret).
@@ -162,9 +162,9 @@ def operation_routes(operations: Sequence[Any]) -> list[Route]:
 
 def all_routes() -> list[Route]:
     """Every route of the API: the dialects' endpoints, then the operations' own (the docs)."""
-    from moviesapi.operations import OPERATIONS
+    from moviesapi.operations import all_operations
 
-    return [*dialect_routes(), *operation_routes(OPERATIONS)]
+    return [*dialect_routes(), *operation_routes(all_operations())]
 
 
 def segments(pattern: str) -> list[str]:
@@ -554,12 +554,14 @@ class Document:
 
 def build(routes: Sequence[Route] | None = None) -> Document:
     """The whole template; ``routes`` defaults to the dialects' endpoints plus the operations' own routes."""
-    from moviesapi.operations import NOT_ALLOWED, OPERATIONS
+    from moviesapi.operations import NOT_ALLOWED, all_operations
+
+    operations = all_operations()
     from moviesapi.registry import resources
 
     if routes is None:
         routes = all_routes()
-    unknown = sorted({r.operation for r in routes} - {op.name for op in OPERATIONS})
+    unknown = sorted({r.operation for r in routes} - {op.name for op in operations})
     if unknown:
         raise ValueError(f"routes name operations that do not exist: {unknown}")
     check_routes(routes)
@@ -569,7 +571,7 @@ def build(routes: Sequence[Route] | None = None) -> Document:
 
     functions: dict[str, Any] = {}
     all_events: list[Event] = []
-    for operation in function_order(OPERATIONS, routes, NOT_ALLOWED):
+    for operation in function_order(operations, routes, NOT_ALLOWED):
         events = function_events(operation.name, routes)
         if not events:
             raise ValueError(f"operation {operation.name} has no route: no endpoint names it")

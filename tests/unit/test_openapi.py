@@ -19,7 +19,7 @@ from moviesapi.catalog import MOVIE, USER
 from moviesapi.dialects import drf, frappe, restless
 from moviesapi.dialects.frappe import methods
 from moviesapi.models import UserModel
-from moviesapi.operations import OPERATIONS
+from moviesapi.operations import all_operations
 from openapi_spec_validator import validate
 from samcli.yamlhelper import yaml_parse
 
@@ -114,7 +114,8 @@ def _callable_routes() -> set[tuple[str, str]]:
             callable_.add((pattern, verb))
         elif pattern != "/api/method/{method}":  # that one only answers 404 for unknown methods
             served = dialects.methods_at(pattern) or next(
-                (tuple(m for m in ms if m != "ANY") for op in OPERATIONS for p, ms in op.routes if p == pattern), ()
+                (tuple(m for m in ms if m != "ANY") for op in all_operations() for p, ms in op.routes if p == pattern),
+                (),
             )
             if pattern.startswith("/api/method/"):
                 allowed = whitelist[pattern.removeprefix("/api/method/")].methods

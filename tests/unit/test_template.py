@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from moviesapi.models import all_models
-from moviesapi.operations import OPERATIONS, WRITE
+from moviesapi.operations import WRITE, all_operations
 from moviesapi.registry import resources
 from moviesapi.settings import table_env, table_name
 from samcli.yamlhelper import yaml_parse
@@ -34,7 +34,8 @@ TEMPLATE = yaml_parse(TEMPLATE_TEXT)
 # CloudFormation resources after the SAM transform: today's stack, and what one more declared
 # resource adds (its table; routes are parameterised, so no function, event or permission).
 # The README quotes both; change them only with it.
-STACK_RESOURCES = 118
+STACK_RESOURCES = 106  # today's catalog (users and movies); the README quotes it
+TODAY_RESOURCES = 2
 PER_RESOURCE = 1
 MAX_STACK_RESOURCES = 120
 MAX_PER_RESOURCE = 2
@@ -169,7 +170,7 @@ def test_state_table_expires_items():
 
 
 def test_one_function_per_operation_each_with_its_code():
-    assert set(_functions()) == {generator.function_id(op.name) for op in OPERATIONS}
+    assert set(_functions()) == {generator.function_id(op.name) for op in all_operations()}
     for logical_id, fn in _functions().items():
         props = fn["Properties"]
         code = ROOT / props["CodeUri"]
@@ -203,13 +204,13 @@ def _read_only(operation) -> bool:
     return operation.resources != WRITE and WRITE not in operation.tables.values()
 
 
-@pytest.mark.parametrize("operation", [op for op in OPERATIONS if _read_only(op)], ids=lambda op: op.name)
+@pytest.mark.parametrize("operation", [op for op in all_operations() if _read_only(op)], ids=lambda op: op.name)
 def test_read_only_operations_cannot_write(operation):
     policies = _policies(generator.function_id(operation.name))
     assert not any(kind == "DynamoDBCrudPolicy" for kind, _ in policies)
 
 
-@pytest.mark.parametrize("operation", [op for op in OPERATIONS if op.resources], ids=lambda op: op.name)
+@pytest.mark.parametrize("operation", [op for op in all_operations() if op.resources], ids=lambda op: op.name)
 def test_resource_operations_reach_every_resource_table(operation):
     """A resource's table needs no policy of its own: every resource operation covers every declared table."""
     tables = {table for _, table in _policies(generator.function_id(operation.name))}
@@ -223,7 +224,7 @@ def test_only_account_functions_write_users():
 
 
 def test_secret_only_where_declared():
-    for operation in OPERATIONS:
+    for operation in all_operations():
         has = ("AWSSecretsManagerGetSecretValuePolicy", "JwtSecret") in _policies(generator.function_id(operation.name))
         assert has == operation.secret, operation.name
 
@@ -286,7 +287,8 @@ def test_transformed_stack_fits_the_budget():
     size = _stack_size()
     print(f"\nCloudFormation resources after the SAM transform: {size} (budget {MAX_STACK_RESOURCES})")
     assert size <= MAX_STACK_RESOURCES
-    assert size == STACK_RESOURCES, f"the stack has {size} resources: update STACK_RESOURCES and the README"
+    expected = STACK_RESOURCES + PER_RESOURCE * (len(resources()) - TODAY_RESOURCES)
+    assert size == expected, f"{size} resources, {expected} expected: update STACK_RESOURCES and the README"
 
 
 def test_transformed_stack_has_one_permission_per_event():
@@ -363,7 +365,7 @@ def test_generator_puts_any_routes_first_and_one_event_per_method():
         _route("not_allowed", "/api/x", "ANY"),
         _route("register", "/api/r", "POST", "ANY"),
     ]
-    ordered = [op.name for op in generator.function_order(OPERATIONS, routes, NOT_ALLOWED)]
+    ordered = [op.name for op in generator.function_order(all_operations(), routes, NOT_ALLOWED)]
     assert ordered[:2] == ["not_allowed", "register"]
     assert ordered.index("resource_list") > ordered.index("register")
     events = generator.function_events("resource_list", routes)

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .dialects import dialect_for
+from .dialects import cors_request_headers, dialect_for
 from .errors import ApiError, NotFound
 from .formats import Route, match_path, strip_event_suffix
 from .http import Request
@@ -26,7 +26,7 @@ from .telemetry import flush as flush_metrics
 from .telemetry import logger, tracer
 
 # Cross-origin browsers may call the API with tokens (never with cookies: no credentials).
-CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Frappe-CSRF-Token")
+CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-Match", *cors_request_headers())
 CORS_EXPOSED_HEADERS = ("ETag", "Location", "Retry-After", "Idempotent-Replayed", "WWW-Authenticate")
 
 
@@ -132,3 +132,17 @@ def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Lambd
         return response
 
     return handler
+
+
+def options_response(request: Request, methods: tuple[str, ...]) -> Response:
+    """OPTIONS on a route: a CORS preflight names the route's own methods; otherwise ``Allow``, no body.
+
+    Powertools adds the other CORS headers (origin, allowed headers, max age) to
+    every response of a request that carries ``Origin``.
+    """
+    allowed = ", ".join(dict.fromkeys((*methods, "OPTIONS")))
+    headers = {"Allow": allowed}
+    if request.header("origin") and request.header("access-control-request-method"):
+        headers["Access-Control-Allow-Methods"] = allowed.replace(" ", "")
+        return Response(status_code=204, headers=headers, body="")
+    return Response(status_code=200, headers=headers, body="")

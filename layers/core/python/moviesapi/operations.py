@@ -14,7 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
-from .dialects import HTTP_METHODS, Dialect, Endpoint, endpoints
+from .dialects import HTTP_METHODS, Dialect, Endpoint, endpoints, methods_at
 
 READ, WRITE = "read", "write"
 NOT_ALLOWED = "not_allowed"
@@ -40,8 +40,10 @@ class Operation:
 
 
 # Every authenticated request may read the caller's user, API key guard and session.
-_AUTH = {"users": READ, "uniques": READ, "state": READ}
+AUTH_TABLES = {"users": READ, "uniques": READ, "state": READ}
+_AUTH = AUTH_TABLES
 
+# The operations every resource shares; each dialect adds its own (auth views, methods).
 OPERATIONS: tuple[Operation, ...] = (
     Operation(NOT_ALLOWED, "Methods a route does not serve: 405 with Allow, in the dialect's shape.", None, _AUTH),
     Operation("resource_list", "List any declared resource (filters, ordering, pages).", READ, _AUTH),
@@ -53,64 +55,20 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation("resource_get", "Read one item of any declared resource.", READ, _AUTH),
     Operation(
-        "resource_update", "Replace (PUT) or partially update (PATCH) an item the caller may change.", WRITE, _AUTH
+        "resource_update",
+        "Replace (PUT) or partially update (PATCH) an item the caller may change.",
+        WRITE,
+        {**_AUTH, "uniques": WRITE},
     ),
     Operation("resource_delete", "Delete an item the caller may change.", WRITE, {**_AUTH, "uniques": WRITE}),
     Operation(
         "resource_patch_many",
-        "Patch every matching item the caller may change (Flask-Restless allow_patch_many), all or nothing.",
+        "Patch every matching item the caller may change, all or nothing.",
         WRITE,
-        _AUTH,
+        {**_AUTH, "uniques": WRITE},
     ),
-    Operation("resource_eval", "Evaluate count/sum/avg/min/max (Flask-Restless allow_functions).", READ, _AUTH),
-    Operation("resource_relation", "Read an item's related object or objects (Flask-Restless).", READ, _AUTH),
-    Operation(
-        "register",
-        "Create a user account (unique username and email).",
-        None,
-        {"users": WRITE, "uniques": WRITE, "state": WRITE},
-        memory=1024,
-    ),
-    Operation(
-        "token_obtain",
-        "Exchange a username and password for an access/refresh token pair.",
-        None,
-        {"users": READ, "uniques": READ, "state": WRITE},
-        memory=1024,
-    ),
-    Operation(
-        "token_refresh",
-        "Exchange a refresh token for a new access token (rotating the refresh token).",
-        None,
-        {"users": READ, "state": WRITE},
-    ),
-    Operation("token_verify", "Tell whether a token is valid.", None, {"state": READ}),
-    Operation("logout", "Blacklist a refresh token (logout).", None, {"state": WRITE}),
-    Operation(
-        "session_login",
-        "Frappe password login (usr, pwd) starting a DynamoDB-backed sid cookie session; throttled.",
-        None,
-        {"users": READ, "uniques": READ, "state": WRITE},
-        secret=False,
-        memory=1024,
-    ),
-    Operation(
-        "session_logout",
-        "End a Frappe cookie session server-side and expire its cookies.",
-        None,
-        {"state": WRITE},
-        secret=False,
-        memory=256,
-    ),
-    Operation(
-        "generate_keys",
-        "Generate the caller's API key and secret (the secret is shown once and stored hashed).",
-        None,
-        {"users": WRITE, "uniques": WRITE, "state": READ},
-    ),
-    Operation(
-        "method_call", "Whitelisted Frappe methods (ping, get_logged_user; 404 for others).", None, _AUTH, memory=256
-    ),
+    Operation("resource_eval", "Evaluate aggregate functions (count, sum, avg, min, max) over matches.", READ, _AUTH),
+    Operation("resource_relation", "Read an item's related object, or the items related to it.", READ, _AUTH),
     Operation(
         "api_docs",
         "The OpenAPI 3.1 document and Swagger UI (page and vendored assets); no table access.",
@@ -124,7 +82,21 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
 )
-BY_NAME = {op.name: op for op in OPERATIONS}
+
+
+def all_operations() -> tuple[Operation, ...]:
+    """Every function: the shared operations, then each dialect's own (``DIALECT.operations``)."""
+    from .dialects import all_dialects
+
+    own = [op for d in all_dialects() for op in getattr(d, "operations", ())]
+    return (*OPERATIONS, *own)
+
+
+def by_name(name: str) -> Operation:
+    for op in all_operations():
+        if op.name == name:
+            return op
+    raise KeyError(f"No operation named {name!r}")
 
 
 def operation_endpoints(name: str) -> list[tuple[Dialect, Endpoint]]:
@@ -142,17 +114,29 @@ def mount(app: APIGatewayRestResolver, name: str) -> None:
 
     ``HEAD`` is served as ``GET`` (API Gateway drops the body). On a catch-all
     (``ANY``) route, every method the route does not serve is refused by the
-    dialect (405 with ``Allow``); OPTIONS is left to the resolver's CORS preflight.
+    dialect (405 with ``Allow``); OPTIONS answers a CORS preflight with the
+    methods served on that path, and otherwise ``Allow``.
     """
-    if name not in BY_NAME:
-        raise KeyError(f"No operation named {name!r}")
+    by_name(name)
     for dialect, endpoint in operation_endpoints(name):
+        path = _powertools_path(endpoint.pattern)
         served = [m for m in endpoint.served if m != "OPTIONS"]
         if served:
-            app.route(_powertools_path(endpoint.pattern), method=served)(_view(app, dialect, name))
+            app.route(path, method=served)(_view(app, dialect, name))
         if endpoint.catch_all:
             others = [m for m in HTTP_METHODS if m not in served and m != "OPTIONS"]
-            app.route(_powertools_path(endpoint.pattern), method=others)(_view(app, dialect, NOT_ALLOWED))
+            app.route(path, method=others)(_view(app, dialect, NOT_ALLOWED))
+        if endpoint.catch_all or "OPTIONS" in endpoint.served:
+            app.route(path, method=["OPTIONS"])(_options_view(app, methods_at(endpoint.pattern)))
+
+
+def _options_view(app: APIGatewayRestResolver, methods: tuple[str, ...]) -> Callable[..., Response]:
+    from .api import options_response, request_of
+
+    def view(**_params: Any) -> Response:
+        return options_response(request_of(app), tuple(m for m in methods if m != "OPTIONS"))
+
+    return view
 
 
 def _view(app: APIGatewayRestResolver, dialect: Dialect, operation: str) -> Callable[..., Response]:

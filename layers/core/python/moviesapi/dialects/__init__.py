@@ -2,7 +2,9 @@
 
 Every dialect module exposes ``DIALECT``, an object with this contract:
 
-- ``name`` and ``prefixes``: the URL prefixes it owns (the longest match wins);
+- ``name`` and ``prefixes``: the URL prefixes it owns (the longest match wins;
+  the ``DIALECTS`` table below is their one source);
+- ``operations``: the functions only it has (auth views, whitelisted methods);
 - ``endpoints``: the API Gateway routes it serves, each naming the operation
   (the Lambda function) that serves it; ``ANY`` sends every other method on
   that path to the same function, which refuses it in the dialect's shape;
@@ -14,6 +16,9 @@ Every dialect module exposes ``DIALECT``, an object with this contract:
 
 Routes are parameterised (``/api/v1/{collection}``): a new resource needs no
 new route, and the template, the functions and OpenAPI all read these lists.
+A function imports every dialect when it mounts its routes (the endpoint lists
+live with the dialects); a request's error shaping and URL patterns need only
+the dialect owning its path.
 """
 
 from __future__ import annotations
@@ -30,12 +35,21 @@ if TYPE_CHECKING:
     from ..formats import Route
     from ..http import Request
 
-# name → (module, the URL prefixes it owns). Only the table is read to pick a dialect for a
-# path, so a function imports the one dialect its request needs.
-DIALECTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "drf": (f"{__name__}.drf", ("/api/v1/",)),
-    "frappe": (f"{__name__}.frappe", ("/api/resource/", "/api/method/")),
-    "restless": (f"{__name__}.restless", ("/api/",)),
+
+@dataclass(frozen=True)
+class DialectInfo:
+    """What is known of a dialect without importing it: its module, URL prefixes, CORS request headers."""
+
+    module: str
+    prefixes: tuple[str, ...]
+    cors_headers: tuple[str, ...] = ()
+
+
+# Only this table is read to pick a dialect for a path, so a request imports the one dialect it needs.
+DIALECTS: dict[str, DialectInfo] = {
+    "drf": DialectInfo(f"{__name__}.drf", ("/api/v1/",)),
+    "frappe": DialectInfo(f"{__name__}.frappe", ("/api/resource/", "/api/method/"), ("X-Frappe-CSRF-Token",)),
+    "restless": DialectInfo(f"{__name__}.restless", ("/api/",)),
 }
 DEFAULT_DIALECT = "drf"
 
@@ -95,7 +109,7 @@ def refusing_the_rest(served: tuple[Endpoint, ...], refuser: str = "not_allowed"
 
 def dialect(name: str) -> Dialect:
     """The dialect called ``name``, imported on first use."""
-    return importlib.import_module(DIALECTS[name][0]).DIALECT
+    return importlib.import_module(DIALECTS[name].module).DIALECT
 
 
 def all_dialects() -> list[Dialect]:
@@ -106,11 +120,16 @@ def dialect_name_for(path: str) -> str:
     """The dialect owning ``path``: the one with the longest matching prefix."""
     normalized = path.rstrip("/") + "/"
     best, length = DEFAULT_DIALECT, -1
-    for name, (_, prefixes) in DIALECTS.items():
-        for prefix in prefixes:
+    for name, info in DIALECTS.items():
+        for prefix in info.prefixes:
             if normalized.startswith(prefix) and len(prefix) > length:
                 best, length = name, len(prefix)
     return best
+
+
+def cors_request_headers() -> tuple[str, ...]:
+    """Request headers some dialect reads, which a cross-origin browser must be allowed to send."""
+    return tuple(h for info in DIALECTS.values() for h in info.cors_headers)
 
 
 def dialect_for(path: str) -> Dialect:

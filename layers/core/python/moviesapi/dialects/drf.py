@@ -21,11 +21,12 @@ from ..auth import authenticate, www_authenticate
 from ..errors import ApiError, InvalidToken, MethodNotAllowed, NotAuthenticated, NotFound, Throttled, ValidationFailed
 from ..formats import Route, format_suffix_patterns
 from ..http import Request
+from ..operations import READ, WRITE, Operation
 from ..query import Cond, Order, Query, all_of, value_at
 from ..registry import Resource, exposed, generation
 from ..responses import respond
 from ..settings import get_settings
-from . import ANY, Endpoint, refusing_the_rest
+from . import ANY, DIALECTS, Endpoint, refusing_the_rest
 from .options import DRF
 
 PREFIX = "/api/v1/"
@@ -47,6 +48,31 @@ ENDPOINTS: tuple[Endpoint, ...] = refusing_the_rest(
         Endpoint("resource_update", ELEMENT, ("PUT", "PATCH")),
         Endpoint("resource_delete", ELEMENT, ("DELETE",)),
     )
+)
+# The functions only this dialect has: dj-rest-auth's registration and simplejwt's views.
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "register",
+        "Create a user account (unique username and email).",
+        None,
+        {"users": WRITE, "uniques": WRITE, "state": WRITE},
+        memory=1024,
+    ),
+    Operation(
+        "token_obtain",
+        "Exchange a username and password for an access/refresh token pair.",
+        None,
+        {"users": READ, "uniques": READ, "state": WRITE},
+        memory=1024,
+    ),
+    Operation(
+        "token_refresh",
+        "Exchange a refresh token for a new access token (rotating the refresh token).",
+        None,
+        {"users": READ, "state": WRITE},
+    ),
+    Operation("token_verify", "Tell whether a token is valid.", None, {"state": READ}),
+    Operation("logout", "Blacklist a refresh token (logout).", None, {"state": WRITE}),
 )
 AUTH_PATHS = {e.pattern: e.served for e in ENDPOINTS if e.pattern.startswith("/api/v1/auth/")}
 
@@ -377,8 +403,9 @@ class DRFDialect:
     """The DRF dialect's contract (see ``moviesapi.dialects``)."""
 
     name = "drf"
-    prefixes = (PREFIX,)
+    prefixes = DIALECTS["drf"].prefixes
     endpoints = ENDPOINTS
+    operations = OPERATIONS
 
     _AUTH_VIEWS = {
         "register": register,

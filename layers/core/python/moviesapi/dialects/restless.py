@@ -34,7 +34,7 @@ from ..query import Cond, Order, Query, bind
 from ..registry import Resource, exposed, find_resource, generation, reverse_relations
 from ..rendering import to_json
 from ..responses import respond
-from . import Endpoint, refusing_the_rest
+from . import ANY, DIALECTS, Endpoint, refusing_the_rest
 from .restless_query import int_param, parse_q, parse_search
 
 FUNCTIONS = ("count", "sum", "avg", "min", "max")
@@ -51,8 +51,9 @@ ENDPOINTS: tuple[Endpoint, ...] = refusing_the_rest(
         Endpoint("resource_get", ELEMENT, ("GET", "HEAD")),
         Endpoint("resource_update", ELEMENT, ("PUT", "PATCH")),
         Endpoint("resource_delete", ELEMENT, ("DELETE",)),
-        Endpoint("resource_relation", RELATED, ("GET", "HEAD")),
-        Endpoint("resource_eval", EVAL, ("GET", "HEAD")),
+        # Read-only paths with one function: it takes ANY and refuses the other methods itself.
+        Endpoint("resource_relation", RELATED, ("GET", "HEAD", ANY)),
+        Endpoint("resource_eval", EVAL, ("GET", "HEAD", ANY)),
     )
 )
 SUFFIXES = ("json", "api", "html", "csv")
@@ -396,7 +397,7 @@ class RestlessDialect:
     """The Flask-Restless dialect's contract (see ``moviesapi.dialects``)."""
 
     name = "restless"
-    prefixes = ("/api/",)
+    prefixes = DIALECTS["restless"].prefixes
     endpoints = ENDPOINTS
 
     def handle(self, operation: str, request: Request, params: Mapping[str, str]) -> Response:

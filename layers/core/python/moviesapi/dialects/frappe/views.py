@@ -19,9 +19,10 @@ from ...accounts import Principal
 from ...errors import ApiError, MethodNotAllowed, NotFound, PermissionDenied
 from ...formats import Route
 from ...http import Request
+from ...operations import AUTH_TABLES, READ, WRITE, Operation
 from ...query import Cond, Query
 from ...responses import respond
-from .. import ANY, Endpoint, refusing_the_rest
+from .. import ANY, DIALECTS, Endpoint, refusing_the_rest
 from . import methods
 from .doctypes import DocType, doctype_at, doctype_of, url_patterns
 from .errors import (
@@ -58,6 +59,34 @@ def _method_endpoints() -> tuple[Endpoint, ...]:
     return (*own, *shared, Endpoint(methods.METHOD_CALL, METHOD_PREFIX + "{method}", (*ALL_VERBS, ANY)))
 
 
+# The functions only this dialect has: password login, logout, key generation, whitelisted methods.
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "session_login",
+        "Password login (usr, pwd) starting a DynamoDB-backed sid cookie session; throttled.",
+        None,
+        {"users": READ, "uniques": READ, "state": WRITE},
+        secret=False,
+        memory=1024,
+    ),
+    Operation(
+        "session_logout",
+        "End a cookie session server-side and expire its cookies.",
+        None,
+        {"state": WRITE},
+        secret=False,
+        memory=256,
+    ),
+    Operation(
+        "generate_keys",
+        "Generate the caller's API key and secret (the secret is shown once and stored hashed).",
+        None,
+        {"users": WRITE, "uniques": WRITE, "state": READ},
+    ),
+    Operation(
+        "method_call", "Whitelisted methods (ping, get_logged_user; 404 for others).", None, AUTH_TABLES, memory=256
+    ),
+)
 ENDPOINTS: tuple[Endpoint, ...] = refusing_the_rest(
     (
         Endpoint("resource_list", COLLECTION, ("GET", "HEAD")),
@@ -237,7 +266,8 @@ class FrappeDialect:
     """The Frappe dialect's contract (see ``moviesapi.dialects``)."""
 
     name = "frappe"
-    prefixes = PREFIXES
+    prefixes = DIALECTS["frappe"].prefixes
+    operations = OPERATIONS
     endpoints = ENDPOINTS
 
     def handle(self, operation: str, request: Request, params: Mapping[str, str]) -> Response:
