@@ -264,8 +264,24 @@ def generation() -> int:
     return _GENERATION[0]
 
 
+def _refuse_clashes(resource: Resource) -> None:
+    """Two declarations may not share a name, a URL or a dialect's name for them."""
+    if resource.name in _REGISTRY:
+        raise ValueError(f"A resource named {resource.name!r} is already declared")
+    if resource.url_prefix != "/api":
+        raise ValueError(f"{resource.name}: url_prefix must be '/api' (the routes are /api/{{collection}})")
+    for other in _REGISTRY.values():
+        if other.collection == resource.collection:
+            raise ValueError(f"{resource.name}: collection {resource.collection!r} is {other.name}'s")
+        for dialect, options in resource.dialects.items():
+            mine, theirs = getattr(options, "key", None), getattr(other.options(dialect), "key", None)
+            if mine is not None and mine == theirs:
+                raise ValueError(f"{resource.name}: {dialect} name {mine!r} is {other.name}'s")
+
+
 def register(resource: Resource) -> Resource:
     """Add a declaration; relations resolve against resources declared before it."""
+    _refuse_clashes(resource)
     for relation in resource.relations.values():
         target = resource if relation.target == resource.name else _REGISTRY.get(relation.target)
         if target is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
@@ -16,12 +16,21 @@ from pynamodb.transactions import TransactWrite
 
 from . import planner
 from .accounts import Principal, connection
-from .errors import ApiError, BadQuery, Conflict, NotFound, PreconditionFailed, UnprocessableEntity, ValidationFailed
+from .errors import (
+    ApiError,
+    BadQuery,
+    Conflict,
+    NotAuthenticated,
+    NotFound,
+    PreconditionFailed,
+    UnprocessableEntity,
+    ValidationFailed,
+)
 from .http import Request
 from .models import CounterModel, StateModel, utcnow
 from .permissions import check
 from .query import Cond, Node, Order, Query, all_of, bind, bind_order, value_at
-from .registry import Field, Relation, Resource, find_resource
+from .registry import Field, Relation, Resource, coerce, find_resource
 
 REQUIRED = "This field is required."
 
@@ -37,7 +46,39 @@ def _clean_value(f: Field, value: Any) -> tuple[Any, str | None]:
             return None, "This field may not be blank."
         if f.max_length is not None and len(value) > f.max_length:
             return None, f"Ensure this field has no more than {f.max_length} characters."
+        if f.min_length is not None and len(value) < f.min_length:
+            return None, f"Ensure this field has at least {f.min_length} characters."
         return value, None
+    if f.type is float:
+        try:
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)) or len(str(value)) > 40:
+                raise ValueError
+            number = float(value)
+            if number != number or number in (float("inf"), float("-inf")):
+                raise ValueError
+        except ValueError:
+            return None, "A valid number is required."
+        return _in_range(f, number)
+    if f.type is bool:
+        if isinstance(value, bool):
+            return value, None
+        text = str(value).strip().lower() if isinstance(value, (str, int)) else ""
+        if text in ("true", "1", "yes", "on"):
+            return True, None
+        if text in ("false", "0", "no", "off"):
+            return False, None
+        return None, "Must be a valid boolean."
+    if f.type is datetime:
+        try:
+            if not isinstance(value, str) or len(value) > 40:
+                raise ValueError
+            return coerce(f, value), None
+        except (ValueError, BadQuery):
+            return (
+                None,
+                "Datetime has wrong format. Use one of these formats instead: "
+                "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
+            )
     if f.type is int:
         if isinstance(value, bool):
             return None, "A valid integer is required."
@@ -50,12 +91,16 @@ def _clean_value(f: Field, value: Any) -> tuple[Any, str | None]:
                 number = int(str(value).strip()) if len(str(value)) < 20 else int("x")
         except (TypeError, ValueError):
             return None, "A valid integer is required."
-        if f.min_value is not None and number < f.min_value:
-            return None, f"Ensure this value is greater than or equal to {f.min_value}."
-        if f.max_value is not None and number > f.max_value:
-            return None, f"Ensure this value is less than or equal to {f.max_value}."
-        return number, None
-    return value, None
+        return _in_range(f, number)
+    return None, "Unsupported field type."
+
+
+def _in_range(f: Field, number: Any) -> tuple[Any, str | None]:
+    if f.min_value is not None and number < f.min_value:
+        return None, f"Ensure this value is greater than or equal to {f.min_value}."
+    if f.max_value is not None and number > f.max_value:
+        return None, f"Ensure this value is less than or equal to {f.max_value}."
+    return number, None
 
 
 def _clean_relation(relation: Relation, value: Any) -> tuple[Any, str | None]:
@@ -129,7 +174,7 @@ def _check_if_match(record: dict[str, Any], if_match: str | None) -> None:
         raise PreconditionFailed()
 
 
-def create(resource: Resource, data: dict[str, Any], principal: Principal) -> dict[str, Any]:
+def create(resource: Resource, data: dict[str, Any], principal: Principal | None) -> dict[str, Any]:
     return create_once(resource, data, principal)[0]
 
 
@@ -145,7 +190,7 @@ def _idempotency_item(principal: Principal, key: str, data: dict[str, Any]) -> t
 
 
 def create_once(
-    resource: Resource, data: dict[str, Any], principal: Principal, idempotency_key: str | None = None
+    resource: Resource, data: dict[str, Any], principal: Principal | None, idempotency_key: str | None = None
 ) -> tuple[dict[str, Any], bool]:
     """Create an object; with an ``Idempotency-Key``, a retry returns the first result instead.
 
@@ -155,6 +200,8 @@ def create_once(
     with a different body is a 422, as the IETF Idempotency-Key draft says.
     """
     check(resource, "POST", principal)
+    if principal is None and (resource.owner or idempotency_key is not None):
+        raise NotAuthenticated()  # an owned item needs its owner; a replay needs the caller it belongs to
     marker, fingerprint = (None, "") if idempotency_key is None else _idempotency_item(principal, idempotency_key, data)
     if marker is not None:
         replay = _replay(resource, marker, fingerprint, principal)
@@ -182,7 +229,7 @@ def create_once(
 
 
 def create_from_request(
-    resource: Resource, data: dict[str, Any], principal: Principal, request: Request
+    resource: Resource, data: dict[str, Any], principal: Principal | None, request: Request
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Create honouring the request's ``Idempotency-Key``; return the record and its response headers."""
     record, replayed = create_once(resource, data, principal, request.header("idempotency-key") or None)
@@ -192,7 +239,9 @@ def create_from_request(
     return record, headers
 
 
-def _replay(resource: Resource, marker: StateModel, fingerprint: str, principal: Principal) -> dict[str, Any] | None:
+def _replay(
+    resource: Resource, marker: StateModel, fingerprint: str, principal: Principal | None
+) -> dict[str, Any] | None:
     try:
         stored = StateModel.get(marker.pk, consistent_read=True)
     except DoesNotExist:
@@ -217,7 +266,7 @@ def update(
     resource: Resource,
     key: str,
     data: dict[str, Any],
-    principal: Principal,
+    principal: Principal | None,
     *,
     partial: bool,
     if_match: str | None = None,
@@ -232,17 +281,41 @@ def update(
     check(resource, method, principal, record)
     _check_if_match(record, if_match)
     clean = validate(resource, data, partial=partial)
+    before = _counters(resource, item)
     resource.apply_changes(item, clean)
+    moved = _counters(resource, item) != before
     try:
-        item.save()  # VersionAttribute adds "version = expected" to the write
+        if not moved:
+            item.save()  # VersionAttribute adds "version = expected" to the write
+        else:  # a counted partition changed (an item related to another parent): move its count too
+            with TransactWrite(connection=connection()) as transaction:
+                transaction.save(item)
+                _move_counts(transaction, before, _counters(resource, item))
     except PutError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise (PreconditionFailed() if if_match else Conflict()) from exc
+        raise
+    except TransactWriteError as exc:
+        if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
             raise (PreconditionFailed() if if_match else Conflict()) from exc
         raise
     return resource.to_record(item)
 
 
-def destroy(resource: Resource, key: str, principal: Principal, *, if_match: str | None = None) -> None:
+def _counters(resource: Resource, item: Any) -> list[str]:
+    return list(resource.counter_keys(item)) if resource.counter_keys else []
+
+
+def _move_counts(transaction: TransactWrite, before: list[str], after: list[str]) -> None:
+    for key in before:
+        if key not in after:
+            transaction.update(CounterModel(key), actions=[CounterModel.value.add(-1)])
+    for key in after:
+        if key not in before:
+            transaction.update(CounterModel(key), actions=[CounterModel.value.add(1)])
+
+
+def destroy(resource: Resource, key: str, principal: Principal | None, *, if_match: str | None = None) -> None:
     check(resource, "DELETE", principal)
     assert resource.to_record
     item = _load(resource, key)
@@ -275,7 +348,7 @@ def search(resource: Resource, query: Query, principal: Principal | None) -> pla
 
 
 def update_many(
-    resource: Resource, where: Node | None, data: dict[str, Any], principal: Principal, *, limit: int
+    resource: Resource, where: Node | None, data: dict[str, Any], principal: Principal | None, *, limit: int
 ) -> int:
     """Apply ``data`` to every object matching ``where`` that the caller may change, all or nothing.
 
@@ -287,7 +360,9 @@ def update_many(
     check(resource, "PATCH", principal)
     assert resource.to_record and resource.apply_changes
     clean = validate(resource, data, partial=True)
-    mine = Cond(resource.owner_path, "eq", principal.user_id) if resource.owner_path else None
+    if resource.owner_path and principal is None:
+        raise NotAuthenticated()  # nothing is an anonymous caller's own
+    mine = Cond(resource.owner_path, "eq", principal.user_id) if resource.owner_path and principal else None
     bound = bind(resource, all_of([where, mine]))
     items, _ = planner.all_matching(resource, bound)
     items = [i for i in items if _may(resource, "PATCH", principal, resource.to_record(i))]
@@ -297,15 +372,25 @@ def update_many(
         return len(items)
     try:
         with TransactWrite(connection=connection()) as transaction:
+            moves: dict[str, int] = {}
             for item in items:
+                before = _counters(resource, item)
                 resource.apply_changes(item, clean)
+                after = _counters(resource, item)
+                for key in before:
+                    moves[key] = moves.get(key, 0) - (key not in after)
+                for key in after:
+                    moves[key] = moves.get(key, 0) + (key not in before)
                 transaction.save(item)
+            for key, delta in moves.items():
+                if delta:
+                    transaction.update(CounterModel(key), actions=[CounterModel.value.add(delta)])
     except TransactWriteError as exc:
         raise Conflict() from exc
     return len(items)
 
 
-def _may(resource: Resource, method: str, principal: Principal, record: dict[str, Any]) -> bool:
+def _may(resource: Resource, method: str, principal: Principal | None, record: dict[str, Any]) -> bool:
     try:
         check(resource, method, principal, record)
     except ApiError:

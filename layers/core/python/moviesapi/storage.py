@@ -71,6 +71,8 @@ def _key_attribute(resource: Resource, path: AccessPath) -> tuple[str | None, Fi
     if path.order_field:
         f = resource.field_at(path.order_field)
         assert f is not None, f"{resource.name}.{path.name}: unknown order field {path.order_field!r}"
+        if f.type in (int, float):  # numbers sort as numbers only in a number key, so no value#id key
+            return f.attribute, f
         return f"{f.attribute}_key", f
     return None, None
 
@@ -93,7 +95,7 @@ def _index_layout(resource: Resource) -> dict[str, dict[str, Any]]:
             "hash_field": hash_field,
             "range": range_attr,
             "range_field": range_field,
-            "derived_range": bool(range_attr and not path.range_field),
+            "derived_range": bool(range_attr and range_field is not None and range_attr != range_field.attribute),
         }
     return layout
 

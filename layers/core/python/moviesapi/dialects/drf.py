@@ -18,10 +18,11 @@ from aws_lambda_powertools.event_handler import Response
 
 from .. import accounts, resources, tokens
 from ..auth import authenticate, www_authenticate
-from ..errors import ApiError, InvalidToken, MethodNotAllowed, NotAuthenticated, NotFound, Throttled, ValidationFailed
+from ..errors import ApiError, InvalidToken, MethodNotAllowed, NotFound, Throttled, ValidationFailed
 from ..formats import Route, format_suffix_patterns
 from ..http import Request
 from ..operations import READ, WRITE, Operation
+from ..permissions import check
 from ..query import Cond, Order, Query, all_of, value_at
 from ..registry import Resource, exposed, generation
 from ..responses import respond
@@ -190,10 +191,10 @@ def error_response(request: Request, exc: ApiError) -> Response:
     return respond(request, exc.status, body, headers)
 
 
-def _require_user(request: Request) -> accounts.Principal:
+def _caller(request: Request, resource: Resource) -> accounts.Principal | None:
+    """DRF's ``initial()``: authenticate, then the resource's declared permission classes, before any parsing."""
     principal = authenticate(request)
-    if principal is None:
-        raise NotAuthenticated()
+    check(resource, request.method, principal)
     return principal
 
 
@@ -302,7 +303,7 @@ def _page_url(request: Request, page: int | None) -> str:
 
 
 def list_view(request: Request, resource: Resource, options: DRF) -> Response:
-    principal = _require_user(request)
+    principal = _caller(request, resource)
     settings = get_settings()
     size = _page_size(request, settings.page_size, settings.max_page_size)
     query = _filters(request, resource, options)
@@ -330,7 +331,7 @@ def list_view(request: Request, resource: Resource, options: DRF) -> Response:
 
 
 def _cursor_page(
-    request: Request, resource: Resource, options: DRF, principal: accounts.Principal, query: Query, size: int
+    request: Request, resource: Resource, options: DRF, principal: accounts.Principal | None, query: Query, size: int
 ) -> Response:
     """DRF's CursorPagination shape: an opaque ``cursor`` whose cost does not grow with the table."""
     query.cursor = request.param("cursor") or None
@@ -345,7 +346,7 @@ def _cursor_page(
 
 
 def create_view(request: Request, resource: Resource, options: DRF) -> Response:
-    principal = _require_user(request)
+    principal = _caller(request, resource)
     _allow(request, resource, element=False)
     record, headers = resources.create_from_request(resource, request.data(), principal, request)
     headers["Location"] = request.absolute_url(f"{request.route_path.rstrip('/')}/{record[resource.key]}/")
@@ -353,13 +354,13 @@ def create_view(request: Request, resource: Resource, options: DRF) -> Response:
 
 
 def get_view(request: Request, resource: Resource, options: DRF, key: str) -> Response:
-    principal = _require_user(request)
+    principal = _caller(request, resource)
     record = resources.retrieve(resource, key, principal)
     return respond(request, 200, serialize(resource, options, record), {"ETag": resources.etag(record)})
 
 
 def update_view(request: Request, resource: Resource, options: DRF, key: str) -> Response:
-    principal = _require_user(request)
+    principal = _caller(request, resource)
     _allow(request, resource, element=True)
     record = resources.update(
         resource,
@@ -373,7 +374,7 @@ def update_view(request: Request, resource: Resource, options: DRF, key: str) ->
 
 
 def delete_view(request: Request, resource: Resource, options: DRF, key: str) -> Response:
-    principal = _require_user(request)
+    principal = _caller(request, resource)
     _allow(request, resource, element=True)
     resources.destroy(resource, key, principal, if_match=request.header("if-match") or None)
     return respond(request, 204, None)

@@ -26,6 +26,11 @@ class DRF:
     filters: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     ordering: Sequence[str] = ()
 
+    @property
+    def key(self) -> str:
+        """The name two resources may not share in this dialect."""
+        return self.collection
+
 
 @dataclass(frozen=True)
 class Frappe:
@@ -43,6 +48,11 @@ class Frappe:
     fields: Mapping[str, str | None] | None = None
     name_field: str | None = None
     lookup: Callable[[str], str | None] | None = None
+
+    @property
+    def key(self) -> str:
+        """The name two resources may not share in this dialect."""
+        return self.doctype
 
 
 @dataclass(frozen=True)
