@@ -281,3 +281,22 @@ def test_frappe_methods_conform(invoke, signup):
     conforms(call("session_logout", "frappe_logout", headers=session_headers(sid)), "/api/method/logout", "POST")
     conforms(call("method_call", "frappe_logged_user"), "/api/method/frappe.auth.get_logged_user", "GET")
     assert csrf
+
+
+def test_docs_answer_head_options_and_refuse_writes(invoke):
+    """The docs paths take ANY: HEAD is GET without a body, OPTIONS names GET/HEAD, a write is a 405."""
+    from tests.conftest import FakeContext, Reply, load_function, make_event
+
+    def send(method: str, event: str, **kwargs: Any) -> Reply:
+        request = make_event(event, **kwargs)
+        request["httpMethod"] = method
+        return Reply(load_function("api_docs").lambda_handler(request, FakeContext()))
+
+    head = send("HEAD", "api_openapi")
+    assert head.status == 200 and head.text == "" and head.headers["content-type"].startswith("application/json")
+    for event in ("api_openapi", "api_docs"):
+        r = send("POST", event)
+        assert r.status == 405 and r.headers["allow"] == "GET, HEAD", event
+        assert r.json() == {"message": "The method is not allowed for the requested URL."}
+    r = send("OPTIONS", "api_docs", headers={"Origin": "https://x.example", "Access-Control-Request-Method": "GET"})
+    assert r.status == 204 and r.headers["access-control-allow-methods"] == "GET,HEAD,OPTIONS"
