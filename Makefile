@@ -52,3 +52,16 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis
+
+# The DRF oracle, not part of `make test`: run the real seed project (../shared/references/drf-seed)
+# at its own pins in .venv-drf (Python 3.9: Django 3.1.8 runs on 3.6-3.9) and record its answers to
+# the conformance corpus (tests/conformance/drf/); `make test` replays them against our API.
+DRF_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.9*/bin/python3.9) $(shell command -v python3.9 2>/dev/null))
+DRF_VENV := .venv-drf
+.PHONY: record-drf
+record-drf: $(STAMP)
+	@test -n "$(DRF_PYTHON)" || { echo "record-drf: needs python3.9 (pyenv install 3.9)" >&2; exit 1; }
+	test -x $(DRF_VENV)/bin/python || $(DRF_PYTHON) -m venv $(DRF_VENV)
+	$(DRF_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/conformance/drf/requirements.txt
+	$(BIN)/python tests/conformance/drf/corpus.py --write
+	$(DRF_VENV)/bin/python -m tools.conformance.drf.record
