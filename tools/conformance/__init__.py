@@ -1,0 +1,1 @@
+"""Conformance tooling: record what the real frameworks answer, so our dialects can be compared to them."""
