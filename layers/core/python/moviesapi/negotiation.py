@@ -1,4 +1,4 @@
-"""Content negotiation: format suffix, then ``?format=``, then the Accept header.
+"""Content negotiation: the format suffix, else ``?format=``, filters; the Accept header chooses.
 
 A format that no renderer offers is a 404 (as DRF treats an unknown suffix);
 an Accept header no renderer satisfies is a 406.
@@ -66,12 +66,15 @@ def parse_accept(header: str) -> list[MediaRange]:
 
 
 def select_renderer(renderers: Sequence[Renderer], *, accept: str = "", format: str | None = None) -> Renderer:
-    """Pick the renderer for a response; ``renderers`` is in the server's order of preference."""
+    """Pick the renderer for a response; ``renderers`` is in the server's order of preference.
+
+    As DRF's DefaultContentNegotiation: a format (suffix or ``?format=``) filters the
+    renderers (none left: 404), then Accept is negotiated among those left (none: 406).
+    """
     if format:
-        for renderer in renderers:
-            if renderer.format == format:
-                return renderer
-        raise NotFound()
+        renderers = [r for r in renderers if r.format == format]
+        if not renderers:
+            raise NotFound()
     if not accept.strip():
         return renderers[0]
     best: tuple[float, int, int] | None = None

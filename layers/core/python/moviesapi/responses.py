@@ -30,14 +30,14 @@ SECURITY_HEADERS = {
 
 
 def choose(request: Request, renderers: Sequence[Renderer] = DEFAULT_RENDERERS) -> Renderer:
-    """The one negotiation rule: ``?format=`` beats the URL suffix, which beats ``Accept``.
+    """The one negotiation rule (DRF's): the URL suffix, else ``?format=``, filters; ``Accept`` chooses.
 
     A suffix the route does not allow (or none where one is required) is a 404, as
     is an unknown format; an Accept header nothing satisfies is a 406.
     """
     if request.route is not None:
         request.route.check()
-    fmt = request.param("format") or request.format_suffix
+    fmt = request.format_suffix or request.param("format")
     return select_renderer(renderers, accept=request.header("accept"), format=fmt or None)
 
 
@@ -75,9 +75,14 @@ def respond(
         and not any(k.lower() == "allow" for k in out_headers)
     ):
         out_headers["Allow"] = ", ".join(route.route.methods)
-    if status == 204 or data is None:
+    out_headers.setdefault("Vary", "Accept")  # DRF: every answer of a negotiating view, a 204 too
+    page = isinstance(renderer, BrowsableAPIRenderer) and not isinstance(renderer, HTMLRenderer)
+    if page:
+        out_headers["Vary"] = "Accept, Cookie"  # DRF's page carries a CSRF token, so it varies on Cookie
+    if (status == 204 or data is None) and not page:
         return Response(status_code=status, headers=out_headers, body="")
-    out_headers.setdefault("Vary", "Accept")
     ctx = {"request": request, "status": status, "headers": out_headers, **(context or {})}
+    if page and status == 204:
+        status = 200  # DRF's BrowsableAPIRenderer shows "HTTP 204 No Content" on a 200 page
     body = renderer.render(data, ctx)
     return Response(status_code=status, content_type=renderer.content_type, body=body, headers=out_headers)

@@ -31,9 +31,12 @@ from . import ANY, DIALECTS, Endpoint, refusing_the_rest
 from .options import DRF
 
 PREFIX = "/api/v1/"
+INVALID_PAGE = "Invalid page."
 COLLECTION = "/api/v1/{collection}"
 ELEMENT = "/api/v1/{collection}/{id}"
-SUFFIXES = ("json", "api", "html", "csv")
+# format_suffix_patterns without ``allowed``: any suffix reaches the view, whose negotiation answers
+# 404 for a format no renderer has (with the view's Allow, as DRF's answer has).
+SUFFIXES = None
 
 ENDPOINTS: tuple[Endpoint, ...] = refusing_the_rest(
     (
@@ -95,11 +98,13 @@ def serialize(resource: Resource, options: DRF, record: Mapping[str, Any]) -> di
 
 
 def collection_methods(resource: Resource) -> tuple[str, ...]:
-    return tuple(m for m in ("GET", "POST") if resource.allows(m) or m == "GET")
+    """A ListCreateAPIView's ``allowed_methods``: its handlers, then HEAD (Django adds it) and OPTIONS."""
+    return ("GET", *(m for m in ("POST",) if resource.allows(m)), "HEAD", "OPTIONS")
 
 
 def element_methods(resource: Resource) -> tuple[str, ...]:
-    return ("GET", *(m for m in ("PUT", "PATCH", "DELETE") if resource.allows(m)))
+    """A RetrieveUpdateDestroyAPIView's ``allowed_methods``."""
+    return ("GET", *(m for m in ("PUT", "PATCH", "DELETE") if resource.allows(m)), "HEAD", "OPTIONS")
 
 
 def _form(resource: Resource) -> dict[str, Any]:
@@ -157,7 +162,12 @@ def _url_patterns(_generation: int) -> tuple[Route, ...]:
                 links,
             )
         )
-    return format_suffix_patterns(routes, allowed=SUFFIXES)
+    auth = [Route(path, (*methods, "OPTIONS"), _view_name(path)) for path, methods in AUTH_PATHS.items()]
+    return (*format_suffix_patterns(routes, allowed=SUFFIXES), *format_suffix_patterns(auth, allowed=()))
+
+
+def _view_name(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[-1].replace("_", " ").title()
 
 
 def lookup(request: Request, params: Mapping[str, str]) -> tuple[Resource, DRF]:
@@ -176,6 +186,8 @@ def error_response(request: Request, exc: ApiError) -> Response:
     """DRF's error bodies: ``{field: [..]}`` for validation, ``{"detail": ..}`` otherwise."""
     headers: dict[str, str] = {}
     body: dict[str, Any] = exc.fields if isinstance(exc, ValidationFailed) else {"detail": exc.message}
+    if isinstance(exc, NotFound) and exc.message != INVALID_PAGE:
+        body = {"detail": NotFound.default_message}  # DRF turns Http404 into NotFound(): "Not found."
     if isinstance(exc, InvalidToken):
         body["code"] = "token_not_valid"
         if exc.message == "Given token not valid for any token type":
@@ -184,8 +196,8 @@ def error_response(request: Request, exc: ApiError) -> Response:
             ]
     if exc.status == 401:
         headers["WWW-Authenticate"] = www_authenticate()
-    if isinstance(exc, MethodNotAllowed) and exc.allowed:
-        headers["Allow"] = ", ".join(exc.allowed)
+    if isinstance(exc, MethodNotAllowed) and exc.allowed and request.route is None:
+        headers["Allow"] = ", ".join(exc.allowed)  # otherwise the view's own Allow, as on every answer
     if isinstance(exc, Throttled):
         headers["Retry-After"] = str(exc.wait)
     return respond(request, exc.status, body, headers)
@@ -202,8 +214,10 @@ def _caller(request: Request, resource: Resource) -> accounts.Principal | None:
 
 
 def register(request: Request) -> Response:
+    """The seed's RegisterSerializer answers its readable fields: no id, no password."""
     user = accounts.register(request.data())
-    return respond(request, 201, accounts.public_user(user))
+    public = accounts.public_user(user)
+    return respond(request, 201, {k: public[k] for k in ("username", "email", "first_name", "last_name")})
 
 
 def _require_fields(data: dict[str, Any], *names: str) -> None:
@@ -250,9 +264,9 @@ def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise NotFound("Invalid page.") from None
+        raise NotFound(INVALID_PAGE) from None
     if value < minimum:
-        raise NotFound("Invalid page.")
+        raise NotFound(INVALID_PAGE)
     return value
 
 
@@ -295,10 +309,11 @@ def _filters(request: Request, resource: Resource, options: DRF) -> Query:
 
 
 def _page_url(request: Request, page: int | None) -> str:
-    params = [(k, v) for k, values in request.query.items() for v in values if k != "page"]
+    """DRF's replace_query_param / remove_query_param: the query rebuilt sorted by name."""
+    params = {k: values for k, values in request.query.items() if k != "page"}
     if page is not None and page > 1:
-        params.append(("page", str(page)))
-    query = urlencode(params)
+        params["page"] = [str(page)]
+    query = urlencode(sorted(params.items()), doseq=True)
     return request.absolute_url() + (f"?{query}" if query else "")
 
 
@@ -320,7 +335,7 @@ def list_view(request: Request, resource: Resource, options: DRF) -> Response:
     count = page.count or 0
     pages = max(1, -(-count // size))
     if number > pages:
-        raise NotFound("Invalid page.")
+        raise NotFound(INVALID_PAGE)
     body = {
         "count": count,
         "next": _page_url(request, number + 1) if number < pages else None,

@@ -85,6 +85,8 @@ def contribute(builder: Builder) -> None:
     for resource, options in by_base.values():
         _schemas(builder, resource, options)
     for route in drf.url_patterns():
+        if route.pattern.split("/{", 1)[0] not in by_base:
+            continue  # the auth views' routes (documented by _auth)
         resource, options = by_base[route.pattern.split("/{", 1)[0]]
         _route(builder, route, resource, options)
 
@@ -176,7 +178,7 @@ def _route(builder: Builder, route: Route, resource: Resource, options: DRF) -> 
     item = "{" in route.pattern
     path = route.pattern + "/"  # DRF's URLs end with a slash (without one works too)
     head = "HEAD" in served_at(drf.ENDPOINTS, route.pattern)
-    for method in route.methods:
+    for method in (m for m in route.methods if m not in ("HEAD", "OPTIONS")):  # HEAD rides on GET
         op = _operation(builder, route, resource, options, method, kind_of(method, item), tag)
         if method == "GET":
             builder.add_read(path, op, head=head)
