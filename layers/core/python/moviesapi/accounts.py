@@ -122,7 +122,15 @@ def validate_registration(data: dict[str, Any]) -> dict[str, str]:
 
 def register(data: dict[str, Any]) -> UserModel:
     """Create a user, or raise ValidationFailed naming the taken field(s)."""
-    clean = validate_registration(data)
+    return create_user(validate_registration(data))
+
+
+def create_user(clean: dict[str, str], *, taken: dict[str, str] | None = None) -> UserModel:
+    """Write a validated user and its guard items in one transaction; a taken value is a 400 on its field.
+
+    ``taken`` gives each dialect its own wording for a taken username or email.
+    """
+    messages = {"username": USERNAME_TAKEN, "email": EMAIL_TAKEN, **(taken or {})}
     user = UserModel(
         new_id(),
         username=clean["username"],
@@ -146,7 +154,7 @@ def register(data: dict[str, Any]) -> UserModel:
         errors: dict[str, list[str]] = {}
         for (field, _), reason in zip(guards, reasons, strict=False):
             if reason is not None and reason.code == "ConditionalCheckFailed":
-                errors[field] = [USERNAME_TAKEN if field == "username" else EMAIL_TAKEN]
+                errors[field] = [messages[field]]
         if errors:
             raise ValidationFailed(errors) from exc
         raise

@@ -24,26 +24,31 @@ class Authenticator(Protocol):
 
 
 class JWTAuthentication:
-    """``Authorization: Bearer <access token>`` (simplejwt's JWTAuthentication)."""
+    """``Authorization: Bearer <access token>``, as simplejwt's JWTAuthentication answers it."""
 
     scheme = "Bearer"
-    header_types = ("bearer", "jwt")
+    header_types = ("Bearer",)  # simplejwt's AUTH_HEADER_TYPES: any other scheme is not this one's
 
     def authenticate(self, request: Request) -> Principal | None:
         parts = request.header("authorization").split()
-        if len(parts) == 0 or parts[0].lower() not in self.header_types:
+        if len(parts) == 0 or parts[0] not in self.header_types:
             return None
         if len(parts) != 2:
-            raise InvalidToken("Authorization header must contain two space-delimited values", token_type=ACCESS)
+            raise InvalidToken(
+                "Authorization header must contain two space-delimited values", code="bad_authorization_header"
+            )
         try:
             claims = decode(parts[1], ACCESS)
         except InvalidToken as exc:
-            raise InvalidToken("Given token not valid for any token type", token_type=ACCESS) from exc
+            reason = {"token_class": "AccessToken", "token_type": ACCESS, "message": exc.message}
+            raise InvalidToken("Given token not valid for any token type", messages=[reason]) from exc
+        if not claims.user_id:
+            raise InvalidToken("Token contained no recognizable user identification")
         user = get_user(claims.user_id)
         if user is None:
-            raise InvalidToken("User not found", token_type=ACCESS)
+            raise InvalidToken("User not found", code="user_not_found")
         if not user.is_active:
-            raise InvalidToken("User is inactive", token_type=ACCESS)
+            raise InvalidToken("User is inactive", code="user_inactive")
         return Principal(user.id, user.username, "jwt")
 
 

@@ -70,9 +70,11 @@ class InvalidToken(AuthenticationFailed):
     code = "token_not_valid"
     default_message = "Token is invalid or expired"
 
-    def __init__(self, message: str | None = None, *, token_type: str | None = None) -> None:
-        self.token_type = token_type
-        super().__init__(message)
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, messages: list[dict[str, str]] | None = None
+    ) -> None:
+        self.messages = messages or []  # simplejwt's per-token-class reasons
+        super().__init__(message, code=code)
 
 
 class PermissionDenied(ApiError):

@@ -26,7 +26,7 @@ from .telemetry import count
 ALGORITHM = "HS256"
 ACCESS = "access"
 REFRESH = "refresh"
-REQUIRED_CLAIMS = ("token_type", "exp", "iat", "jti", "user_id")
+REQUIRED_CLAIMS = ("token_type", "exp", "iat", "jti", "user_id")  # what we issue; simplejwt checks fewer
 
 
 @dataclass(frozen=True)
@@ -71,29 +71,35 @@ def issue_pair(user_id: str, family: str | None = None) -> dict[str, str]:
 
 
 def decode(token: str, expected_type: str | None = None) -> TokenClaims:
-    """Verify signature, expiry, required claims and type; raise InvalidToken otherwise."""
+    """Verify a token as simplejwt's ``Token(token)`` does, with its messages, in its order.
+
+    The signature and expiry (PyJWT) first: "Token is invalid or expired"; then the
+    claims simplejwt checks itself: ``exp``, ``jti``, and (when ``expected_type`` is
+    given; ``None`` is simplejwt's UntypedToken) ``token_type``.
+    """
     if not isinstance(token, str) or not token or len(token) > 4096:
-        raise InvalidToken(token_type=expected_type)
+        raise InvalidToken()
     try:
-        claims = jwt.decode(
-            token,
-            signing_key(),
-            algorithms=[ALGORITHM],
-            options={"require": list(REQUIRED_CLAIMS), "verify_signature": True},
-        )
+        claims = jwt.decode(token, signing_key(), algorithms=[ALGORITHM], options={"verify_signature": True})
     except jwt.PyJWTError as exc:
-        raise InvalidToken(token_type=expected_type) from exc
+        raise InvalidToken() from exc
+    if "exp" not in claims:
+        raise InvalidToken("Token has no 'exp' claim")
+    if "jti" not in claims:
+        raise InvalidToken("Token has no id")
     token_type = claims.get("token_type")
-    if token_type not in (ACCESS, REFRESH) or not isinstance(claims.get("user_id"), str):
-        raise InvalidToken(token_type=expected_type)
-    if expected_type and token_type != expected_type:
-        raise InvalidToken("Token has wrong type", token_type=expected_type)
+    if expected_type is not None:
+        if "token_type" not in claims:
+            raise InvalidToken("Token has no type")
+        if token_type != expected_type:
+            raise InvalidToken("Token has wrong type")
+    user_id = claims.get("user_id")
     return TokenClaims(
-        token_type=token_type,
-        user_id=claims["user_id"],
+        token_type=str(token_type or ""),
+        user_id=user_id if isinstance(user_id, str) else "",
         jti=str(claims["jti"]),
-        exp=int(claims["exp"]),
-        iat=int(claims["iat"]),
+        exp=int(claims["exp"]) if isinstance(claims["exp"], int | float) else 0,
+        iat=int(claims.get("iat") or 0) if isinstance(claims.get("iat") or 0, int | float) else 0,
         family=str(claims.get("fam") or ""),
     )
 
@@ -128,10 +134,10 @@ def _revoke(key: str, until: datetime, user_id: str, *, only_once: bool) -> bool
 
 
 def verify(token: str, expected_type: str | None = None) -> TokenClaims:
-    """Decode and, for refresh tokens, check the blacklist (simplejwt's TokenVerifyView)."""
+    """Decode (untyped unless ``expected_type``) and check the blacklist, as simplejwt's TokenVerifyView."""
     claims = decode(token, expected_type)
     if claims.token_type == REFRESH and is_revoked(claims):
-        raise InvalidToken("Token is blacklisted", token_type=expected_type)
+        raise InvalidToken("Token is blacklisted")
     return claims
 
 
@@ -147,13 +153,13 @@ def refresh(token: str) -> dict[str, str]:
         return {"access": issue_access(claims.user_id)}
     claims = decode(token, REFRESH)
     if claims.family and any(i.is_live() for i in StateModel.batch_get([_family_key(claims.family)])):
-        raise InvalidToken("Token is blacklisted", token_type=REFRESH)
+        raise InvalidToken("Token is blacklisted")
     if not _revoke(_revoked_key(claims.jti), claims.expires_at, claims.user_id, only_once=True):
         count("RefreshTokenReused")
         if claims.family:
             until = utcnow() + timedelta(seconds=settings.refresh_token_lifetime)
             _revoke(_family_key(claims.family), until, claims.user_id, only_once=False)
-        raise InvalidToken("Token is blacklisted", token_type=REFRESH)
+        raise InvalidToken("Token is blacklisted")
     return issue_pair(claims.user_id, family=claims.family)
 
 

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import Response
 
-from .. import accounts, resources, tokens
+from .. import accounts, resources
 from ..auth import authenticate, www_authenticate
 from ..errors import ApiError, InvalidToken, MethodNotAllowed, NotFound, Throttled, ValidationFailed
 from ..formats import Route, format_suffix_patterns
@@ -27,7 +27,7 @@ from ..query import Cond, Order, Query, all_of, value_at
 from ..registry import Resource, exposed, generation
 from ..responses import respond
 from ..settings import get_settings
-from . import ANY, DIALECTS, Endpoint, refusing_the_rest
+from . import ANY, DIALECTS, Endpoint, drf_auth, refusing_the_rest
 from .options import DRF
 
 PREFIX = "/api/v1/"
@@ -188,12 +188,10 @@ def error_response(request: Request, exc: ApiError) -> Response:
     body: dict[str, Any] = exc.fields if isinstance(exc, ValidationFailed) else {"detail": exc.message}
     if isinstance(exc, NotFound) and exc.message != INVALID_PAGE:
         body = {"detail": NotFound.default_message}  # DRF turns Http404 into NotFound(): "Not found."
-    if isinstance(exc, InvalidToken):
-        body["code"] = "token_not_valid"
-        if exc.message == "Given token not valid for any token type":
-            body["messages"] = [
-                {"token_class": "AccessToken", "token_type": "access", "message": "Token is invalid or expired"}
-            ]
+    if isinstance(exc, InvalidToken):  # simplejwt's DetailDictMixin: detail, code and the reasons
+        body["code"] = exc.code
+        if exc.messages:
+            body["messages"] = exc.messages
     if exc.status == 401:
         headers["WWW-Authenticate"] = www_authenticate()
     if isinstance(exc, MethodNotAllowed) and exc.allowed and request.route is None:
@@ -208,50 +206,6 @@ def _caller(request: Request, resource: Resource) -> accounts.Principal | None:
     principal = authenticate(request)
     check(resource, request.method, principal)
     return principal
-
-
-# ------------------------------------------------------------------ auth views
-
-
-def register(request: Request) -> Response:
-    """The seed's RegisterSerializer answers its readable fields: no id, no password."""
-    user = accounts.register(request.data())
-    public = accounts.public_user(user)
-    return respond(request, 201, {k: public[k] for k in ("username", "email", "first_name", "last_name")})
-
-
-def _require_fields(data: dict[str, Any], *names: str) -> None:
-    errors = {n: ["This field is required."] for n in names if data.get(n) in (None, "")}
-    errors.update({n: ["Not a valid string."] for n in names if n not in errors and not isinstance(data.get(n), str)})
-    if errors:
-        raise ValidationFailed(errors)
-
-
-def obtain_token(request: Request) -> Response:
-    data = request.data()
-    _require_fields(data, "username", "password")
-    user = accounts.authenticate(data["username"], data["password"])
-    return respond(request, 200, tokens.issue_pair(user.id))
-
-
-def refresh_token(request: Request) -> Response:
-    data = request.data()
-    _require_fields(data, "refresh")
-    return respond(request, 200, tokens.refresh(data["refresh"]))
-
-
-def verify_token(request: Request) -> Response:
-    data = request.data()
-    _require_fields(data, "token")
-    tokens.verify(data["token"])
-    return respond(request, 200, {})
-
-
-def blacklist_token(request: Request) -> Response:
-    data = request.data()
-    _require_fields(data, "refresh")
-    tokens.blacklist(data["refresh"])
-    return respond(request, 200, {})
 
 
 # ------------------------------------------------------------------ resources
@@ -423,16 +377,8 @@ class DRFDialect:
     endpoints = ENDPOINTS
     operations = OPERATIONS
 
-    _AUTH_VIEWS = {
-        "register": register,
-        "token_obtain": obtain_token,
-        "token_refresh": refresh_token,
-        "token_verify": verify_token,
-        "logout": blacklist_token,
-    }
-
     def handle(self, operation: str, request: Request, params: Mapping[str, str]) -> Response:
-        view = self._AUTH_VIEWS.get(operation)
+        view = drf_auth.VIEWS.get(operation)
         if view is not None:
             return view(request)
         if operation == "not_allowed":
