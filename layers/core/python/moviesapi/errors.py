@@ -44,6 +44,15 @@ class ParseError(ApiError):
     default_message = "Malformed request."
 
 
+class NotAnObject(ParseError):
+    """A JSON body that parsed but is not an object (a serializer needs a dictionary)."""
+
+    def __init__(self, value: object) -> None:
+        self.kind = type(value).__name__
+        self.empty = value is None
+        super().__init__(f"Invalid data. Expected a dictionary, but got {self.kind}.")
+
+
 class BadQuery(ApiError):
     """A filter, ordering, projection or page parameter the engine refuses."""
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from .errors import ParseError, PayloadTooLarge, UnsupportedMediaType
+from .errors import NotAnObject, ParseError, PayloadTooLarge, UnsupportedMediaType
 from .settings import get_settings
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded",)
+MULTIPART = "multipart/form-data"
 
 
 def media_type_of(content_type: str | None) -> str:
@@ -124,6 +125,8 @@ class Request:
             except UnicodeDecodeError as exc:
                 raise ParseError("Form data is not valid UTF-8.") from exc
             return {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()}
+        if media_type == MULTIPART:
+            return _multipart_fields(self.header("content-type"), self.body)
         if media_type and media_type not in JSON_TYPES and not media_type.endswith("+json"):
             raise UnsupportedMediaType(media_type)
         try:
@@ -131,7 +134,7 @@ class Request:
         except (UnicodeDecodeError, ValueError) as exc:
             raise ParseError(f"JSON parse error - {exc}") from exc
         if not isinstance(value, dict):
-            raise ParseError(f"Invalid data. Expected a dictionary, but got {type(value).__name__}.")
+            raise NotAnObject(value)
         return value
 
     def absolute_url(self, path: str | None = None) -> str:
@@ -150,4 +153,29 @@ class Request:
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"Invalid JSON constant {name}")
+    raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")  # DRF's JSONParser words
+
+
+def _multipart_fields(content_type: str, body: bytes) -> dict[str, Any]:
+    """The text fields of a ``multipart/form-data`` body (file parts are not data here); last value wins."""
+    import email.parser
+    import email.policy
+
+    if "boundary=" not in content_type:
+        raise ParseError("Multipart form parse error - Invalid boundary in multipart: None")
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + body
+    )
+    if not message.is_multipart():
+        raise ParseError("Multipart form parse error - Invalid boundary in multipart: None")
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name or part.get_filename() is not None:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        try:
+            fields[str(name)] = payload.decode(part.get_content_charset() or "utf-8")
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise ParseError("Multipart form parse error - a field is not valid text.") from exc
+    return fields

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +34,7 @@ from .query import Cond, Node, Order, Query, all_of, bind, bind_order, value_at
 from .registry import Field, Relation, Resource, coerce, find_resource
 
 REQUIRED = "This field is required."
+_ZERO_DECIMALS = re.compile(r"\.0*\s*$")
 
 
 def _clean_value(f: Field, value: Any) -> tuple[Any, str | None]:
@@ -88,7 +90,8 @@ def _clean_value(f: Field, value: Any) -> tuple[Any, str | None]:
                     raise ValueError
                 number = int(value)
             else:
-                number = int(str(value).strip()) if len(str(value)) < 20 else int("x")
+                # DRF's IntegerField: "2016.0" is 2016 (trailing zero decimals are dropped), "2016.5" is not
+                number = int(_ZERO_DECIMALS.sub("", str(value).strip())) if len(str(value)) < 20 else int("x")
         except (TypeError, ValueError):
             return None, "A valid integer is required."
         return _in_range(f, number)

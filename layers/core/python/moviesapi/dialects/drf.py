@@ -10,6 +10,7 @@ touches DynamoDB or a model: the core does.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
@@ -18,7 +19,16 @@ from aws_lambda_powertools.event_handler import Response
 
 from .. import accounts, resources
 from ..auth import authenticate, www_authenticate
-from ..errors import ApiError, InvalidToken, MethodNotAllowed, NotFound, Throttled, ValidationFailed
+from ..errors import (
+    NON_FIELD,
+    ApiError,
+    InvalidToken,
+    MethodNotAllowed,
+    NotAnObject,
+    NotFound,
+    Throttled,
+    ValidationFailed,
+)
 from ..formats import Route, format_suffix_patterns
 from ..http import Request
 from ..operations import READ, WRITE, Operation
@@ -186,6 +196,8 @@ def error_response(request: Request, exc: ApiError) -> Response:
     """DRF's error bodies: ``{field: [..]}`` for validation, ``{"detail": ..}`` otherwise."""
     headers: dict[str, str] = {}
     body: dict[str, Any] = exc.fields if isinstance(exc, ValidationFailed) else {"detail": exc.message}
+    if isinstance(exc, NotAnObject):  # the serializer's complaint, not the parser's
+        body = {NON_FIELD: ["No data provided" if exc.empty else exc.message]}
     if isinstance(exc, NotFound) and exc.message != INVALID_PAGE:
         body = {"detail": NotFound.default_message}  # DRF turns Http404 into NotFound(): "Not found."
     if isinstance(exc, InvalidToken):  # simplejwt's DetailDictMixin: detail, code and the reasons
@@ -213,7 +225,7 @@ def _caller(request: Request, resource: Resource) -> accounts.Principal | None:
 
 def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
     raw = request.param(name)
-    if raw is None or raw == "":
+    if raw is None:  # an empty ?page= is not a page number: DRF answers "Invalid page."
         return default
     try:
         value = int(raw)
@@ -244,9 +256,12 @@ def _filters(request: Request, resource: Resource, options: DRF) -> Query:
         field = resource.field_at(path)
         value: Any = raw
         if field is not None and field.type in (int, float):
-            try:
-                value = field.type(raw.strip())
-            except ValueError:
+            try:  # django-filter's NumberFilter: a DecimalField, then the model field's own type
+                number = Decimal(raw.strip())
+                if not number.is_finite():
+                    raise InvalidOperation
+                value = int(number) if field.type is int else float(number)
+            except (InvalidOperation, ValueError, OverflowError):
                 errors[param] = ["Enter a number."]
                 continue
         conds.append(Cond(path, op, value))
@@ -362,6 +377,7 @@ def not_allowed(request: Request, params: Mapping[str, str]) -> Response:
     if auth is not None:
         raise MethodNotAllowed(request.method, auth)
     resource, _ = lookup(request, params)
+    _caller(request, resource)  # DRF authenticates and checks permissions before it looks at the method
     _allow(request, resource, element="id" in params)
     raise NotFound()  # a method the route serves never reaches here
 
