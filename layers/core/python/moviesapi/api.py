@@ -142,7 +142,12 @@ def options_response(request: Request, methods: tuple[str, ...]) -> Response:
     """
     allowed = ", ".join(dict.fromkeys((*methods, "OPTIONS")))
     headers = {"Allow": allowed}
-    if request.header("origin") and request.header("access-control-request-method"):
+    if is_preflight(request):
         headers["Access-Control-Allow-Methods"] = allowed.replace(" ", "")
         return Response(status_code=204, headers=headers, body="")
     return Response(status_code=200, headers=headers, body="")
+
+
+def is_preflight(request: Request) -> bool:
+    """A browser's CORS preflight: OPTIONS with ``Origin`` and ``Access-Control-Request-Method``."""
+    return bool(request.header("origin") and request.header("access-control-request-method"))

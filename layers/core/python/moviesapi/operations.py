@@ -127,14 +127,21 @@ def mount(app: APIGatewayRestResolver, name: str) -> None:
             others = [m for m in HTTP_METHODS if m not in served and m != "OPTIONS"]
             app.route(path, method=others)(_view(app, dialect, NOT_ALLOWED))
         if endpoint.catch_all or "OPTIONS" in endpoint.served:
-            app.route(path, method=["OPTIONS"])(_options_view(app, methods_at(endpoint.pattern)))
+            app.route(path, method=["OPTIONS"])(_options_view(app, dialect, methods_at(endpoint.pattern)))
 
 
-def _options_view(app: APIGatewayRestResolver, methods: tuple[str, ...]) -> Callable[..., Response]:
-    from .api import options_response, request_of
+def _options_view(app: APIGatewayRestResolver, dialect: Dialect, methods: tuple[str, ...]) -> Callable[..., Response]:
+    """A CORS preflight gets the path's methods; a plain OPTIONS is the dialect's (DRF: its metadata)."""
+    from .api import is_preflight, options_response, request_of
 
-    def view(**_params: Any) -> Response:
-        return options_response(request_of(app), tuple(m for m in methods if m != "OPTIONS"))
+    served = tuple(m for m in methods if m != "OPTIONS")
+
+    def view(**params: Any) -> Response:
+        request = request_of(app)
+        answer = getattr(dialect, "options", None)
+        if answer is None or is_preflight(request):
+            return options_response(request, served)
+        return answer(request, params, served)
 
     return view
 

@@ -10,6 +10,8 @@ Every dialect module exposes ``DIALECT``, an object with this contract:
   that path to the same function, which refuses it in the dialect's shape;
 - ``handle(operation, request, params)``: serve one request;
 - ``error_response(request, exc)``: a core error in the dialect's shape;
+- optionally ``options(request, params, methods)``: its answer to a plain OPTIONS
+  (DRF's metadata); otherwise ``Allow`` and no body;
 - ``url_patterns()``: the suffix-aware routes of every resource it serves
   (format suffixes, ``Allow``, the browsable API's forms and links);
 - ``contribute_openapi(builder)``: its paths and schemas in the OpenAPI document.
@@ -54,6 +56,7 @@ DIALECTS: dict[str, DialectInfo] = {
 DEFAULT_DIALECT = "drf"
 
 ANY = "ANY"
+REFUSER = "not_allowed"  # the operation that answers the methods no other serves
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
@@ -88,7 +91,7 @@ class Dialect(Protocol):
     def contribute_openapi(self, builder: Any) -> None: ...
 
 
-def refusing_the_rest(served: tuple[Endpoint, ...], refuser: str = "not_allowed") -> tuple[Endpoint, ...]:
+def refusing_the_rest(served: tuple[Endpoint, ...], refuser: str = REFUSER) -> tuple[Endpoint, ...]:
     """``served`` plus, per path, one route taking every method no operation serves there.
 
     Those methods are listed one by one rather than as ``ANY``: API Gateway lets a
@@ -145,6 +148,6 @@ def methods_at(pattern: str) -> tuple[str, ...]:
     """The methods some operation serves at ``pattern`` (what an ``Allow`` header lists)."""
     found: list[str] = []
     for _, endpoint in endpoints():
-        if endpoint.pattern == pattern:
+        if endpoint.pattern == pattern and endpoint.operation != REFUSER:
             found.extend(m for m in endpoint.served if m not in found)
     return tuple(m for m in HTTP_METHODS if m in found)

@@ -37,7 +37,7 @@ from ..query import Cond, Order, Query, all_of, value_at
 from ..registry import Resource, exposed, generation
 from ..responses import respond
 from ..settings import get_settings
-from . import ANY, DIALECTS, Endpoint, drf_auth, refusing_the_rest
+from . import ANY, DIALECTS, Endpoint, drf_auth, drf_metadata, refusing_the_rest
 from .options import DRF
 
 PREFIX = "/api/v1/"
@@ -412,6 +412,18 @@ class DRFDialect:
         if operation == "resource_delete":
             return delete_view(request, resource, options, key)
         raise NotFound()
+
+    def options(self, request: Request, params: Mapping[str, str], methods: tuple[str, ...]) -> Response:
+        """OPTIONS as DRF answers it: the view's metadata (after authentication and permissions)."""
+        path = request.route_path.rstrip("/")
+        if path in AUTH_PATHS:
+            authenticate(request) if path.endswith("/register") else None  # the token views authenticate nobody
+            return drf_metadata.auth_options(request, path.rsplit("/", 1)[-1])
+        resource, options = lookup(request, params)
+        principal = _caller(request, resource)
+        key = (request.route.params if request.route else params).get("id")
+        fields = serializer_fields(resource, options)
+        return drf_metadata.resource_options(request, resource, options, fields, key, principal)
 
     def error_response(self, request: Request, exc: ApiError) -> Response:
         return error_response(request, exc)
