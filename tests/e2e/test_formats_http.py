@@ -2,6 +2,8 @@
 
 Collections and elements in json, api, html and csv, by suffix (with and without a
 trailing slash), by ?format= and by Accept; 406; 404 for a suffix that is not allowed.
+Negotiation is DRF's: the suffix, else ?format=, filters the renderers and Accept chooses
+among them (requests sends ``Accept: */*`` unless told otherwise).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ FORMATS = {
 }
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 PASSWORD = "correct-horse-42"
+LIST_ALLOW = "GET, POST, HEAD, OPTIONS"
+ITEM_ALLOW = "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +72,7 @@ def check(r: requests.Response, fmt: str, movie: dict, many: bool) -> None:
 def test_collection_by_suffix(api_url, session, fmt, slash):
     r = session.get(f"{api_url}/api/v1/movies.{fmt}{slash}", params={"page_size": 100}, timeout=10)
     check(r, fmt, session.movie, many=True)
-    assert r.headers["Allow"] == "GET, POST"
+    assert r.headers["Allow"] == LIST_ALLOW
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
@@ -76,7 +80,7 @@ def test_collection_by_suffix(api_url, session, fmt, slash):
 def test_element_by_suffix(api_url, session, fmt, slash):
     r = session.get(f"{api_url}/api/v1/movies/{session.movie['id']}.{fmt}{slash}", timeout=10)
     check(r, fmt, session.movie, many=False)
-    assert r.headers["Allow"] == "GET, PUT, PATCH, DELETE"
+    assert r.headers["Allow"] == ITEM_ALLOW
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
@@ -93,14 +97,14 @@ def test_format_parameter(api_url, session, fmt):
         session.movie,
         many=False,
     )
-    # ?format= overrides the suffix and Accept
+    # the suffix overrides ?format= (and Accept, here */*, chooses among what the suffix left)
     r = session.get(
         f"{api_url}/api/v1/movies/{session.movie['id']}.csv/",
         params={"format": fmt},
-        headers={"Accept": "application/json"},
+        headers={"Accept": "*/*"},
         timeout=10,
     )
-    check(r, fmt, session.movie, many=False)
+    check(r, "csv", session.movie, many=False)
 
 
 @pytest.mark.parametrize(
@@ -130,11 +134,16 @@ def test_accept(api_url, session, accept, fmt):
     )
 
 
-def test_suffix_beats_accept(api_url, session):
-    r = session.get(
-        f"{api_url}/api/v1/movies.csv", params={"page_size": 100}, headers={"Accept": "application/json"}, timeout=10
-    )
-    check(r, "csv", session.movie, many=True)
+def test_suffix_filters_what_accept_chooses_from(api_url, session):
+    def get(accept: str) -> requests.Response:
+        return session.get(
+            f"{api_url}/api/v1/movies.csv", params={"page_size": 100}, headers={"Accept": accept}, timeout=10
+        )
+
+    check(get("application/json, text/csv;q=0.1"), "csv", session.movie, many=True)  # JSON preferred; suffix: csv
+    r = get("application/json")  # a suffix no longer overrides an Accept it does not satisfy
+    assert r.status_code == 406 and r.headers["Content-Type"] == "application/json"
+    assert r.json() == {"detail": "Could not satisfy the request Accept header."}
 
 
 def test_nothing_acceptable_is_406(api_url, session):

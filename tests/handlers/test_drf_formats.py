@@ -1,8 +1,10 @@
 """Every representation of every movie operation, through the real handlers and committed events.
 
 Suffixes (/movies.json, /movies/{id}.csv, with or without a trailing slash), ?format=,
-Accept (q-values, a browser's header), 404 for a suffix the route does not allow, 406
-before any write, and errors rendered in the negotiated format.
+Accept (q-values, a browser's header), 404 for a suffix no renderer has, 406 before any
+write, and errors rendered in the negotiated format. Negotiation is DRF's: the suffix, else
+?format=, filters the renderers and Accept chooses among them, so a request by suffix or
+?format= sends an Accept that format satisfies (the committed events carry application/json).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
 }
 MOVIE = {"title": "Casablanca", "genre": "Drama", "year": 1942}
+ANY = {"Accept": "*/*"}
+LIST_ALLOW = "GET, POST, HEAD, OPTIONS"
+ITEM_ALLOW = "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
 
 
 @pytest.fixture
@@ -37,7 +42,8 @@ def movie(invoke, owner):
 def assert_format(r, fmt: str, title: str = "Casablanca") -> None:
     assert r.status == 200, r.text
     assert r.headers["content-type"] == CONTENT_TYPES[fmt]
-    assert r.headers["vary"] == "Accept"
+    # DRF's browsable page carries a CSRF token, so it also varies on Cookie.
+    assert r.headers["vary"] == ("Accept, Cookie" if fmt == "api" else "Accept")
     if fmt == "json":
         assert title in r.json().get("title", "") or any(m["title"] == title for m in r.json()["results"])
     elif fmt == "csv":
@@ -51,15 +57,15 @@ def assert_format(r, fmt: str, title: str = "Casablanca") -> None:
 @pytest.mark.parametrize("fmt", ["json", "api", "html", "csv"])
 @pytest.mark.parametrize("slash", ["", "/"])
 def test_collection_suffix(invoke, owner, movie, fmt, slash):
-    r = invoke("resource_list", "movie_list", token=owner, query={}, path=f"/api/v1/movies.{fmt}{slash}")
+    r = invoke("resource_list", "movie_list", token=owner, query={}, path=f"/api/v1/movies.{fmt}{slash}", headers=ANY)
     assert_format(r, fmt)
-    assert r.headers["allow"] == "GET, POST"
+    assert r.headers["allow"] == LIST_ALLOW
 
 
 @pytest.mark.parametrize("fmt", ["json", "api", "html", "csv"])
 @pytest.mark.parametrize("slash", ["", "/"])
 def test_element_suffix(invoke, owner, movie, fmt, slash):
-    r = invoke("resource_get", "movie_get", token=owner, path_id=f"{movie['id']}.{fmt}")
+    r = invoke("resource_get", "movie_get", token=owner, path_id=f"{movie['id']}.{fmt}", headers=ANY)
     if not slash:
         r = invoke(
             "resource_get",
@@ -67,27 +73,29 @@ def test_element_suffix(invoke, owner, movie, fmt, slash):
             token=owner,
             path_id=f"{movie['id']}.{fmt}",
             path=f"/api/v1/movies/{movie['id']}.{fmt}",
+            headers=ANY,
         )
     assert_format(r, fmt)
-    assert r.headers["allow"] == "GET, PUT, PATCH, DELETE"
+    assert r.headers["allow"] == ITEM_ALLOW
 
 
 @pytest.mark.parametrize("fmt", ["json", "api", "html", "csv"])
 def test_format_parameter(invoke, owner, movie, fmt):
-    assert_format(invoke("resource_list", "movie_list", token=owner, query={"format": [fmt]}), fmt)
-    assert_format(invoke("resource_get", "movie_get", token=owner, path_id=movie["id"], query={"format": [fmt]}), fmt)
+    query = {"format": [fmt]}
+    assert_format(invoke("resource_list", "movie_list", token=owner, query=query, headers=ANY), fmt)
+    assert_format(invoke("resource_get", "movie_get", token=owner, path_id=movie["id"], query=query, headers=ANY), fmt)
 
 
-def test_format_parameter_overrides_suffix_and_accept(invoke, owner, movie):
-    r = invoke(
-        "resource_get",
-        "movie_get",
-        token=owner,
-        path_id=f"{movie['id']}.csv",
-        query={"format": ["json"]},
-        headers={"Accept": "text/html"},
-    )
-    assert_format(r, "json")
+def test_suffix_overrides_format_parameter_and_accept_must_allow_it(invoke, owner, movie):
+    def get(accept: str):
+        path_id, query = f"{movie['id']}.csv", {"format": ["json"]}
+        return invoke(
+            "resource_get", "movie_get", token=owner, path_id=path_id, query=query, headers={"Accept": accept}
+        )
+
+    assert_format(get("*/*"), "csv")  # the suffix wins over ?format=
+    r = get("application/json")  # ... and Accept is negotiated among what the suffix left: nothing
+    assert r.status == 406 and r.json() == {"detail": "Could not satisfy the request Accept header."}
 
 
 @pytest.mark.parametrize(
@@ -108,11 +116,17 @@ def test_accept(invoke, owner, movie, accept, fmt):
     )
 
 
-def test_suffix_beats_accept(invoke, owner, movie):
-    r = invoke(
-        "resource_get", "movie_get", token=owner, path_id=f"{movie['id']}.csv", headers={"Accept": "application/json"}
-    )
-    assert_format(r, "csv")
+def test_suffix_filters_what_accept_chooses_from(invoke, owner, movie):
+    def get(accept: str):
+        return invoke(
+            "resource_get", "movie_get", token=owner, path_id=f"{movie['id']}.csv", headers={"Accept": accept}
+        )
+
+    assert_format(get("application/json, text/csv;q=0.1"), "csv")  # JSON preferred, but the suffix says csv
+    r = get("application/json")  # a suffix no longer overrides an Accept it does not satisfy
+    assert r.status == 406 and r.headers["content-type"] == "application/json"
+    assert r.json() == {"detail": "Could not satisfy the request Accept header."}
+    assert r.headers["allow"] == ITEM_ALLOW
 
 
 def test_nothing_acceptable_is_406_in_json(invoke, owner, movie):
@@ -143,7 +157,7 @@ def test_unknown_suffix_is_404_in_drf_shape(invoke, owner, movie, suffix):
     r = invoke("resource_get", "movie_get", token=owner, path_id=f"{movie['id']}.{suffix}")
     assert r.status == 404
     assert r.json() == {"detail": "Not found."}
-    assert "allow" not in r.headers
+    assert r.headers["allow"] == ITEM_ALLOW  # the suffix reaches the view, whose negotiation answers 404
     r = invoke(
         "resource_update", "movie_update", token=owner, path_id=f"{movie['id']}.{suffix}", body={**MOVIE, "year": 1943}
     )
@@ -151,6 +165,7 @@ def test_unknown_suffix_is_404_in_drf_shape(invoke, owner, movie, suffix):
     assert invoke("resource_get", "movie_get", token=owner, path_id=movie["id"]).json()["year"] == 1942  # no write
     r = invoke("resource_list", "movie_list", token=owner, query={}, path=f"/api/v1/movies.{suffix}")
     assert r.status == 404 and r.json() == {"detail": "Not found."}
+    assert r.headers["allow"] == LIST_ALLOW
 
 
 def test_unknown_format_parameter_is_404(invoke, owner):
@@ -159,13 +174,15 @@ def test_unknown_format_parameter_is_404(invoke, owner):
 
 
 def test_writes_through_suffixed_urls(invoke, owner):
-    r = invoke("resource_create", "movie_create", token=owner, body=MOVIE, path="/api/v1/movies.json")
+    r = invoke("resource_create", "movie_create", token=owner, body=MOVIE, path="/api/v1/movies.json", headers=ANY)
     assert r.status == 201 and r.headers["content-type"] == "application/json"
     movie_id = r.json()["id"]
     assert r.headers["location"].endswith(f"/api/v1/movies/{movie_id}/")  # no suffix in the Location
-    r = invoke("resource_create", "movie_create", token=owner, body=MOVIE, path="/api/v1/movies.api")
+    r = invoke("resource_create", "movie_create", token=owner, body=MOVIE, path="/api/v1/movies.api", headers=ANY)
     assert r.status == 201 and "HTTP 201 Created" in r.text
-    r = invoke("resource_update", "movie_patch", token=owner, path_id=f"{movie_id}.api", body={"year": 1943})
+    r = invoke(
+        "resource_update", "movie_patch", token=owner, path_id=f"{movie_id}.api", body={"year": 1943}, headers=ANY
+    )
     assert r.status == 200 and "HTTP 200 OK" in r.text and "1943" in r.text
     r = invoke(
         "resource_update",
@@ -173,26 +190,29 @@ def test_writes_through_suffixed_urls(invoke, owner):
         token=owner,
         path_id=f"{movie_id}.csv",
         body={**MOVIE, "title": "Casa, Blanca"},
+        headers=ANY,
     )
     assert r.status == 200 and '"Casa, Blanca"' in r.text
-    r = invoke("resource_delete", "movie_delete", token=owner, path_id=f"{movie_id}.json")
+    r = invoke("resource_delete", "movie_delete", token=owner, path_id=f"{movie_id}.json", headers=ANY)
     assert r.status == 204 and r.text == ""
     assert invoke("resource_get", "movie_get", token=owner, path_id=movie_id).status == 404
 
 
 def test_errors_are_rendered_in_the_negotiated_format(invoke, owner, movie):
     # anonymous: the 401 is a browsable page with the sign-in form
-    r = invoke("resource_get", "movie_get", path_id=f"{movie['id']}.api")
+    r = invoke("resource_get", "movie_get", path_id=f"{movie['id']}.api", headers=ANY)
     assert r.status == 401 and r.headers["content-type"] == CONTENT_TYPES["api"]
     assert "www-authenticate" in r.headers and 'id="login-form"' in r.text
     assert "Authentication credentials were not provided." in r.text
     # a 404 asked for as HTML is an HTML page; as CSV, a small table
     r = invoke("resource_get", "movie_get", token=owner, path_id="nope", headers={"Accept": BROWSER_ACCEPT})
     assert r.status == 404 and "HTTP 404 Not Found" in r.text
-    r = invoke("resource_get", "movie_get", token=owner, path_id="nope.csv")
+    r = invoke("resource_get", "movie_get", token=owner, path_id="nope.csv", headers=ANY)
     assert r.status == 404 and r.text.startswith("detail\r\n") and r.text.count("\r\n") == 2
     # validation errors as CSV
-    r = invoke("resource_create", "movie_create", token=owner, body={"title": ""}, path="/api/v1/movies.csv")
+    r = invoke(
+        "resource_create", "movie_create", token=owner, body={"title": ""}, path="/api/v1/movies.csv", headers=ANY
+    )
     assert r.status == 400 and r.headers["content-type"] == CONTENT_TYPES["csv"]
     assert next(csv.reader(io.StringIO(r.text)))[:1] == ["title"]
 
@@ -200,14 +220,15 @@ def test_errors_are_rendered_in_the_negotiated_format(invoke, owner, movie):
 def test_csv_list_pages_link_in_a_header(invoke, owner):
     for year in (2001, 2002, 2003):
         assert invoke("resource_create", "movie_create", token=owner, body={**MOVIE, "year": year}).status == 201
-    r = invoke("resource_list", "movie_list", token=owner, query={"page_size": ["2"]}, path="/api/v1/movies.csv")
+    query = {"page_size": ["2"]}
+    r = invoke("resource_list", "movie_list", token=owner, query=query, path="/api/v1/movies.csv", headers=ANY)
     assert r.status == 200
     assert len(list(csv.reader(io.StringIO(r.text)))) == 3
     assert 'rel="next"' in r.headers["link"] and "/api/v1/movies.csv?" in r.headers["link"]
 
 
 def test_browsable_list_keeps_the_suffix_in_links(invoke, owner, movie):
-    r = invoke("resource_list", "movie_list", token=owner, query={}, path="/api/v1/movies.api")
+    r = invoke("resource_list", "movie_list", token=owner, query={}, path="/api/v1/movies.api", headers=ANY)
     assert f"/dev/api/v1/movies/{movie['id']}.api" in r.text
     assert "/dev/api/v1/movies.api?creator__username=alice" in r.text
     r = invoke("resource_get", "movie_get", token=owner, path_id=movie["id"], headers={"Accept": BROWSER_ACCEPT})
@@ -217,7 +238,7 @@ def test_browsable_list_keeps_the_suffix_in_links(invoke, owner, movie):
 def test_undecodable_body_is_a_400_in_the_negotiated_format(invoke, owner):
     """The request is parsed before negotiation; a bad base64 body must still get an answer."""
     shared = invoke.__globals__  # tests/conftest.py's helpers ("conftest" is ambiguous under xdist)
-    event = shared["make_event"]("movie_create", token=owner, path="/api/v1/movies.api")
+    event = shared["make_event"]("movie_create", token=owner, path="/api/v1/movies.api", headers=ANY)
     event["isBase64Encoded"], event["body"] = True, "abc"
     r = shared["Reply"](shared["load_function"]("resource_create").lambda_handler(event, shared["FakeContext"]()))
     assert r.status == 400 and "Request body is not valid base64." in r.text

@@ -165,7 +165,7 @@ def test_respond_renders_errors_and_sets_allow():
     req = request("/api/v1/movies/m1.api")
     resp = respond(req, 404, {"detail": "Not found."})
     assert resp.status_code == 404 and resp.content_type.startswith("text/html")
-    assert resp.headers["Allow"] == "GET, PUT, PATCH, DELETE"
+    assert resp.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
     assert "HTTP 404 Not Found" in resp.body
     csv = respond(request("/api/v1/movies/m1.csv"), 200, MOVIE)
     assert csv.content_type == "text/csv; charset=utf-8" and csv.body.startswith("id,title")

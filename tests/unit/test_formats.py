@@ -1,4 +1,4 @@
-"""Format suffixes and the negotiation rule: ?format= > suffix > Accept; 404 vs 406.
+"""Format suffixes and the negotiation rule (DRF's): suffix, else ?format=, filters; Accept chooses; 404 vs 406.
 
 DRF's format_suffix_patterns semantics (allowed=, suffix_required=) on route declarations,
 the one place a suffix is stripped from an API Gateway event, and responses.choose.
@@ -136,13 +136,14 @@ def test_allowed_restricts_suffixes_but_not_format_parameter_or_accept():
         ("/api/v1/movies/", None, "text/csv;q=0.4, application/json;q=0.5", "json"),
         ("/api/v1/movies/", None, "text/*", "api"),
         ("/api/v1/movies/", None, "text/html;q=0, text/*;q=0.5", "csv"),
-        # a suffix beats Accept
-        ("/api/v1/movies.csv", None, "application/json", "csv"),
-        ("/api/v1/movies/abc.html", None, "application/json", "html"),
-        ("/api/v1/movies.json", None, "image/png", "json"),  # a suffix makes Accept irrelevant
-        # ?format= beats the suffix and Accept
-        ("/api/v1/movies.csv", {"format": ["json"]}, "text/html", "json"),
-        ("/api/v1/movies/", {"format": ["api"]}, "text/csv", "api"),
+        # a suffix filters the renderers; Accept chooses among what is left
+        ("/api/v1/movies.csv", None, "application/json, text/csv;q=0.1", "csv"),
+        ("/api/v1/movies/abc.html", None, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "html"),
+        ("/api/v1/movies.json", None, "", "json"),
+        ("/api/v1/movies.api", None, "*/*", "api"),
+        # the suffix beats ?format=, which filters only where there is no suffix
+        ("/api/v1/movies.csv", {"format": ["json"]}, "*/*", "csv"),
+        ("/api/v1/movies/", {"format": ["api"]}, "text/csv, */*;q=0.1", "api"),
         ("/api/v1/movies/abc/", {"format": ["json", "csv"]}, "", "csv"),  # the last value, as QueryDict
         ("/api/v1/movies/abc/", {"format": [""]}, "text/csv", "csv"),  # empty: ignored
     ],
@@ -162,6 +163,21 @@ def test_unknown_format_is_404_and_nothing_acceptable_is_406():
         choose(request("/api/v1/movies/", accept="image/png"))
     with pytest.raises(NotAcceptable):
         choose(request("/api/v1/movies/", accept="application/json;q=0, text/*;q=0"))
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "accept"),
+    [
+        ("/api/v1/movies.csv", None, "application/json"),
+        ("/api/v1/movies/abc.html", None, "application/json"),
+        ("/api/v1/movies.json", None, "image/png"),
+        ("/api/v1/movies.csv", {"format": ["json"]}, "application/json"),  # the suffix wins, then Accept refuses it
+        ("/api/v1/movies/", {"format": ["api"]}, "text/csv"),
+    ],
+)
+def test_format_that_accept_refuses_is_406(path, query, accept):
+    with pytest.raises(NotAcceptable):
+        choose(request(path, accept=accept, query=query))
 
 
 def test_negotiate_records_the_choice_for_respond():

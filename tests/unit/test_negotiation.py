@@ -1,4 +1,4 @@
-"""Content negotiation: format wins over Accept; q-values, wildcards and specificity; 404 vs 406."""
+"""Content negotiation: a format filters, Accept chooses; q-values, wildcards and specificity; 404 vs 406."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ RENDERERS = (JSONRenderer(), HTML(), CSV())
         ("application/json, */*;q=0.5", None, "json"),
         ("*/*;q=0.1, text/csv;q=0.2", None, "csv"),
         ("text/*;q=0.9, text/html;q=0", None, "csv"),
-        ("text/html", "json", "json"),
+        ("text/html, */*;q=0.1", "json", "json"),  # the format filters out what Accept prefers
+        ("text/html", "html", "html"),
         ("garbage, text/csv", None, "csv"),
     ],
 )
@@ -49,6 +50,8 @@ def test_nothing_acceptable_is_406():
         select_renderer(RENDERERS, accept="image/png")
     with pytest.raises(NotAcceptable):
         select_renderer(RENDERERS, accept="*/*;q=0")
+    with pytest.raises(NotAcceptable):  # a format only filters: Accept must still take what is left
+        select_renderer(RENDERERS, accept="text/html", format="json")
 
 
 def test_unknown_format_is_404():

@@ -130,7 +130,7 @@ def _links(resource: Resource, options: DRF) -> dict[str, str]:
     base = f"{PREFIX}{options.collection}"
     links = {resource.key: base + "/{value}{suffix}"}
     for key, path in serializer_fields(resource, options).items():
-        param = next((p for p, (fp, op) in options.filters.items() if fp == path and op == "eq"), None)
+        param = next((p for p, (fp, op) in options.filters.items() if fp == path and op in ("eq", "icontains")), None)
         if key != resource.key and param:
             links[key] = base + "{suffix}?" + param + "={value}"
     return links

@@ -91,10 +91,10 @@ def validate_registration(data: Mapping[str, Any]) -> tuple[dict[str, str], str]
     if username and "username" not in errors and not USERNAME_RE.match(username):
         errors["username"] = [INVALID_USERNAME]
     password = char(data, password_key, errors)
-    email_preview = data.get("email") if isinstance(data.get("email"), str) else ""
+    email_given = data.get("email") if isinstance(data.get("email"), str) else ""
     if password and password_key not in errors:
         # Django's validators; unlike the seed we also run the similarity check (a deliberate difference).
-        problems = validate_password(password, username=username, email=str(email_preview))
+        problems = validate_password(password, username=username, email=str(email_given))
         if problems:
             errors[password_key] = problems
     password2 = char(data, "password2", errors)

@@ -317,8 +317,8 @@ def _auth_schemas(builder: Builder) -> None:
         "RegisteredUser",
         {
             "type": "object",
-            "required": ["id", "username", "email", "first_name", "last_name"],
-            "properties": {k: {"type": "string"} for k in ("id", "username", "email", "first_name", "last_name")},
+            "required": ["username", "email", "first_name", "last_name"],
+            "properties": {k: {"type": "string"} for k in ("username", "email", "first_name", "last_name")},
         },
     )
     builder.schema(

@@ -129,7 +129,8 @@
   async function go(url, how) {
     root.classList.add("busy");
     try {
-      await show(await send(url, { headers: { Accept: "text/html" } }), url, how);
+      // HTML preferred; a format link (.csv, ?format=json) filters the renderers and */* accepts what is left.
+      await show(await send(url, { headers: { Accept: "text/html, */*;q=0.1" } }), url, how);
     } catch (e) {
       root.classList.remove("pending");
       flash("Request failed: " + e.message, "error");
@@ -196,7 +197,7 @@
   async function remove() {
     var url = root.dataset.url;
     var res = await send(url, { method: "DELETE", headers: { Accept: "text/html" } });
-    if (res.status === 204) {
+    if (res.ok) {  // a 204, which DRF's browsable renderer turns into a 200 page
       later("Deleted " + new URL(url).pathname + " (HTTP 204 No Content).", "ok");
       return go(root.dataset.parentUrl || url, "push");
     }
