@@ -197,3 +197,18 @@ def test_csv_pages_link_in_a_header(api_url, session):
     r = session.get(f"{api_url}/api/v1/movies.csv", params={"page_size": 1}, timeout=10)
     assert r.status_code == 200 and len(r.text.strip().splitlines()) == 2
     assert 'rel="next"' in r.headers["Link"] and f"{api_url}/api/v1/movies.csv?" in r.headers["Link"]
+
+
+def test_head_and_options_as_drf_over_http(api_url, session):
+    """Under `make run` (SAM's own gateway): HEAD is GET without a body, OPTIONS is DRF's metadata."""
+    head = session.head(f"{api_url}/api/v1/movies/", timeout=10)
+    get = session.get(f"{api_url}/api/v1/movies/", timeout=10)
+    assert head.status_code == get.status_code == 200 and head.content == b""
+    assert head.headers["Allow"] == LIST_ALLOW and head.headers["Content-Type"] == get.headers["Content-Type"]
+    assert requests.head(f"{api_url}/api/v1/movies/", timeout=10).status_code == 401
+    meta = session.options(f"{api_url}/api/v1/movies/", timeout=10)
+    assert meta.status_code == 200 and meta.headers["Allow"] == LIST_ALLOW
+    assert meta.json()["name"] == "List Create Movie Api" and set(meta.json()["actions"]) == {"POST"}
+    assert requests.options(f"{api_url}/api/v1/movies/", timeout=10).status_code == 401
+    refused = requests.put(f"{api_url}/api/v1/auth/token/", json={}, timeout=10)
+    assert refused.status_code == 405 and refused.headers["Allow"] == "POST, OPTIONS"
