@@ -322,3 +322,32 @@ def test_idempotent_create(invoke, alice):
     again = invoke("resource_create", "restless_create", token=alice, body=body, headers={"Idempotency-Key": "r-1"})
     assert first.status == again.status == 201 and first.json() == again.json()
     assert invoke("resource_eval", "restless_eval", token=alice).json()["count__id"] == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"year": 2000, "q": "not-an-object"},
+        {"year": 2000, "q": ["filters"]},
+        {"year": 2000, "q": 1},
+        {"year": 2000, "q": True},
+        {"year": 2000, "q": {"filters": ""}},
+        {"year": 2000, "q": {"filters": 0}},
+        {"year": 2000, "q": {"filters": {"name": "year", "op": "eq", "val": 1}}},
+        {"year": 2000, "q": {"filters": [{}]}},
+        {"year": 2000, "q": {"filters": [None]}},
+        {"year": 2000, "q": {"filters": [{"name": "year"}]}},
+        {"year": 2000, "q": {"filters": [{"name": "year", "op": "nope", "val": 1}]}},
+        {"year": 2000, "q": {"filters": [{"or": []}]}},
+        {"year": 2000, "q": {"filters": [{"name": "password", "op": "is_not_null"}]}},
+        {"year": 2000, "q": {"order_by": "year"}},
+        {"year": 2000, "q": {"filters": [], "order_by": [{"field": 1}]}},
+    ],
+)
+def test_malformed_patch_many_query_writes_nothing(invoke, alice, catalogue, body):
+    """A ``q`` that does not parse into a valid search is a 400, and not one row changes."""
+    before = invoke("resource_list", "restless_list", token=alice, query={}).json()["objects"]
+    r = invoke("resource_patch_many", "restless_patch_many", token=alice, body=body, query={})
+    assert r.status == 400 and "message" in r.json(), r.text
+    after = invoke("resource_list", "restless_list", token=alice, query={}).json()["objects"]
+    assert after == before

@@ -57,7 +57,9 @@ OPERATORS: dict[str, str] = {
 def parse_q(request: Request, body_q: Any = None) -> dict[str, Any]:
     raw = request.param("q")
     if body_q is not None and raw is None:
-        return body_q if isinstance(body_q, dict) else {}
+        if not isinstance(body_q, dict):  # never read as "no filter": that would patch everything
+            raise BadQuery("Unable to decode data")
+        return body_q
     if raw is None or raw == "":
         return {}
     if len(raw) > MAX_Q_LENGTH:
@@ -110,12 +112,12 @@ def prefixed(node: Node, relation: str) -> Node:
 
 
 def parse_search(resource: Resource, q: Mapping[str, Any]) -> tuple[Node | None, tuple[Order, ...]]:
-    filters = q.get("filters") or []
-    if not isinstance(filters, list):
+    filters = q.get("filters", [])
+    if not isinstance(filters, list):  # a present but malformed filter list is a 400, never "match all"
         raise BadQuery("'filters' must be a list.")
     where = all_of(parse_filter(f) for f in filters)
     order: list[Order] = []
-    order_by = q.get("order_by") or []
+    order_by = q.get("order_by", [])
     if not isinstance(order_by, list):
         raise BadQuery("'order_by' must be a list.")
     for item in order_by:
