@@ -65,3 +65,17 @@ record-drf: $(STAMP)
 	$(DRF_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/conformance/drf/requirements.txt
 	$(BIN)/python tests/conformance/drf/corpus.py --write
 	$(DRF_VENV)/bin/python -m tools.conformance.drf.record
+
+# The Flask-Restless oracle, not part of `make test`: real Flask-Restless 0.17.0 at its working pins
+# (../shared/references/README.md) in .venv-restless (Python 3.7), serving our catalog mirrored as
+# SQLAlchemy models (tools/conformance/restless/app.py); records its answers to the conformance corpus
+# (tests/conformance/restless/); `make test` replays them against our API.
+RESTLESS_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.7*/bin/python3.7) $(shell command -v python3.7 2>/dev/null))
+RESTLESS_VENV := .venv-restless
+.PHONY: record-restless
+record-restless: $(STAMP)
+	@test -n "$(RESTLESS_PYTHON)" || { echo "record-restless: needs python3.7 (pyenv install 3.7)" >&2; exit 1; }
+	test -x $(RESTLESS_VENV)/bin/python || $(RESTLESS_PYTHON) -m venv $(RESTLESS_VENV)
+	$(RESTLESS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/conformance/restless/requirements.txt
+	$(BIN)/python tests/conformance/restless/corpus.py --write
+	PYTHONHASHSEED=0 $(RESTLESS_VENV)/bin/python -W ignore -m tools.conformance.restless.record

@@ -4,9 +4,10 @@ Each request becomes a REST API (payload v1) proxy event for the function ``temp
 routes it to: API Gateway's choice of a literal path segment over ``{param}`` and of a
 route's own method over ``ANY``; ``resource``, ``pathParameters``, ``path`` and
 ``requestContext.path`` (with the stage prefix, as in ``events/movie_list.json``), headers
-and multi-value headers, query strings, and a body that is base64 as the template's
-``BinaryMediaTypes: ["*~1*"]`` makes every body. A path no route matches gets API
-Gateway's own answer (403 ``Missing Authentication Token``).
+and multi-value headers, query strings, and a body that is base64 when its Content-Type is
+one of the template's ``BinaryMediaTypes`` (multipart/form-data, application/octet-stream),
+text otherwise. A path no route matches gets API Gateway's own answer (403 ``Missing
+Authentication Token``).
 """
 
 from __future__ import annotations
@@ -45,11 +46,40 @@ class OurSide(Side):
 
 
 @cache
-def routes() -> tuple[tuple[str, str, str], ...]:
-    """``(method, pattern, function)`` for every Api event in the template."""
+def _template() -> dict[str, Any]:
     from samcli.yamlhelper import yaml_parse
 
-    template = yaml_parse((ROOT / "template.yaml").read_text())
+    return yaml_parse((ROOT / "template.yaml").read_text())
+
+
+@cache
+def binary_media_types() -> frozenset[str]:
+    """The REST API's ``BinaryMediaTypes``, ``~1`` read as ``/``."""
+    api = next(r for r in _template()["Resources"].values() if r["Type"] == "AWS::Serverless::Api")
+    return frozenset(t.replace("~1", "/").lower() for t in api["Properties"].get("BinaryMediaTypes", []))
+
+
+def _body(request: Prepared) -> tuple[str | None, bool]:
+    """``(body, isBase64Encoded)`` as API Gateway passes it: base64 for a binary media type.
+
+    A text body that is not UTF-8 (the corpus's invalid-UTF-8 JSON) is passed base64 too,
+    so its bytes reach the function intact and its own answer is what gets compared.
+    """
+    if not request.body:
+        return None, False
+    media = (request.content_type or "").split(";", 1)[0].strip().lower()
+    if media not in binary_media_types():
+        try:
+            return request.body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return base64.b64encode(request.body).decode(), True
+
+
+@cache
+def routes() -> tuple[tuple[str, str, str], ...]:
+    """``(method, pattern, function)`` for every Api event in the template."""
+    template = _template()
     out = []
     for resource in template["Resources"].values():
         if resource["Type"] != "AWS::Serverless::Function":
@@ -117,6 +147,7 @@ def event_for(request: Prepared, pattern: str, params: dict[str, str]) -> dict[s
         requestId=str(uuid.uuid4()),
     )
     context["identity"]["sourceIp"] = "203.0.113.7"
+    body, is_base64 = _body(request)
     return {
         "resource": pattern,
         "path": request.path,
@@ -128,8 +159,8 @@ def event_for(request: Prepared, pattern: str, params: dict[str, str]) -> dict[s
         "pathParameters": params or None,
         "stageVariables": None,
         "requestContext": context,
-        "body": base64.b64encode(request.body).decode() if request.body else None,
-        "isBase64Encoded": bool(request.body),
+        "body": body,
+        "isBase64Encoded": is_base64,
     }
 
 

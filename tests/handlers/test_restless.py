@@ -328,6 +328,7 @@ def test_idempotent_create(invoke, alice):
     "body",
     [
         {"year": 2000, "q": "not-an-object"},
+        {"year": 2000, "q": None},
         {"year": 2000, "q": ["filters"]},
         {"year": 2000, "q": 1},
         {"year": 2000, "q": True},

@@ -361,9 +361,12 @@ def test_every_asset_is_in_the_package(name):
     assert swagger._read(name)
 
 
-def test_api_gateway_passes_the_assets_as_binary_and_the_docs_function_reads_nothing():
-    """Base64 answers become bytes only for BinaryMediaTypes; the docs function needs no table or secret."""
-    assert "*~1*" in TEMPLATE["Resources"]["MoviesApi"]["Properties"]["BinaryMediaTypes"]
+def test_api_gateway_compresses_the_text_assets_and_the_docs_function_reads_nothing():
+    """The assets are text (no binary media type needed) gzipped by API Gateway; no table or secret."""
+    api = TEMPLATE["Resources"]["MoviesApi"]["Properties"]
+    assert api["BinaryMediaTypes"] == ["multipart~1form-data", "application~1octet-stream"]
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css"):  # the init script is under 1 KB
+        assert 0 < api["MinimumCompressionSize"] < len(swagger._read(name)), name
     docs = TEMPLATE["Resources"]["ApiDocsFunction"]["Properties"]
     assert "Policies" not in docs and docs["CodeUri"] == "functions/api_docs/"
 

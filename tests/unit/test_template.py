@@ -34,7 +34,7 @@ TEMPLATE = yaml_parse(TEMPLATE_TEXT)
 # CloudFormation resources after the SAM transform: today's stack, and what one more declared
 # resource adds (its table; routes are parameterised, so no function, event or permission).
 # The README quotes both; change them only with it.
-STACK_RESOURCES = 106  # today's catalog (users and movies); the README quotes it
+STACK_RESOURCES = 107  # today's catalog (users and movies); the README quotes it
 TODAY_RESOURCES = 2
 PER_RESOURCE = 1
 MAX_STACK_RESOURCES = 120
@@ -233,6 +233,19 @@ def test_no_api_gateway_cors_mock_integrations():
     """OPTIONS reaches the functions (Powertools' preflight) through the ANY routes."""
     assert "Cors" not in TEMPLATE["Globals"].get("Api", {})
     assert "Cors" not in TEMPLATE["Resources"]["MoviesApi"]["Properties"]
+
+
+def test_only_binary_request_types_are_binary_and_api_gateway_compresses():
+    """No ``*/*`` (issue #8): only bodies that carry bytes are base64; answers are text, gzipped by API Gateway."""
+    api = TEMPLATE["Resources"]["MoviesApi"]["Properties"]
+    assert api["BinaryMediaTypes"] == ["multipart~1form-data", "application~1octet-stream"]
+    assert api["MinimumCompressionSize"] == 1024
+    transformed = transform(TEMPLATE)["Resources"]
+    (rest_api,) = (r["Properties"] for r in transformed.values() if r["Type"] == "AWS::ApiGateway::RestApi")
+    # SAM writes the types into the OpenAPI body with ``~1`` read as ``/``.
+    binary = rest_api["Body"]["x-amazon-apigateway-binary-media-types"]
+    assert binary == ["multipart/form-data", "application/octet-stream"]
+    assert rest_api["MinimumCompressionSize"] == 1024
 
 
 def test_layer_requirements_match_pyproject():

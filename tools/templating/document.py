@@ -16,11 +16,15 @@ from tools.templating.functions import function_resource, table_access
 from tools.templating.routes import Event, Route, all_routes, check_order, check_routes, function_events, function_order
 from tools.templating.tables import Table, table_resource, tables
 
-# API Gateway decodes a base64 Lambda response to bytes only when the request's first Accept
-# type is listed here. The Swagger UI assets are always base64 (gzip or raw bytes) and browsers
-# fetch scripts with ``Accept: */*``, so nothing narrower than */* serves them (AWS's advice for
-# browsers). Nothing is a mock integration any more (no Cors block), so */* breaks no OPTIONS.
-BINARY_MEDIA_TYPES = ("*~1*",)
+# Request bodies of these Content-Types reach the functions base64-encoded, byte for byte
+# (moviesapi.http decodes them): multipart/form-data (DRF's MultiPartParser) and raw bytes.
+# Only truly binary types: no response is base64 (the Swagger UI assets are text, compressed by
+# API Gateway), and nothing that matches text (``*/*``, ``text/*``, JSON): with ``*/*`` every
+# request and answer counts as binary, the known API Gateway failure for CORS preflights.
+BINARY_MEDIA_TYPES = ("multipart~1form-data", "application~1octet-stream")
+# API Gateway gzips (or deflates) any response of at least this many bytes for a client whose
+# Accept-Encoding allows it: the 1.7 MB Swagger UI bundle, and JSON lists as well.
+MINIMUM_COMPRESSION_SIZE = 1024
 
 DESCRIPTION = (
     "Movies API: one resource registry and one query engine on DynamoDB, served in three wire dialects: "
@@ -85,7 +89,7 @@ def globals_section(table_list: Sequence[Table]) -> dict[str, Any]:
 
 
 def api_resource() -> dict[str, Any]:
-    """The REST API: one stage named after ``Stage``, tracing, binary media types and throttling."""
+    """The REST API: one stage named after ``Stage``, tracing, binary media types, compression, throttling."""
     return {
         "Type": "AWS::Serverless::Api",
         "Properties": {
@@ -93,6 +97,7 @@ def api_resource() -> dict[str, Any]:
             "StageName": ref("Stage"),
             "TracingEnabled": True,
             "BinaryMediaTypes": list(BINARY_MEDIA_TYPES),
+            "MinimumCompressionSize": MINIMUM_COMPRESSION_SIZE,
             "MethodSettings": [
                 {"ResourcePath": "/*", "HttpMethod": "*", "ThrottlingBurstLimit": 200, "ThrottlingRateLimit": 100}
             ],

@@ -54,6 +54,8 @@ ENDPOINTS: tuple[Endpoint, ...] = refusing_the_rest(
         # Read-only paths with one function: it takes ANY and refuses the other methods itself.
         Endpoint("resource_relation", RELATED, ("GET", "HEAD", ANY)),
         Endpoint("resource_eval", EVAL, ("GET", "HEAD", ANY)),
+        # flask-restless-client's datamodel: a literal path, matched before /api/{collection}.
+        Endpoint("resource_list", "/api/flask-restless-datamodel", ("GET", "HEAD", ANY)),
     )
 )
 SUFFIXES = ("json", "api", "html", "csv")
@@ -304,6 +306,8 @@ def patch_many(request: Request) -> Response:
     """PATCH /api/<collection>?q=... → ``{"num_modified": n}``, only on what the caller may change."""
     resource, principal = _begin(request, collection=True)
     data = _body(request, resource)
+    if "q" in data and not isinstance(data["q"], dict):  # "q": null is not "no filter": never patch everything
+        raise BadQuery("Unable to decode data")
     q = parse_q(request, data.pop("q", None))
     _run(resource, "PATCH_MANY", "pre", search_params=q, data=data)
     if principal is None:
@@ -403,6 +407,10 @@ class RestlessDialect:
     def handle(self, operation: str, request: Request, params: Mapping[str, str]) -> Response:
         matched = request.route.params if request.route is not None else params
         key = matched.get("id", "")
+        if request.path.rstrip("/") == "/api/flask-restless-datamodel":
+            from .restless_datamodel import serve  # every method there, GET or the 405 for the rest
+
+            return serve(request)
         if operation == "resource_list":
             return get_many(request)
         if operation == "resource_create":
@@ -429,9 +437,10 @@ class RestlessDialect:
         return url_patterns()
 
     def contribute_openapi(self, builder: Any) -> None:
-        from . import restless_openapi  # only when the document is built
+        from . import restless_datamodel, restless_openapi  # only when the document is built
 
         restless_openapi.contribute(builder)
+        restless_datamodel.contribute_openapi(builder)
 
 
 DIALECT = RestlessDialect()

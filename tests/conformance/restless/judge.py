@@ -1,0 +1,140 @@
+"""Judging one replayed request against the oracle's recorded answer: the DRF test's rules, made generic.
+
+``tests/conformance/test_drf_conformance.py`` judges inline; this is the same procedure
+with the oracle's name as a parameter, so that the Flask-Restless test reads like the DRF
+one: the deliberate differences (``compare.Allowed``: a rule, or the requests listed by
+name, each of which must then show it), the systemic not-yet differences (a rule each),
+then the not-yet groups (listed requests, the aspects they may change); whatever is left
+fails.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tests.conformance.compare import Allowed, Answer, Step
+
+
+def differences(theirs: Answer, ours: Answer, label: str, limit: int | None = 400) -> list[str]:
+    """Every way ``ours`` differs from ``theirs`` (both normalised), one line each (bodies cut at ``limit``)."""
+    out = []
+    if theirs["status"] != ours["status"]:
+        out.append(f"status: {label} {theirs['status']}, ours {ours['status']}")
+    for name in sorted(set(theirs["headers"]) | set(ours["headers"])):
+        a, b = theirs["headers"].get(name), ours["headers"].get(name)
+        if a != b:
+            out.append(f"header {name}: {label} {a!r}, ours {b!r}")
+    if (theirs["body_kind"], theirs["body"]) != (ours["body_kind"], ours["body"]):
+        out.append(
+            f"body: {label} {theirs['body_kind']} {_short(theirs['body'], limit)}, "
+            f"ours {ours['body_kind']} {_short(ours['body'], limit)}"
+        )
+    return out
+
+
+def _short(value: Any, limit: int | None) -> str:
+    text = repr(value)
+    return text if limit is None or len(text) <= limit else text[:limit] + "…"
+
+
+@dataclass(frozen=True)
+class Systemic:
+    """A not-yet difference recognised by a rule wherever it shows (one strict-xfail test per group).
+
+    ``forgive`` returns the pair with the difference removed, or None where it does not apply.
+    """
+
+    name: str
+    reason: str
+    forgive: Callable[[Step, Answer, Answer], tuple[Answer, Answer] | None]
+
+
+@dataclass(frozen=True)
+class Group:
+    """A not-yet difference in the listed requests; ``aspects`` are what it may change
+    (``status``, ``body``, or a header's name)."""
+
+    name: str
+    reason: str
+    cases: tuple[str, ...]
+    aspects: tuple[str, ...] = ("status", "body")
+
+
+@dataclass
+class Outcome:
+    name: str
+    raw: list[str]
+    allowed: list[str]
+    systemic: list[str]
+    groups: list[str]
+    left: list[str]
+    problems: list[str]
+
+
+def forgive_aspects(group: Group, theirs: Answer, ours: Answer) -> Answer:
+    ours = copy.deepcopy(ours)
+    for aspect in group.aspects:
+        if aspect == "status":
+            ours["status"] = theirs["status"]
+        elif aspect == "body":
+            ours["body_kind"], ours["body"] = theirs["body_kind"], copy.deepcopy(theirs["body"])
+        elif aspect in theirs["headers"]:
+            ours["headers"][aspect] = theirs["headers"][aspect]
+        else:
+            ours["headers"].pop(aspect, None)
+    return ours
+
+
+def groups_by_case(groups: Iterable[Group]) -> dict[str, list[Group]]:
+    out: dict[str, list[Group]] = {}
+    for group in groups:
+        for name in group.cases:
+            out.setdefault(name, []).append(group)
+    return out
+
+
+def judge(
+    step: Step,
+    theirs: Answer,
+    ours: Answer,
+    *,
+    label: str,
+    allowed: Sequence[Allowed],
+    systemic: Sequence[Systemic],
+    groups: Mapping[str, list[Group]],
+) -> Outcome:
+    def diff(a: Answer, b: Answer) -> list[str]:
+        return differences(a, b, label, limit=None)
+
+    raw = differences(theirs, ours, label)
+    shown_allowed, shown_systemic, shown_groups, problems = [], [], [], []
+    for entry in allowed:
+        if not entry.matches(step, theirs, ours):
+            continue
+        new_theirs, new_ours = entry.forgive(step, theirs, ours)
+        shows = entry.ours_shows is None or entry.ours_shows(ours)
+        needed = diff(new_theirs, new_ours) != diff(theirs, ours)
+        if needed and shows:
+            shown_allowed.append(entry.name)
+            theirs, ours = new_theirs, new_ours
+        elif entry.applies is None:
+            why = "it no longer differs that way" if not needed else "our answer is not the deliberate one"
+            problems.append(f"ALLOWED entry {entry.name!r} lists this request, but {why}")
+    for rule in systemic:
+        forgiven = rule.forgive(step, theirs, ours)
+        if forgiven is not None and diff(*forgiven) != diff(theirs, ours):
+            shown_systemic.append(rule.name)
+            theirs, ours = forgiven
+    for group in groups.get(step["name"], []):
+        new_ours = forgive_aspects(group, theirs, ours)
+        if diff(theirs, new_ours) != diff(theirs, ours):
+            shown_groups.append(group.name)
+            ours = new_ours
+        else:
+            problems.append(f"NOT_YET_CONFORMANT group {group.name!r} lists this request, but it no longer differs")
+    return Outcome(
+        step["name"], raw, shown_allowed, shown_systemic, shown_groups, differences(theirs, ours, label), problems
+    )
