@@ -76,7 +76,8 @@ class Outcome:
 
 def forgive_aspects(group: Group, theirs: Answer, ours: Answer) -> Answer:
     ours = copy.deepcopy(ours)
-    for aspect in group.aspects:
+    # A different body (another page, an error instead of results) brings its own pagination Link.
+    for aspect in (*group.aspects, *(("Link",) if "body" in group.aspects else ())):
         if aspect == "status":
             ours["status"] = theirs["status"]
         elif aspect == "body":

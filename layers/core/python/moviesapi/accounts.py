@@ -10,7 +10,8 @@ username exactly as Django does.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -43,11 +44,21 @@ BAD_CREDENTIALS = "No active account found with the given credentials"
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller; what permissions and services need to know about them."""
+    """The authenticated caller; what permissions and services need to know about them.
+
+    ``profile`` holds the caller's other public fields (names, date joined), so an item
+    they own can carry them without another read.
+    """
 
     user_id: str
     username: str
     auth: str = "jwt"
+    profile: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def of(cls, user: UserModel, auth: str) -> Principal:
+        profile = {"first_name": user.first_name, "last_name": user.last_name, "date_joined": user.date_joined}
+        return cls(user.id, user.username, auth, profile)
 
 
 def username_key(username: str) -> str:

@@ -49,7 +49,7 @@ class JWTAuthentication:
             raise InvalidToken("User not found", code="user_not_found")
         if not user.is_active:
             raise InvalidToken("User is inactive", code="user_inactive")
-        return Principal(user.id, user.username, "jwt")
+        return Principal.of(user, "jwt")
 
 
 def _key_secret(pair: str) -> tuple[str, str]:
@@ -71,7 +71,7 @@ class TokenKeySecretAuthentication:
         if len(parts) != 2:
             raise AuthenticationFailed(apikeys.BAD_PAIR)
         user = apikeys.verify(*_key_secret(parts[1]))
-        return Principal(user.id, user.username, "token")
+        return Principal.of(user, "token")
 
 
 class BasicAuthentication:
@@ -91,7 +91,7 @@ class BasicAuthentication:
         except (binascii.Error, ValueError):
             raise AuthenticationFailed("Failed to decode token, please provide a valid base64-encoded token.") from None
         user = apikeys.verify(*_key_secret(pair))
-        return Principal(user.id, user.username, "basic")
+        return Principal.of(user, "basic")
 
 
 class SessionCookieAuthentication:
@@ -111,7 +111,7 @@ class SessionCookieAuthentication:
         if user is None or not user.is_active:
             return None
         sessions.check_csrf(session, request)
-        return Principal(user.id, user.username, "session")
+        return Principal.of(user, "session")
 
 
 AUTHENTICATORS: list[Authenticator] = [

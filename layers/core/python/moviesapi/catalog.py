@@ -17,6 +17,7 @@ from .permissions import IsAuthenticated, IsOwnerOrReadOnly
 from .registry import AccessPath, Field, Relation, create_api
 
 YEAR_MIN = 1888
+CREATED = ("created_at",)  # ids are UUIDv7: id order is creation order
 YEAR_MAX = 2100
 
 
@@ -38,7 +39,7 @@ USER = create_api(
     # Users' items also hold password hashes and API secrets, which are never declared.
     model=UserModel,
     fields={
-        "id": Field("id", str, sortable=False),
+        "id": Field("id", str),
         "username": Field("username", str, example="alice"),
         "first_name": Field("first_name", str, example="Alice"),
         "last_name": Field("last_name", str, example="Liddell"),
@@ -77,7 +78,7 @@ MOVIE = create_api(
     title="Movie",
     description="Movies; only signed-in users may see them and only a movie's creator may change it.",
     fields={
-        "id": Field("id", str, sortable=False),
+        "id": Field("id", str),  # UUIDv7: id order is creation order
         "title": Field(
             "title",
             str,
@@ -111,20 +112,22 @@ MOVIE = create_api(
         "created_at": Field("created_at", datetime, auto="create"),
         "updated_at": Field("updated_at", datetime, auto="update"),
     },
-    relations={"creator": Relation("creator", "users", ("id", "username"))},
+    relations={"creator": Relation("creator", "users", ("id", "username", "first_name", "last_name", "date_joined"))},
     owner="creator",
     permissions=(IsAuthenticated(), IsOwnerOrReadOnly()),
-    default_order=(("created_at", True),),
+    default_order=(("id", True),),  # the seed's Meta.ordering = ['-id']: newest first
     collection_name="movies",
     allow_patch_many=True,
     allow_functions=True,
     results_per_page=10,
     max_results_per_page=100,
     access_paths=(
-        AccessPath("by_creator", "creator.id", order_field="created_at", counted=True),
-        AccessPath("by_creator", "creator.username", order_field="created_at", hash_value=user_id_for, counted=True),
+        AccessPath("by_creator", "creator.id", order_field="id", same_order=CREATED, counted=True),
+        AccessPath(
+            "by_creator", "creator.username", order_field="id", same_order=CREATED, hash_value=user_id_for, counted=True
+        ),
         AccessPath("by_genre_year", "genre", range_field="year"),
-        AccessPath("by_created", order_field="created_at", counted=True),
+        AccessPath("by_created", order_field="id", same_order=CREATED, counted=True),
         AccessPath("by_updated", order_field="updated_at", counted=True),
     ),
     dialects={

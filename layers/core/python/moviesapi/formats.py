@@ -61,6 +61,7 @@ class Route:
     form: Mapping[str, Any] = field(default_factory=dict)
     links: Mapping[str, str] = field(default_factory=dict)
     suffixes: FormatSuffixes = FormatSuffixes()
+    allow_header: bool = True  # DRF sends Allow on every answer; Werkzeug (Flask-Restless) only on 405/OPTIONS
 
     @property
     def regex(self) -> re.Pattern[str]:

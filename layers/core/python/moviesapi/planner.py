@@ -202,7 +202,7 @@ def plan(resource: Resource, query: Query, paths: Sequence[AccessPath]) -> Plan:
             if hash_key is None:
                 return Plan(path, empty=True)
             captured.append(eq)
-        native = wanted is None or (wanted.field == path.order_field and len(query.order) == 1)
+        native = wanted is None or (wanted.field in path.orders and len(query.order) == 1)
         if path.hash_field is None and not native:
             continue
         rng, used = _range_condition(resource, path, terms)

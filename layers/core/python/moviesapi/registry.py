@@ -125,7 +125,9 @@ class AccessPath:
     value into the key value (e.g. a username into a user id; None = no match),
     for a second entry into an index declared before it. ``counted`` keeps an
     exact counter item per partition, changed in the same transaction as the
-    items, so a total costs one read.
+    items, so a total costs one read. ``same_order`` names fields that sort like
+    ``order_field`` (a creation timestamp beside time-ordered ids), so ordering by
+    them reads the index too.
 
     The storage layer fills in ``index``, ``range_attribute``, ``constant_hash``
     and ``counter`` when it builds the table.
@@ -137,6 +139,7 @@ class AccessPath:
     order_field: str | None = None
     hash_value: Callable[[Any], Any] | None = None
     counted: bool = False
+    same_order: tuple[str, ...] = ()
     index: Any = None
     range_attribute: str | None = None
     constant_hash: Any = None
@@ -145,6 +148,12 @@ class AccessPath:
     def __post_init__(self) -> None:
         if self.order_field is None:
             self.order_field = self.range_field
+
+    @property
+    def orders(self) -> tuple[str, ...]:
+        """The fields whose order is the index's: ``order_field`` and any declared ``same_order``
+        (e.g. ``created_at`` beside time-ordered ids)."""
+        return tuple(f for f in (self.order_field, *self.same_order) if f)
 
 
 @dataclass

@@ -72,6 +72,7 @@ def respond(
     if (
         route is not None
         and route.route.suffixes.permits(route.format)
+        and route.route.allow_header
         and not any(k.lower() == "allow" for k in out_headers)
     ):
         out_headers["Allow"] = ", ".join(route.route.methods)

@@ -71,7 +71,7 @@ def _key_attribute(resource: Resource, path: AccessPath) -> tuple[str | None, Fi
     if path.order_field:
         f = resource.field_at(path.order_field)
         assert f is not None, f"{resource.name}.{path.name}: unknown order field {path.order_field!r}"
-        if f.type in (int, float):  # numbers sort as numbers only in a number key, so no value#id key
+        if f.type in (int, float) or path.order_field == resource.key:  # numbers, or the (unique) key itself
             return f.attribute, f
         return f"{f.attribute}_key", f
     return None, None
@@ -122,8 +122,8 @@ def build_model(resource: Resource) -> type[Model]:
         if f.search_attribute:
             attrs[f.search_attribute] = UnicodeAttribute(null=not f.required)
     for relation in resource.relations.values():
-        for f in relation.resolved.values():
-            attrs[f.attribute] = _attribute(f, null=not relation.required)
+        for name, f in relation.resolved.items():  # only the id is required: copied fields may be unknown
+            attrs[f.attribute] = _attribute(f, null=not (relation.required and name == "id"))
     for name, layout in _index_layout(resource).items():
         index_meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
         index_attrs: dict[str, Any] = {"Meta": index_meta, "__module__": __name__}
@@ -212,7 +212,7 @@ def new_item(resource: Resource, clean: dict[str, Any], principal: Any) -> Model
         if f.auto:
             setattr(item, f.attribute, now)
     if resource.owner:
-        owner = {"id": principal.user_id, "username": principal.username}
+        owner = {"id": principal.user_id, "username": principal.username, **getattr(principal, "profile", {})}
         for name, f in resource.relations[resource.owner].resolved.items():
             setattr(item, f.attribute, owner.get(name))
     apply_changes(resource, item, clean, now=now)

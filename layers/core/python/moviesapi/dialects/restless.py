@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -77,8 +79,9 @@ def error_response(request: Request, exc: ApiError) -> Response:
         body: dict[str, Any] = {"validation_errors": {k: v[0] for k, v in exc.fields.items()}}
     elif isinstance(exc, MethodNotAllowed):
         body = {"message": "The method is not allowed for the requested URL."}
-        if exc.allowed:
-            headers["Allow"] = ", ".join(exc.allowed)
+        if exc.allowed:  # Werkzeug's: the rule's methods plus HEAD (with GET) and OPTIONS, sorted
+            extra = {"OPTIONS", *(("HEAD",) if "GET" in exc.allowed else ())}
+            headers["Allow"] = ", ".join(sorted({*exc.allowed, *extra}))
     elif isinstance(exc, NotFound):
         body = {"message": "No result found"}
     else:
@@ -157,7 +160,7 @@ def _url_patterns(_generation: int) -> tuple[Route, ...]:
                     'q={"functions": [{"name": "avg", "field": "year"}]}: count, sum, avg, min, max.',
                 )
             )
-    return format_suffix_patterns(routes, allowed=SUFFIXES)
+    return tuple(replace(r, allow_header=False) for r in format_suffix_patterns(routes, allowed=SUFFIXES))
 
 
 def _principal(resource: Resource, request: Request) -> Principal | None:
@@ -199,8 +202,19 @@ def to_object(resource: Resource, record: Mapping[str, Any]) -> dict[str, Any]:
             wanted = include is None or dotted in include or not any(c.startswith(rel_name + ".") for c in include)
             if wanted and dotted not in exclude:
                 sub[field] = nested.get(field)
-        out[rel_name] = sub
-    return json.loads(to_json(out))
+        out[rel_name] = _naive(sub)
+        fk = f"{rel_name}_id"  # SQLAlchemy's foreign-key column, which Flask-Restless shows beside the relation
+        if (include is None or fk in include) and fk not in exclude:
+            out[fk] = nested.get("id")
+    return json.loads(to_json(_naive(out)))
+
+
+def _naive(values: dict[str, Any]) -> dict[str, Any]:
+    """Flask-Restless writes datetimes with ``isoformat()`` of a naive (UTC) value: no zone suffix."""
+    return {
+        k: v.astimezone(UTC).replace(tzinfo=None).isoformat() if isinstance(v, datetime) else v
+        for k, v in values.items()
+    }
 
 
 # ------------------------------------------------------------------ views
@@ -218,7 +232,7 @@ def get_many(request: Request) -> Response:
     q = parse_q(request)
     _run(resource, "GET_MANY", "pre", search_params=q)
     where, order = parse_search(resource, q)
-    order = order or tuple(Order(f, d) for f, d in resource.default_order)
+    order = order or (Order(resource.key, False),)  # 0.17: by primary key (ids are time-ordered: oldest first)
     if q.get("single"):
         page = resources.search(resource, Query(where=where, order=order, limit=2, with_count=False), principal)
         if not page.records:
@@ -228,15 +242,13 @@ def get_many(request: Request) -> Response:
         result = to_object(resource, page.records[0])
         _run(resource, "GET_SINGLE", "post", result=result)
         return respond(request, 200, result)
-    per_page = resource.results_per_page
-    if request.param("results_per_page") is not None:
-        per_page = int_param(request.param("results_per_page"), "results_per_page", 1)
-    per_page = min(per_page, resource.max_results_per_page)
-    number = int_param(request.param("page") or 1, "page", 1)
-    offset = int_param(q.get("offset", 0), "offset", 0)
-    limit = int_param(q["limit"], "limit", 0) if q.get("limit") is not None else None
-    start = offset + (number - 1) * per_page
+    per_page, number = _page_params(request, resource)
+    offset = _positive(q.get("offset"), "offset") or 0
+    limit = _positive(q.get("limit"), "limit")  # 0.17 applies them only when truthy: 0 or less means none
+    start = max(0, offset + (number - 1) * per_page)
     take = per_page if limit is None else max(0, min(per_page, limit - (number - 1) * per_page))
+    if number == 0:
+        take = 0  # page 0 exists in 0.17, and is empty
     page = resources.search(resource, Query(where=where, order=order, offset=start, limit=take), principal)
     total = max(0, (page.count or 0) - offset)
     if limit is not None:
@@ -248,7 +260,39 @@ def get_many(request: Request) -> Response:
         "objects": [to_object(resource, r) for r in page.records],
     }
     _run(resource, "GET_MANY", "post", result=result, search_params=q)
-    return respond(request, 200, result)
+    return respond(request, 200, result, {"Link": _links(request, number, result["total_pages"], per_page)})
+
+
+def _links(request: Request, number: int, last: int, per_page: int) -> str:
+    """0.17's Link header: the next page (if any) and the last one, as bare page URLs (no ``q``)."""
+    base = request.absolute_url(request.route_path)
+    links = []
+    if number < last:
+        links.append(f'<{base}?page={number + 1}&results_per_page={per_page}>; rel="next"')
+    links.append(f'<{base}?page={last}&results_per_page={per_page}>; rel="last"')
+    return ", ".join(links)
+
+
+def _page_params(request: Request, resource: Resource) -> tuple[int, int]:
+    """0.17's page parameters: a bad or non-positive results_per_page is the default; any integer page."""
+    try:
+        per_page = int(request.param("results_per_page") or "")
+    except ValueError:
+        per_page = resource.results_per_page
+    if per_page <= 0:
+        per_page = resource.results_per_page
+    try:
+        number = int(request.param("page") or 1)
+    except ValueError:
+        raise BadQuery("'page' must be an integer.") from None
+    return min(per_page, resource.max_results_per_page), number
+
+
+def _positive(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    number = int_param(value, name, -(2**31))
+    return number if number > 0 else None
 
 
 def get_single(request: Request, instance_id: str) -> Response:
@@ -382,10 +426,9 @@ def get_related(request: Request, instance_id: str, relation_name: str) -> Respo
         raise NotFound()
     other, via = reverse
     where = Cond(f"{via.name}.id", "eq", record[resource.key])
-    per_page = min(other.results_per_page, other.max_results_per_page)
-    number = int_param(request.param("page") or 1, "page", 1)
-    order = tuple(Order(f, d) for f, d in other.default_order)
-    query = Query(where=where, order=order, offset=(number - 1) * per_page, limit=per_page)
+    per_page, number = _page_params(request, other)
+    order = (Order(other.key, False),)  # 0.17: by primary key
+    query = Query(where=where, order=order, offset=max(0, (number - 1) * per_page), limit=per_page if number else 0)
     page = resources.search(other, query, principal)
     total = page.count or 0
     result = {
@@ -429,6 +472,20 @@ class RestlessDialect:
         if operation == "resource_eval":
             return evaluate(request)
         return not_allowed(request)
+
+    def options(self, request: Request, params: Mapping[str, str], methods: tuple[str, ...]) -> Response:
+        """Werkzeug's automatic OPTIONS: the rule's methods (with HEAD and OPTIONS) and an empty page."""
+        resource = resource_for(request.route_path)
+        path = request.route_path.rstrip("/")
+        base = f"{resource.url_prefix}/{resource.collection}"
+        if path == base:
+            allowed = allowed_methods(resource, collection=True)
+        elif path.count("/") == base.count("/") + 1 and path.startswith(base + "/"):
+            allowed = allowed_methods(resource, collection=False)
+        else:
+            allowed = ["GET"]  # eval and relation URLs
+        allow = ", ".join(sorted({*allowed, "OPTIONS", *(("HEAD",) if "GET" in allowed else ())}))
+        return Response(status_code=200, content_type="text/html; charset=utf-8", body="", headers={"Allow": allow})
 
     def error_response(self, request: Request, exc: ApiError) -> Response:
         return error_response(request, exc)
