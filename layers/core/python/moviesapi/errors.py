@@ -149,9 +149,9 @@ class UnsupportedMediaType(ApiError):
     status = 415
     code = "unsupported_media_type"
 
-    def __init__(self, media_type: str) -> None:
+    def __init__(self, media_type: str, *, message: str | None = None) -> None:
         self.media_type = media_type
-        super().__init__(f'Unsupported media type "{media_type}" in request.')
+        super().__init__(message or f'Unsupported media type "{media_type}" in request.')
 
 
 class Throttled(ApiError):

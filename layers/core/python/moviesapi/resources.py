@@ -34,6 +34,7 @@ from .query import Cond, Node, Order, Query, all_of, bind, bind_order, value_at
 from .registry import Field, Relation, Resource, coerce, find_resource
 
 REQUIRED = "This field is required."
+ITEM_NOT_FOUND = "no_item"  # NotFound's code when the item itself is missing (not the URL)
 _ZERO_DECIMALS = re.compile(r"\.0*\s*$")
 
 
@@ -157,11 +158,11 @@ def validate(resource: Resource, data: dict[str, Any], *, partial: bool) -> dict
 
 def _load(resource: Resource, key: str) -> Any:
     if not isinstance(key, str) or not key or len(key) > 64:
-        raise NotFound(f"No {resource.title} matches the given query.")
+        raise NotFound(f"No {resource.title} matches the given query.", code=ITEM_NOT_FOUND)
     try:
         return resource.model.get(key, consistent_read=True)
     except DoesNotExist:
-        raise NotFound(f"No {resource.title} matches the given query.") from None
+        raise NotFound(f"No {resource.title} matches the given query.", code=ITEM_NOT_FOUND) from None
 
 
 def etag(record: dict[str, Any]) -> str:
@@ -372,7 +373,7 @@ def update_many(
     if len(items) > limit:
         raise BadQuery(f"At most {limit} objects can be changed at once; narrow the query.")
     if not items or not clean:
-        return len(items)
+        return 0  # nothing to change: nothing modified
     try:
         with TransactWrite(connection=connection()) as transaction:
             moves: dict[str, int] = {}
@@ -401,6 +402,11 @@ def _may(resource: Resource, method: str, principal: Principal | None, record: d
     return True
 
 
+def _number(value: Any) -> float | int:
+    """SQL's arithmetic on a value: numbers as they are, anything else as 0.0 (SQLite's cast of text)."""
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
 def aggregate(
     resource: Resource, where: Node | None, functions: list[tuple[str, str]], principal: Principal | None
 ) -> dict[str, Any]:
@@ -425,9 +431,9 @@ def aggregate(
         elif not values:
             out[key] = None
         elif name == "sum":
-            out[key] = sum(values)
+            out[key] = sum(_number(v) for v in values)
         elif name == "avg":
-            out[key] = sum(values) / len(values)
+            out[key] = sum(_number(v) for v in values) / len(values)
         elif name == "min":
             out[key] = min(values)
         elif name == "max":

@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from functools import cache
 from typing import Any
 
@@ -25,14 +26,17 @@ from ..errors import (
     ApiError,
     BadQuery,
     MethodNotAllowed,
+    NotAnObject,
     NotAuthenticated,
     NotFound,
+    ParseError,
     Throttled,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 from ..formats import Route, format_suffix_patterns
-from ..http import Request
-from ..query import Cond, Order, Query, bind
+from ..http import JSON_TYPES, Request
+from ..query import Cond, Node, Not, Order, Query, bind, bind_order
 from ..registry import Resource, exposed, find_resource, generation, reverse_relations
 from ..rendering import to_json
 from ..responses import respond
@@ -61,7 +65,20 @@ ENDPOINTS: tuple[Endpoint, ...] = refusing_the_rest(
     )
 )
 SUFFIXES = ("json", "api", "html", "csv")
+ITEM_NOT_FOUND = resources.ITEM_NOT_FOUND
 MAX_PATCH_MANY = 100
+
+
+class UnknownShape(ApiError):
+    """A body 0.17 cannot map onto the model (a non-object, an unknown field): no per-field errors."""
+
+    def __init__(self) -> None:
+        super().__init__("Could not determine specific validation errors")
+
+
+JSON_ONLY = 'Request must have "Content-Type: application/json" header'
+UNDECODABLE = "Unable to decode data"
+NO_QUERY = "Unable to construct query"
 
 
 class ProcessingException(ApiError):
@@ -75,15 +92,17 @@ class ProcessingException(ApiError):
 def error_response(request: Request, exc: ApiError) -> Response:
     """Flask-Restless's bodies: ``{"validation_errors": {field: msg}}`` or ``{"message": ...}``."""
     headers: dict[str, str] = {}
-    if isinstance(exc, ValidationFailed):
-        body: dict[str, Any] = {"validation_errors": {k: v[0] for k, v in exc.fields.items()}}
+    if isinstance(exc, UnknownShape):
+        body: dict[str, Any] = {"validation_errors": exc.message}
+    elif isinstance(exc, ValidationFailed):
+        body = {"validation_errors": {k: v[0] for k, v in exc.fields.items()}}
     elif isinstance(exc, MethodNotAllowed):
         body = {"message": "The method is not allowed for the requested URL."}
         if exc.allowed:  # Werkzeug's: the rule's methods plus HEAD (with GET) and OPTIONS, sorted
             extra = {"OPTIONS", *(("HEAD",) if "GET" in exc.allowed else ())}
             headers["Allow"] = ", ".join(sorted({*exc.allowed, *extra}))
     elif isinstance(exc, NotFound):
-        body = {"message": "No result found"}
+        body = {} if exc.code == ITEM_NOT_FOUND else {"message": "No result found"}  # 0.17: a missing item is {}
     else:
         body = {"message": exc.message}
     if exc.status == 401:
@@ -229,9 +248,11 @@ def _begin(request: Request, *, collection: bool) -> tuple[Resource, Principal |
 
 def get_many(request: Request) -> Response:
     resource, principal = _begin(request, collection=True)
+    if request.param("q") == "":
+        raise BadQuery(UNDECODABLE)
     q = parse_q(request)
     _run(resource, "GET_MANY", "pre", search_params=q)
-    where, order = parse_search(resource, q)
+    where, order = _search_terms(resource, q)
     order = order or (Order(resource.key, False),)  # 0.17: by primary key (ids are time-ordered: oldest first)
     if q.get("single"):
         page = resources.search(resource, Query(where=where, order=order, limit=2, with_count=False), principal)
@@ -305,12 +326,55 @@ def get_single(request: Request, instance_id: str) -> Response:
 
 
 def _body(request: Request, resource: Resource) -> dict[str, Any]:
-    data = request.data()
+    """0.17's body rules: JSON only (415 otherwise), undecodable or empty is a 400, ``null`` is ``{}``,
+    and a non-object or an unknown field is a validation error without details."""
+    if request.media_type not in JSON_TYPES and not request.media_type.endswith("+json"):
+        raise UnsupportedMediaType(request.media_type or "none", message=JSON_ONLY)
+    try:
+        data = request.data()
+    except NotAnObject as exc:
+        if exc.empty:
+            return {}
+        raise UnknownShape() from exc
+    except ParseError as exc:
+        raise BadQuery(UNDECODABLE) from exc
+    if not request.body.strip():
+        raise BadQuery(UNDECODABLE)
     known = set(resource.fields) | set(resource.relations) | {"q"}
-    for name in data:
-        if name not in known:
-            raise BadQuery(f"Model does not have field '{name}'")
+    unknown = next((name for name in data if name not in known), None)
+    if unknown is not None:
+        if request.method == "POST":
+            raise UnknownShape()  # 0.17's constructor fails without naming the field
+        raise BadQuery(f"Model does not have field '{unknown}'")
     return data
+
+
+def column(resource: Resource, name: str) -> str:
+    """A name as 0.17 reads it: a relation's foreign-key column (``creator_id``) is its ``creator.id``."""
+    relation = name.removesuffix("_id")
+    return f"{relation}.id" if name.endswith("_id") and relation in resource.relations else name
+
+
+def _search_terms(resource: Resource, q: Mapping[str, Any]) -> tuple[Node | None, tuple[Order, ...]]:
+    """``q``'s filters and order, checked against the declaration: any mistake is 0.17's one message."""
+    try:
+        where, order = parse_search(resource, q)
+        where = _foreign_keys(resource, where)
+        order = tuple(Order(column(resource, o.field), o.descending) for o in order)
+        return bind(resource, where), bind_order(resource, order)
+    except BadQuery as exc:
+        raise BadQuery(NO_QUERY) from exc
+
+
+def _foreign_keys(resource: Resource, node: Node | None) -> Node | None:
+    """Read ``creator_id``-style column names in a filter tree as their relation's id."""
+    if node is None:
+        return None
+    if isinstance(node, Cond):
+        return Cond(column(resource, node.field), node.op, node.value)
+    if isinstance(node, Not):
+        return Not(_foreign_keys(resource, node.item))
+    return type(node)(tuple(_foreign_keys(resource, i) for i in node.items))
 
 
 def post(request: Request) -> Response:
@@ -351,12 +415,12 @@ def patch_many(request: Request) -> Response:
     resource, principal = _begin(request, collection=True)
     data = _body(request, resource)
     if "q" in data and not isinstance(data["q"], dict):  # "q": null is not "no filter": never patch everything
-        raise BadQuery("Unable to decode data")
+        raise BadQuery(NO_QUERY)
     q = parse_q(request, data.pop("q", None))
     _run(resource, "PATCH_MANY", "pre", search_params=q, data=data)
     if principal is None:
         raise NotAuthenticated()
-    where, _ = parse_search(resource, q)
+    where, _ = _search_terms(resource, q)
     count = resources.update_many(resource, where, data, principal, limit=MAX_PATCH_MANY)
     result = {"num_modified": count}
     _run(resource, "PATCH_MANY", "post", query=q, data=data, search_params=q, result=result)
@@ -370,17 +434,25 @@ def delete_single(request: Request, instance_id: str) -> Response:
         raise NotAuthenticated()
     resources.destroy(resource, instance_id, principal, if_match=request.header("if-match") or None)
     _run(resource, "DELETE_SINGLE", "post", was_deleted=True)
-    return respond(request, 204, None)
+    return _no_content(request)
 
 
 def evaluate(request: Request) -> Response:
-    """GET /api/eval/<collection>?q={"functions": [{"name": "avg", "field": "year"}], "filters": [...]}."""
+    """GET /api/eval/<collection>?q={"functions": [{"name": "avg", "field": "year"}]}, as 0.17 answers it.
+
+    0.17 applies the functions to the whole collection (its ``filters`` are not read), on any column:
+    min/max of text or dates too; no function is a 204, a missing or empty ``q`` a 400.
+    """
     resource = resource_for(request.route_path)
     if not resource.allow_functions:
         raise NotFound()
     principal = _principal(resource, request)
-    q = parse_q(request)
-    functions = q.get("functions") or []
+    if not request.param("q"):
+        raise BadQuery("Empty query parameter")
+    q = parse_q(request, allow_list=True)
+    functions = q.get("functions") if isinstance(q, dict) else None
+    if not functions:
+        return _no_content(request)
     if not isinstance(functions, list) or len(functions) > 20:
         raise BadQuery("'functions' must be a list of at most 20 functions.")
     wanted: list[tuple[str, str]] = []
@@ -389,11 +461,27 @@ def evaluate(request: Request) -> Response:
             raise BadQuery("Each function needs a 'name' and a 'field'.")
         if fn["name"] not in FUNCTIONS:
             raise BadQuery(f'No such function "{fn["name"]}"')
-        resource.resolve(fn["field"], "read" if fn["name"] == "count" else "aggregate")
-        wanted.append((fn["name"], fn["field"].replace("__", ".")))
-    where, _ = parse_search(resource, q)
-    result = resources.aggregate(resource, bind(resource, where), wanted, principal)
-    return respond(request, 200, result)
+        field = column(resource, fn["field"])
+        try:
+            resource.resolve(field, "read")
+        except BadQuery:
+            raise BadQuery(f'No such field "{fn["field"]}"') from None
+        wanted.append((fn["name"], field.replace("__", ".")))
+    result = resources.aggregate(resource, None, wanted, principal)
+    values = [_http_date(v) for v in result.values()]
+    return respond(request, 200, {f"{fn['name']}__{fn['field']}": v for fn, v in zip(functions, values, strict=True)})
+
+
+def _no_content(request: Request) -> Response:
+    """0.17's 204: no body, yet still labelled JSON (Flask's response class)."""
+    response = respond(request, 204, None)
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
+def _http_date(value: Any) -> Any:
+    """Flask's JSON encoder writes a datetime as an HTTP date (RFC 1123)."""
+    return format_datetime(value.astimezone(UTC), usegmt=True) if isinstance(value, datetime) else value
 
 
 def not_allowed(request: Request) -> Response:

@@ -54,7 +54,7 @@ OPERATORS: dict[str, str] = {
 }
 
 
-def parse_q(request: Request, body_q: Any = None) -> dict[str, Any]:
+def parse_q(request: Request, body_q: Any = None, *, allow_list: bool = False) -> dict[str, Any]:
     raw = request.param("q")
     if body_q is not None and raw is None:
         if not isinstance(body_q, dict):  # never read as "no filter": that would patch everything
@@ -68,6 +68,8 @@ def parse_q(request: Request, body_q: Any = None) -> dict[str, Any]:
         value = json.loads(raw)
     except ValueError:
         raise BadQuery("Unable to decode data") from None
+    if isinstance(value, list) and allow_list:
+        return {}  # eval reads functions from an object; a list has none
     if not isinstance(value, dict):
         raise BadQuery("Unable to decode data")
     return value
