@@ -344,7 +344,6 @@ NOT_YET_CONFORMANT: tuple[Group, ...] = (
         "(`int()` fails), and takes page=0 or page=-1 as they come (page 0 is empty, page -1 slices from the "
         "end); ours answers 400.",
         _cases(
-            "list.page=0",
             "list.page=-1",
         ),
     ),
@@ -370,35 +369,6 @@ NOT_YET_CONFORMANT: tuple[Group, ...] = (
         "attribute (a 500 there). Ours takes both as the related field.",
         _cases("search.relation-field.*", "search.relation-dotted.eq"),
         aspects=("status", "body", "Content-Type"),
-    ),
-    Group(
-        "field-to-field filters",
-        '0.17 compares two columns with `{"name", "op", "field"}` (no `val`); ours answers 400 '
-        "`Comparing two fields is not supported.`",
-        _cases(
-            "search.field.eq",
-            "search.field.ne",
-            "search.field.created-updated",
-            "search.users.field",
-            "update.search.updated",
-        ),
-    ),
-    Group(
-        "filter without val",
-        "0.17 refuses a binary operator without `val` or with `val: null` (`TypeError`: use is_null/is_not_null) "
-        "with 400 `Unable to construct query`; ours compares with null and answers 200 (no rows).",
-        _cases("search.bad.missing-val", "search.bad.val-null", "patch-many.missing-val"),
-    ),
-    Group(
-        "operators 0.17 does not know",
-        "0.17's operators are exactly its OPERATORS table: `between`, `not_like`, `not_ilike` and a `not` "
-        "formula are unknown there (400 `Unable to construct query`); ours takes them.",
-        _cases("search.op.between", "search.op.not_ilike", "search.op.not_like", "search.not"),
-    ),
-    Group(
-        "empty or/and lists",
-        "0.17 builds `or_()`/`and_()` of nothing, which filters nothing (200, every row); ours answers 400.",
-        _cases("search.or-empty", "search.and-empty"),
     ),
     Group(
         "filter values as SQL compares them",

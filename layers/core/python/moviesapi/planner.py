@@ -31,7 +31,7 @@ from pynamodb.models import Model
 
 from .errors import BadQuery
 from .models import CounterModel
-from .query import And, Cond, Node, Or, Order, Query, conjuncts, matches, sort_records
+from .query import And, Cond, FieldRef, Node, Or, Order, Query, conjuncts, matches, sort_records
 from .registry import AccessPath, Resource
 from .signing import signing_key
 
@@ -120,8 +120,8 @@ def to_condition(resource: Resource, node: Node) -> Condition | None:
         for p in parts[1:]:
             out = out | p
         return out
-    if not isinstance(node, Cond):
-        return None
+    if not isinstance(node, Cond) or isinstance(node.value, FieldRef):
+        return None  # field-to-field comparisons are evaluated in memory
     attr = _attr(resource, node.field)
     op, v = node.op, node.value
     if op == "eq":
@@ -164,7 +164,7 @@ def _range_condition(resource: Resource, path: AccessPath, terms: list[Node]) ->
     lower: Cond | None = None
     upper: Cond | None = None
     for t in terms:
-        if not isinstance(t, Cond) or t.field != path.range_field:
+        if not _keyable(t) or t.field != path.range_field:
             continue
         if t.op == "eq":
             return attr == t.value, [t]
@@ -183,10 +183,15 @@ def _range_condition(resource: Resource, path: AccessPath, terms: list[Node]) ->
     return None, []
 
 
+def _keyable(node: Node) -> bool:
+    """A condition an index key can use: on a value, not on another field."""
+    return isinstance(node, Cond) and not isinstance(node.value, FieldRef)
+
+
 def plan(resource: Resource, query: Query, paths: Sequence[AccessPath]) -> Plan:
     terms = conjuncts(query.where)
     for t in terms:
-        if isinstance(t, Cond) and t.field == resource.key and t.op == "eq":
+        if _keyable(t) and t.field == resource.key and t.op == "eq":
             return Plan(None, get_key=t.value, residual=[x for x in terms if x is not t])
     wanted = query.order[0] if query.order else None
     best: tuple[int, Plan] | None = None
@@ -195,7 +200,7 @@ def plan(resource: Resource, query: Query, paths: Sequence[AccessPath]) -> Plan:
         if path.hash_field is None:
             hash_key = path.constant_hash
         else:
-            eq = next((t for t in terms if isinstance(t, Cond) and t.field == path.hash_field and t.op == "eq"), None)
+            eq = next((t for t in terms if _keyable(t) and t.field == path.hash_field and t.op == "eq"), None)
             if eq is None:
                 continue
             hash_key = path.hash_value(eq.value) if path.hash_value else eq.value

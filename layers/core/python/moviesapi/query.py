@@ -50,6 +50,16 @@ MAX_LIST_VALUES = 100
 
 
 @dataclass(frozen=True)
+class FieldRef:
+    """A condition's value that is another field of the same record (``year > other_year``)."""
+
+    path: str
+
+
+FIELD_OPS = frozenset({"eq", "ne", "gt", "ge", "lt", "le"})
+
+
+@dataclass(frozen=True)
 class Cond:
     field: str
     op: str
@@ -132,6 +142,11 @@ def bind(resource: Resource, node: Node | None) -> Node | None:
             raise BadQuery(f"Unknown operator '{n.op}'.")
         f = resource.resolve(n.field, "filter")
         path = canonical(resource, n.field)
+        if isinstance(n.value, FieldRef):
+            if n.op not in FIELD_OPS:
+                raise BadQuery(f"Operator '{n.op}' cannot compare two fields.")
+            resource.resolve(n.value.path, "filter")
+            return Cond(path, n.op, FieldRef(canonical(resource, n.value.path)))
         if n.op in NO_VALUE:
             return Cond(path, n.op, None)
         if n.op in TEXT_ONLY:
@@ -209,6 +224,10 @@ def matches(node: Node | None, record: dict[str, Any]) -> bool:
         return not matches(node.item, record)
     value = value_at(record, node.field)
     op, arg = node.op, node.value
+    if isinstance(arg, FieldRef):
+        arg = value_at(record, arg.path)
+        if arg is None:
+            return False
     if op == "is_null":
         return value is None
     if op == "is_not_null":

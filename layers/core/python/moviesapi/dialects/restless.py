@@ -268,8 +268,7 @@ def get_many(request: Request) -> Response:
     limit = _positive(q.get("limit"), "limit")  # 0.17 applies them only when truthy: 0 or less means none
     start = max(0, offset + (number - 1) * per_page)
     take = per_page if limit is None else max(0, min(per_page, limit - (number - 1) * per_page))
-    if number == 0:
-        take = 0  # page 0 exists in 0.17, and is empty
+
     page = resources.search(resource, Query(where=where, order=order, offset=start, limit=take), principal)
     total = max(0, (page.count or 0) - offset)
     if limit is not None:
@@ -278,7 +277,7 @@ def get_many(request: Request) -> Response:
         "num_results": total,
         "total_pages": math.ceil(total / per_page) if per_page else 0,
         "page": number,
-        "objects": [to_object(resource, r) for r in page.records],
+        "objects": [to_object(resource, r) for r in page.records] if number else [],  # 0.17's page 0 is empty
     }
     _run(resource, "GET_MANY", "post", result=result, search_params=q)
     return respond(request, 200, result, {"Link": _links(request, number, result["total_pages"], per_page)})

@@ -1,6 +1,6 @@
 """Flask-Restless's ``q`` search language, parsed into the core's query tree.
 
-``{"filters": [{"name", "op", "val"}, {"or": [...]}, {"not": ...}], "order_by": [...],
+``{"filters": [{"name", "op", "val"}, {"name", "op", "field"}, {"or": [...]}], "order_by": [...],
 "limit", "offset", "single"}`` with Flask-Restless's operator names and aliases,
 relation filters with ``has``/``any``. Fields are checked later, against the
 declaration, by the core's ``bind``.
@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import BadQuery
 from ..http import Request
-from ..query import And, Cond, Node, Not, Or, Order, all_of
+from ..query import FIELD_OPS, And, Cond, FieldRef, Node, Not, Or, Order, all_of
 from ..registry import Resource
 
 MAX_Q_LENGTH = 8192
@@ -48,9 +48,6 @@ OPERATORS: dict[str, str] = {
     "is_not_null": "is_not_null",
     "like": "like",
     "ilike": "ilike",
-    "not_like": "not_like",
-    "not_ilike": "not_ilike",
-    "between": "between",
 }
 
 
@@ -75,7 +72,7 @@ def parse_q(request: Request, body_q: Any = None, *, allow_list: bool = False) -
     return value
 
 
-def parse_filter(spec: Any, depth: int = 0) -> Node:
+def parse_filter(spec: Any, depth: int = 0) -> Node | None:
     if depth > 8:
         raise BadQuery("Filters may nest at most 8 levels.")
     if not isinstance(spec, dict):
@@ -83,25 +80,30 @@ def parse_filter(spec: Any, depth: int = 0) -> Node:
     for key, cls in (("or", Or), ("and", And)):
         if key in spec:
             items = spec[key]
-            if not isinstance(items, list) or not items:
-                raise BadQuery(f"'{key}' needs a non-empty list of filters.")
-            return cls(tuple(parse_filter(i, depth + 1) for i in items))
-    if "not" in spec:
-        return Not(parse_filter(spec["not"], depth + 1))
+            if not isinstance(items, list):
+                raise BadQuery(f"'{key}' needs a list of filters.")
+            if not items:
+                return None  # 0.17: an empty or/and constrains nothing
+            nodes = tuple(n for n in (parse_filter(i, depth + 1) for i in items) if n is not None)
+            return cls(nodes) if nodes else None
     name, op = spec.get("name"), spec.get("op")
     if not isinstance(name, str) or not isinstance(op, str):
         raise BadQuery("A filter needs 'name' and 'op'.")
-    if "field" in spec:
-        raise BadQuery("Comparing two fields is not supported.")
+    if "field" in spec:  # {"name", "op", "field"}: compare two columns
+        if not isinstance(spec["field"], str) or OPERATORS.get(op) not in FIELD_OPS:
+            raise BadQuery("Comparing two fields needs a field name and a comparison.")
+        return Cond(name, OPERATORS[op], FieldRef(spec["field"]))
     if op in ("has", "any"):
         inner = spec.get("val")
         if not isinstance(inner, dict):
             raise BadQuery(f"Operator '{op}' needs a filter object as 'val'.")
         sub = parse_filter(inner, depth + 1)
-        return prefixed(sub, name)
+        return None if sub is None else prefixed(sub, name)
     core = OPERATORS.get(op)
     if core is None:
         raise BadQuery(f"Unknown operator '{op}'.")
+    if core not in ("is_null", "is_not_null") and spec.get("val") is None:
+        raise BadQuery(f"Operator '{op}' needs a value.")  # 0.17 cannot build the query without one
     return Cond(name, core, spec.get("val"))
 
 
@@ -110,7 +112,8 @@ def prefixed(node: Node, relation: str) -> Node:
         return type(node)(tuple(prefixed(i, relation) for i in node.items))
     if isinstance(node, Not):
         return Not(prefixed(node.item, relation))
-    return Cond(f"{relation}.{node.field}", node.op, node.value)
+    value = FieldRef(f"{relation}.{node.value.path}") if isinstance(node.value, FieldRef) else node.value
+    return Cond(f"{relation}.{node.field}", node.op, value)
 
 
 def parse_search(resource: Resource, q: Mapping[str, Any]) -> tuple[Node | None, tuple[Order, ...]]:
