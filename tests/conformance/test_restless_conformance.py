@@ -377,23 +377,9 @@ NOT_YET_CONFORMANT: tuple[Group, ...] = (
         _cases("search.type.year-gt-string"),
     ),
     Group(
-        "date parsing",
-        "0.17 parses a date filter's value with dateutil (`2nd Jan 2000`, `1 January 2001`, `2nd Jan 2000 "
-        "14:35`) and answers a value it cannot parse with `Unable to construct query`; ours takes ISO 8601 "
-        "only.",
-        _cases("search.date.words", "search.date.words-time", "search.date.users-date_joined"),
-    ),
-    Group(
         "group_by",
         "0.17 applies `group_by` (one row per group); ours ignores it.",
         _cases("order.group_by"),
-    ),
-    Group(
-        "Location on single",
-        "A search with `single: true` that finds one row answers that object with `Location: <its URL>`; ours "
-        "sends no Location, and refuses single together with limit (0.17 applies both).",
-        _cases("single.one", "single.by-id", "single.string", "single.users.one", "single.head", "single.with-limit"),
-        aspects=("status", "body", "Location"),
     ),
     Group(
         "patch-many: what it counts and where q comes from",

@@ -388,8 +388,17 @@ def coerce(f: Field, value: Any) -> Any:
         if f.type is datetime:
             if isinstance(value, datetime):
                 return value
-            text = str(value).strip().replace("Z", "+00:00").replace(" ", "T", 1)
-            parsed = datetime.fromisoformat(text)
+            if not isinstance(value, str):
+                raise ValueError  # a number is not a date (0.17 cannot compare one either)
+            text = value.strip()
+            try:
+                parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+            except ValueError:  # "2nd Jan 2000", "Jan 2 2000 10:00": as Flask-Restless reads dates (dateutil)
+                from dateutil import parser as dateparser
+
+                if len(text) > 64:
+                    raise
+                parsed = dateparser.parse(text)
             if parsed.tzinfo is None:
                 parsed = parsed.replace(tzinfo=UTC)
             return parsed
@@ -401,6 +410,6 @@ def coerce(f: Field, value: Any) -> Any:
             if str(value).lower() in {"0", "false", "no"}:
                 return False
             raise ValueError
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, ArithmeticError):
         raise BadQuery(f"Invalid value for field '{f.name}'.") from None
     return value

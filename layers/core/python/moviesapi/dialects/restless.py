@@ -254,15 +254,18 @@ def get_many(request: Request) -> Response:
     _run(resource, "GET_MANY", "pre", search_params=q)
     where, order = _search_terms(resource, q)
     order = order or (Order(resource.key, False),)  # 0.17: by primary key (ids are time-ordered: oldest first)
-    if q.get("single"):
-        page = resources.search(resource, Query(where=where, order=order, limit=2, with_count=False), principal)
+    if q.get("single"):  # 0.17: query.limit(limit).one(), and a Location naming the one object
+        limit = _positive(q.get("limit"), "limit")
+        take = 2 if limit is None else min(2, limit)
+        page = resources.search(resource, Query(where=where, order=order, limit=take, with_count=False), principal)
         if not page.records:
             raise NotFound("No result found")
         if len(page.records) > 1:
             raise BadQuery("Multiple results found")
         result = to_object(resource, page.records[0])
         _run(resource, "GET_SINGLE", "post", result=result)
-        return respond(request, 200, result)
+        location = request.absolute_url(f"{request.route_path.rstrip('/')}/{page.records[0][resource.key]}")
+        return respond(request, 200, result, {"Location": location})
     per_page, number = _page_params(request, resource)
     offset = _positive(q.get("offset"), "offset") or 0
     limit = _positive(q.get("limit"), "limit")  # 0.17 applies them only when truthy: 0 or less means none
