@@ -41,7 +41,7 @@ from ..registry import Resource, exposed, find_resource, generation, reverse_rel
 from ..rendering import to_json
 from ..responses import respond
 from . import ANY, DIALECTS, Endpoint, refusing_the_rest
-from .restless_query import int_param, parse_q, parse_search
+from .restless_query import Related, int_param, parse_q, parse_search, prefixed
 
 FUNCTIONS = ("count", "sum", "avg", "min", "max")
 
@@ -66,6 +66,7 @@ ENDPOINTS: tuple[Endpoint, ...] = refusing_the_rest(
 )
 SUFFIXES = ("json", "api", "html", "csv")
 ITEM_NOT_FOUND = resources.ITEM_NOT_FOUND
+MAX_RELATED = 100  # an `any` search through a to-many relation reads at most this many related objects
 MAX_PATCH_MANY = 100
 
 
@@ -252,7 +253,7 @@ def get_many(request: Request) -> Response:
         raise BadQuery(UNDECODABLE)
     q = parse_q(request)
     _run(resource, "GET_MANY", "pre", search_params=q)
-    where, order = _search_terms(resource, q)
+    where, order = _search_terms(resource, q, principal)
     order = order or (Order(resource.key, False),)  # 0.17: by primary key (ids are time-ordered: oldest first)
     if q.get("single"):  # 0.17: query.limit(limit).one(), and a Location naming the one object
         limit = _positive(q.get("limit"), "limit")
@@ -271,7 +272,11 @@ def get_many(request: Request) -> Response:
     limit = _positive(q.get("limit"), "limit")  # 0.17 applies them only when truthy: 0 or less means none
     start = max(0, offset + (number - 1) * per_page)
     take = per_page if limit is None else max(0, min(per_page, limit - (number - 1) * per_page))
-
+    if number < 0:  # 0.17 slices the result like a Python list: page -1 is [-20:-10]
+        size = resources.search(resource, Query(where=where, order=order, limit=0), principal).count or 0
+        begin, end = (number - 1) * per_page, number * per_page
+        start = max(0, size + begin)
+        take = max(0, size + end - start)
     page = resources.search(resource, Query(where=where, order=order, offset=start, limit=take), principal)
     total = max(0, (page.count or 0) - offset)
     if limit is not None:
@@ -351,32 +356,58 @@ def _body(request: Request, resource: Resource) -> dict[str, Any]:
     return data
 
 
+def _related(resource: Resource, node: Related, principal: Principal | None) -> Node | None:
+    if node.relation in resource.relations:
+        if node.op != "has":
+            raise BadQuery("'any' is for to-many relations.")  # SQLAlchemy refuses any() on a to-one
+        return prefixed(node.where, node.relation)
+    reverse = reverse_relations(resource).get(node.relation)
+    if reverse is None or node.op != "any":
+        raise BadQuery(f"No to-many relation '{node.relation}'.")
+    other, via = reverse
+    inner = _foreign_keys(other, node.where, principal)
+    page = resources.search(other, Query(where=inner, limit=MAX_RELATED + 1, with_count=False), principal)
+    if len(page.records) > MAX_RELATED:
+        raise BadQuery("The related search matches too many objects; narrow it.")
+    parents = sorted({(r.get(via.name) or {}).get("id") for r in page.records} - {None})
+    return Cond(resource.key, "in", tuple(parents)) if parents else Cond(resource.key, "in", ("",))
+
+
 def column(resource: Resource, name: str) -> str:
     """A name as 0.17 reads it: a relation's foreign-key column (``creator_id``) is its ``creator.id``."""
     relation = name.removesuffix("_id")
     return f"{relation}.id" if name.endswith("_id") and relation in resource.relations else name
 
 
-def _search_terms(resource: Resource, q: Mapping[str, Any]) -> tuple[Node | None, tuple[Order, ...]]:
+def _search_terms(
+    resource: Resource, q: Mapping[str, Any], principal: Principal | None = None
+) -> tuple[Node | None, tuple[Order, ...]]:
     """``q``'s filters and order, checked against the declaration: any mistake is 0.17's one message."""
     try:
         where, order = parse_search(resource, q)
-        where = _foreign_keys(resource, where)
+        where = _foreign_keys(resource, where, principal)
         order = tuple(Order(column(resource, o.field), o.descending) for o in order)
         return bind(resource, where), bind_order(resource, order)
     except BadQuery as exc:
         raise BadQuery(NO_QUERY) from exc
 
 
-def _foreign_keys(resource: Resource, node: Node | None) -> Node | None:
-    """Read ``creator_id``-style column names in a filter tree as their relation's id."""
+def _foreign_keys(resource: Resource, node: Any, principal: Principal | None) -> Node | None:
+    """Read ``creator_id``-style names as their relation's id, and resolve ``has``/``any`` through relations.
+
+    ``has`` on a to-one relation reads the fields copied onto the item; ``any`` on a to-many
+    (reverse) relation is a search of the related resource, whose matches' parents then filter
+    this one (``id in (...)``), within the read budget.
+    """
     if node is None:
         return None
+    if isinstance(node, Related):
+        return _related(resource, node, principal)
     if isinstance(node, Cond):
         return Cond(column(resource, node.field), node.op, node.value)
     if isinstance(node, Not):
-        return Not(_foreign_keys(resource, node.item))
-    return type(node)(tuple(_foreign_keys(resource, i) for i in node.items))
+        return Not(_foreign_keys(resource, node.item, principal))
+    return type(node)(tuple(_foreign_keys(resource, i, principal) for i in node.items))
 
 
 def post(request: Request) -> Response:
@@ -422,7 +453,7 @@ def patch_many(request: Request) -> Response:
     _run(resource, "PATCH_MANY", "pre", search_params=q, data=data)
     if principal is None:
         raise NotAuthenticated()
-    where, _ = _search_terms(resource, q)
+    where, _ = _search_terms(resource, q, principal)
     count = resources.update_many(resource, where, data, principal, limit=MAX_PATCH_MANY)
     result = {"num_modified": count}
     _run(resource, "PATCH_MANY", "post", query=q, data=data, search_params=q, result=result)

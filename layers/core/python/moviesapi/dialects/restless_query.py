@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import BadQuery
@@ -95,16 +96,28 @@ def parse_filter(spec: Any, depth: int = 0) -> Node | None:
         return Cond(name, OPERATORS[op], FieldRef(spec["field"]))
     if op in ("has", "any"):
         inner = spec.get("val")
+        if "__" in name and not isinstance(inner, dict):  # the legacy form: relation__field and a value
+            relation, _, field = name.partition("__")
+            return Related(relation, op, Cond(field, "eq", inner))
         if not isinstance(inner, dict):
             raise BadQuery(f"Operator '{op}' needs a filter object as 'val'.")
         sub = parse_filter(inner, depth + 1)
-        return None if sub is None else prefixed(sub, name)
+        return None if sub is None else Related(name, op, sub)
     core = OPERATORS.get(op)
     if core is None:
         raise BadQuery(f"Unknown operator '{op}'.")
     if core not in ("is_null", "is_not_null") and spec.get("val") is None:
         raise BadQuery(f"Operator '{op}' needs a value.")  # 0.17 cannot build the query without one
     return Cond(name, core, spec.get("val"))
+
+
+@dataclass(frozen=True)
+class Related:
+    """``has`` (to-one) or ``any`` (to-many) through a relation; the dialect resolves it against the registry."""
+
+    relation: str
+    op: str
+    where: Any
 
 
 def prefixed(node: Node, relation: str) -> Node:
