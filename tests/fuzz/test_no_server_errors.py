@@ -178,7 +178,7 @@ def world() -> Iterator[dict[str, str]]:
         yield {"access": tokens.issue_access(user.id), "movie": movie["id"]}
 
 
-def _shape_ok(reply: dict[str, Any]) -> None:
+def _shape_ok(reply: dict[str, Any], event_name: str) -> None:
     assert reply["statusCode"] < 500, reply
     content_type = {k.lower(): v for k, v in (reply.get("headers") or {}).items()}.get("content-type", "")
     for k, v in (reply.get("multiValueHeaders") or {}).items():
@@ -186,7 +186,9 @@ def _shape_ok(reply: dict[str, Any]) -> None:
             content_type = v[0]
     if reply["statusCode"] >= 400 and content_type.startswith("application/json"):
         body = json.loads(reply["body"])
-        assert isinstance(body, dict) and body, reply
+        # Flask-Restless 0.17 answers a missing item with an empty object; any other error says something
+        missing_item = event_name.startswith("restless_") and reply["statusCode"] == 404
+        assert isinstance(body, dict) and (body or missing_item), reply
         assert "Traceback" not in reply["body"] and "argon2" not in reply["body"]
 
 
@@ -213,7 +215,7 @@ def test_never_a_server_error(world, event_name, function, body, query, extra, a
         value = world["movie"] if path_id is None else path_id
         event["pathParameters"] = {**event["pathParameters"], key: value}
         event["path"] = event["path"].replace(placeholder, quote(value, safe=""))
-    _shape_ok(load_function(function).lambda_handler(event, FakeContext()))
+    _shape_ok(load_function(function).lambda_handler(event, FakeContext()), event_name)
 
 
 def test_every_event_is_routed():

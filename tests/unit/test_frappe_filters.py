@@ -229,11 +229,14 @@ def test_order_by():
     assert parse_order_by(MOVIE, "year desc, title asc") == (Order("year", True), Order("title", False))
     assert parse_order_by(MOVIE, "`tabMovie`.`creation` DESC") == (Order("created_at", True),)
     assert parse_order_by(MOVIE, "owner") == (Order("creator.username", False),)
+    # Frappe sorts by ``name`` (its primary key; here the movie id, sortable like any column)
+    assert parse_order_by(MOVIE, "name asc") == (Order("id", False),)
+    assert parse_order_by(MOVIE, "`tabMovie`.`name` desc, year") == (Order("id", True), Order("year", False))
     assert parse_order_by(MOVIE, "idx desc") == ()
 
 
 @pytest.mark.parametrize(
-    "bad", ["password desc", "year sideways", "api_secret_hash", "(select 1)", "year desc limit 1", "name asc"]
+    "bad", ["password desc", "year sideways", "api_secret_hash", "(select 1)", "year desc limit 1"]
 )
 def test_order_by_refused(bad):
     with pytest.raises(FrappeError) as info:

@@ -258,7 +258,7 @@ def _movie_record() -> dict[str, Any]:
         "title": "Casablanca",
         "genre": "Drama",
         "year": 1942,
-        "creator": {"id": "u1", "username": "rick"},
+        "creator": {"id": "u1", "username": "rick", "first_name": "Rick", "last_name": "Blaine", "date_joined": now},
         "created_at": now,
         "updated_at": now,
         "version": 1,
@@ -269,8 +269,11 @@ def test_read_schemas_match_what_each_dialect_answers():
     schemas = DOC["components"]["schemas"]
     record = _movie_record()
     assert list(schemas["DrfMovie"]["properties"]) == list(drf.serialize(MOVIE, MOVIE.options("drf"), record))
-    assert set(schemas["RestlessMovie"]["properties"]) == set(restless.to_object(MOVIE, record))
-    assert set(schemas["RestlessMovie"]["properties"]["creator"]["properties"]) == {"id", "username"}
+    answered = restless.to_object(MOVIE, record)
+    assert set(schemas["RestlessMovie"]["properties"]) == set(answered)
+    assert answered["creator_id"] == "u1" and "creator_id" in schemas["RestlessMovie"]["required"]  # the foreign key
+    creator = set(schemas["RestlessMovie"]["properties"]["creator"]["properties"])
+    assert creator == set(answered["creator"]) == set(USER.readable_fields())  # every public field of the user
     assert set(schemas["FrappeMovie"]["properties"]) == set(frappe.doctype_of("Movie").doc(record))
     user = {
         "id": "u1",
@@ -309,12 +312,16 @@ def test_list_parameters_are_the_dialects():
     }
     q = _resolve(_params("/api/movies", "get")["q"]["content"]["application/json"]["schema"])
     assert q["properties"]["order_by"]["items"]["properties"]["field"]["enum"] == [
+        "id",  # UUIDv7: creation order
         "title",
         "genre",
         "year",
         "created_at",
         "updated_at",
         "creator__username",
+        "creator__first_name",  # the nested creator carries every public user field
+        "creator__last_name",
+        "creator__date_joined",
     ]
 
 
@@ -332,9 +339,13 @@ def test_each_dialect_documents_its_error_shape():
     assert responses["DrfError401"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/DrfError"
     }
-    assert responses["RestlessError404"]["content"]["application/json"]["schema"] == {
+    assert responses["RestlessError401"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/RestlessError"
     }
+    assert responses["RestlessError404"]["content"]["application/json"]["schema"] == {  # 0.17: {} for a missing item
+        "anyOf": [{"$ref": "#/components/schemas/RestlessMissingItem"}, {"$ref": "#/components/schemas/RestlessError"}]
+    }
+    assert DOC["components"]["schemas"]["RestlessMissingItem"]["maxProperties"] == 0
     assert "FrappeError417" in responses and "FrappeError400" in responses
     frappe_list = DOC["paths"]["/api/resource/Movie"]["get"]["responses"]
     assert "417" in frappe_list and "400" not in frappe_list  # Frappe's ValidationError is a 417

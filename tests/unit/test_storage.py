@@ -18,13 +18,15 @@ def test_movie_table_is_generated_from_its_access_paths():
     assert MOVIE.model is not None and MOVIE.model is not UserModel
     assert MOVIE.model.Meta.table_name.endswith("movies")
     assert _indexes(MOVIE.model) == {
-        "by_creator": [("created_at_key", "RANGE"), ("creator_id", "HASH")],
+        # ids are UUIDv7 (creation order), so the creation-ordered indexes sort by the id itself
+        "by_creator": [("creator_id", "HASH"), ("id", "RANGE")],
         "by_genre_year": [("genre", "HASH"), ("year", "RANGE")],
-        "by_created": [("created_at_key", "RANGE"), ("listing", "HASH")],
+        "by_created": [("id", "RANGE"), ("listing", "HASH")],
         "by_updated": [("listing", "HASH"), ("updated_at_key", "RANGE")],
     }
     types = {a["AttributeName"]: a["AttributeType"] for a in MOVIE.model._get_schema()["attribute_definitions"]}
-    assert types["year"] == "N" and types["genre"] == "S"
+    assert types["year"] == "N" and types["genre"] == "S" and types["id"] == "S"
+    assert "created_at_key" not in types and "created_at_key" not in MOVIE.model.get_attributes()
 
 
 def test_a_declared_model_is_kept():
@@ -34,12 +36,23 @@ def test_a_declared_model_is_kept():
 
 
 def test_new_items_get_keys_shadows_owner_and_counters():
+    from datetime import UTC, datetime
+
     from moviesapi.accounts import Principal
 
-    item = MOVIE.new_item({"title": "Casablanca", "genre": "Drama", "year": 1942}, Principal("u1", "alice"))
+    joined = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    owner = Principal("u1", "alice", profile={"first_name": "Alice", "last_name": "Liddell", "date_joined": joined})
+    item = MOVIE.new_item({"title": "Casablanca", "genre": "Drama", "year": 1942}, owner)
     assert item.title_lc == "casablanca" and item.genre_lc == "drama"
-    assert item.creator_id == "u1" and item.creator_username == "alice"
-    assert item.listing == "movies" and item.created_at_key.endswith(f"#{item.id}")
+    assert item.creator_id == "u1" and item.creator_username == "alice" and item.creator_first_name == "Alice"
+    assert item.listing == "movies" and item.updated_at_key.endswith(f"#{item.id}")
     assert counter_keys(MOVIE, item) == ["count#movies#by_creator#u1", "count#movies"]
     record = MOVIE.to_record(item)
-    assert record["creator"] == {"id": "u1", "username": "alice"} and record["year"] == 1942
+    assert record["creator"] == {  # the owner's public fields, copied from the caller's profile
+        "id": "u1",
+        "username": "alice",
+        "first_name": "Alice",
+        "last_name": "Liddell",
+        "date_joined": joined,
+    }
+    assert record["year"] == 1942

@@ -251,7 +251,7 @@ class Resource:
             and found.readable
             and {
                 "filter": found.filterable,
-                "sort": found.sortable,
+                "sort": found.sortable or path == self.key,  # the key always sorts: lists default to it
                 "read": True,
                 "aggregate": found.aggregatable,
             }.get(purpose, False)

@@ -213,9 +213,12 @@ def to_object(resource: Resource, record: Mapping[str, Any]) -> dict[str, Any]:
         if (include is None or name in include) and name not in exclude:
             out[name] = record.get(name)
     for rel_name, relation in resource.relations.items():
+        nested = record.get(rel_name) or {}
+        fk = f"{rel_name}_id"  # SQLAlchemy's foreign-key column: a column, shaped apart from the relation
+        if (include is None or fk in include) and fk not in exclude:
+            out[fk] = nested.get("id")
         if (include is not None and rel_name not in include) or rel_name in exclude:
             continue
-        nested = record.get(rel_name) or {}
         sub = {}
         for field in relation.fields:
             dotted = f"{rel_name}.{field}"
@@ -223,9 +226,6 @@ def to_object(resource: Resource, record: Mapping[str, Any]) -> dict[str, Any]:
             if wanted and dotted not in exclude:
                 sub[field] = nested.get(field)
         out[rel_name] = _naive(sub)
-        fk = f"{rel_name}_id"  # SQLAlchemy's foreign-key column, which Flask-Restless shows beside the relation
-        if (include is None or fk in include) and fk not in exclude:
-            out[fk] = nested.get("id")
     return json.loads(to_json(_naive(out)))
 
 

@@ -45,6 +45,9 @@ FAMILY = "Restless"
 TAG = "Flask-Restless"
 
 
+PAGE = "Page number (1-based; 0 is empty, negatives slice from the end)."
+
+
 def contribute(builder: Builder) -> None:
     builder.dialect("Flask-Restless")
     tag = builder.tag(TAG, "Flask-Restless dialect (`/api/<collection>`): the `q` search language and its pages.")
@@ -94,14 +97,26 @@ def _errors(builder: Builder) -> None:
         {
             "type": "object",
             "required": ["validation_errors"],
-            "properties": {"validation_errors": {"type": "object", "additionalProperties": {"type": "string"}}},
-            "description": "Flask-Restless's validation errors: field → message.",
+            "properties": {
+                "validation_errors": {
+                    "anyOf": [{"type": "object", "additionalProperties": {"type": "string"}}, {"type": "string"}]
+                }
+            },
+            "description": "Flask-Restless's validation errors: field → message (or, for a body it cannot map "
+            "onto the model, one sentence).",
         },
+    )
+    builder.schema(
+        "RestlessMissingItem",
+        {"type": "object", "maxProperties": 0, "description": "Flask-Restless's body for a missing item: `{}`."},
     )
     builder.error_shape(
         FAMILY,
         ref("RestlessError"),
-        by_status={400: {"anyOf": [ref("RestlessValidationError"), ref("RestlessError")]}},
+        by_status={
+            400: {"anyOf": [ref("RestlessValidationError"), ref("RestlessError")]},
+            404: {"anyOf": [ref("RestlessMissingItem"), ref("RestlessError")]},
+        },
     )
 
 
@@ -113,27 +128,33 @@ def _name(resource: Resource) -> str:
 
 
 def _nested(resource: Resource, rel_name: str, relation: Relation, include: set[str] | None, exclude: set[str]) -> dict:
+    """The related object's copied fields; only its id is sure to be known (as the item stores them)."""
     sub = {}
     for name, f in relation.resolved.items():
         dotted = f"{rel_name}.{name}"
         wanted = include is None or dotted in include or not any(c.startswith(rel_name + ".") for c in include)
         if wanted and dotted not in exclude and f.readable:
-            sub[name] = field_schema(f, read_only=True, nullable=not relation.required)
+            sub[name] = _naive(field_schema(f, read_only=True, nullable=not (relation.required and name == "id")))
     return {"type": "object", "readOnly": True, "properties": sub, "required": list(sub)}
 
 
 def object_schema(resource: Resource) -> dict[str, Any]:
-    """``restless.to_object``'s shape: readable fields and nested relations, include/exclude columns applied."""
+    """``restless.to_object``'s shape: readable fields, nested relations and each relation's foreign-key
+    column (``creator_id``), include/exclude columns applied."""
     include = set(resource.include_columns) if resource.include_columns is not None else None
     exclude = set(resource.exclude_columns or ())
     props: dict[str, Any] = {}
     for name in resource.readable_fields():
         if (include is None or name in include) and name not in exclude:
-            props[name] = field_schema(resource.fields[name])
+            props[name] = _naive(field_schema(resource.fields[name]))
     for rel_name, relation in resource.relations.items():
         if (include is not None and rel_name not in include) or rel_name in exclude:
             continue
         props[rel_name] = _nested(resource, rel_name, relation, include, exclude)
+        fk = f"{rel_name}_id"
+        if (include is None or fk in include) and fk not in exclude:
+            props[fk] = field_schema(relation.resolved["id"], read_only=True, nullable=not relation.required)
+            props[fk]["description"] = f"The foreign-key column, as `{rel_name}.id`."
     return {"type": "object", "properties": props, "required": list(props)}
 
 
@@ -150,7 +171,7 @@ def _object_and_page(builder: Builder, resource: Resource) -> None:
             "properties": {
                 "num_results": {"type": "integer", "minimum": 0},
                 "total_pages": {"type": "integer", "minimum": 0},
-                "page": {"type": "integer", "minimum": 1},
+                "page": {"type": "integer"},
                 "objects": {"type": "array", "items": ref(name)},
             },
         },
@@ -309,10 +330,14 @@ def _operation(builder: Builder, route: Route, resource: Resource, method: str, 
         params.append(json_query("q", ref(f"{name}Query"), description))
     if kind == "list":
         params += [
-            query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number (1-based)."),
+            query(
+                "page",
+                {"type": "integer", "default": 1},
+                "Page number (1-based; 0 is empty, negatives slice from the end).",
+            ),
             query(
                 "results_per_page",
-                {"type": "integer", "minimum": 1, "default": resource.results_per_page},
+                {"type": "integer", "default": resource.results_per_page},
                 f"Items per page (capped at {resource.max_results_per_page}).",
             ),
         ]
@@ -358,7 +383,13 @@ def _relation_operation(builder: Builder, route: Route, resource: Resource, name
         other, via = reverse_relations(resource)[name]
         _object_and_page(builder, other)
         schema = ref(f"{_name(other)}Page")
-        params.append(query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number (1-based)."))
+        params.append(
+            query(
+                "page",
+                {"type": "integer", "default": 1},
+                "Page number (1-based; 0 is empty, negatives slice from the end).",
+            )
+        )
         text = f"The {name} whose `{via.name}` is this {one}, a page at a time ({other.results_per_page} per page)."
         statuses, title = ERRORS["relation"], f"List a {one}'s {name}"
     responses = {**builder.ok(200, schema, text, negotiable=True), **builder.errors(FAMILY, statuses)}
@@ -372,3 +403,12 @@ def _relation_operation(builder: Builder, route: Route, resource: Resource, name
         None,
         responses,
     )
+
+
+def _naive(schema: dict[str, Any]) -> dict[str, Any]:
+    """Flask-Restless writes datetimes as naive ISO 8601 (UTC, no zone), which ``date-time`` does not allow."""
+    if schema.get("format") == "date-time":
+        schema = {k: v for k, v in schema.items() if k != "format"}
+        schema["pattern"] = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$"
+        schema["description"] = "ISO 8601, UTC, without a zone (as Flask-Restless writes it)."
+    return schema
