@@ -432,17 +432,6 @@ def test_request(outcomes: dict[str, Outcome], name: str) -> None:
         raise NotYetConformant("; ".join(outcome.groups))
 
 
-@pytest.mark.parametrize(
-    "rule",
-    [pytest.param(s.name, id=s.name, marks=pytest.mark.xfail(strict=True, raises=NotYetConformant)) for s in SYSTEMIC],
-)
-def test_systemic(outcomes: dict[str, Outcome], rule: str) -> None:
-    """A systemic group stays listed only while it shows somewhere: fixed everywhere, this XPASSes (remove it)."""
-    shown = [o.name for o in outcomes.values() if rule in o.systemic]
-    if shown:
-        raise NotYetConformant(f"{rule}: {len(shown)} requests, e.g. {', '.join(shown[:3])}")
-
-
 def test_allowed_entries_still_apply(outcomes: dict[str, Outcome]) -> None:
     """Every deliberate difference shows somewhere; one that no longer does is stale."""
     shown = Counter(n for o in outcomes.values() for n in o.allowed)
