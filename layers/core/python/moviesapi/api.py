@@ -19,6 +19,7 @@ from .dialects import cors_request_headers, dialect_for
 from .errors import ApiError, NotFound
 from .formats import Route, match_path, strip_event_suffix
 from .http import Request
+from .overload import unavailable
 from .rendering import Renderer
 from .responses import DEFAULT_RENDERERS, negotiate
 from .settings import get_settings
@@ -103,8 +104,14 @@ def create_app(*, negotiation: bool = True) -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def handle_unexpected(exc: Exception) -> Response:
-        logger.exception("Unhandled error")
         request = request_of(app)
+        busy = unavailable(exc)
+        if busy is not None:  # an overloaded or conflicting DynamoDB: 503 with Retry-After, never a 500
+            logger.warning("DynamoDB busy", extra={"error": type(exc).__name__})
+            response = dialect_for(request.path).error_response(request, busy)
+            response.headers.setdefault("Retry-After", str(busy.wait))
+            return response
+        logger.exception("Unhandled error")
         error = ApiError("A server error occurred.")
         error.status = 500
         return dialect_for(request.path).error_response(request, error)

@@ -154,6 +154,17 @@ class UnsupportedMediaType(ApiError):
         super().__init__(message or f'Unsupported media type "{media_type}" in request.')
 
 
+class ServiceUnavailable(ApiError):
+    """The store is overloaded or busy (throttling, a transaction conflict): retry after ``wait`` seconds."""
+
+    status = 503
+    code = "service_unavailable"
+
+    def __init__(self, wait_seconds: int = 1) -> None:
+        self.wait = max(1, int(wait_seconds))
+        super().__init__("The service is busy; retry shortly.")
+
+
 class Throttled(ApiError):
     status = 429
     code = "throttled"

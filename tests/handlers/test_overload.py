@@ -1,0 +1,62 @@
+"""An overloaded or conflicting DynamoDB is a 503 with Retry-After in the dialect's shape, never a 500.
+
+The store's answers are forced at PynamoDB's connection (the layer below every model),
+with the errors DynamoDB really sends: throttling on a read, a transaction cancelled
+by a conflicting one on a write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from pynamodb.connection.base import Connection
+from pynamodb.exceptions import CancellationReason, QueryError, TransactWriteError, VerboseClientError
+
+MOVIE = {"title": "Casablanca", "genre": "Drama", "year": 1942}
+
+
+def _throttled(*_args: Any, **_kwargs: Any) -> Any:
+    error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}}
+    raise QueryError("Failed to query items", cause=ClientError(error, "Query"))
+
+
+def _conflict(*_args: Any, **_kwargs: Any) -> Any:
+    # What PynamoDB's connection raises for DynamoDB's TransactionCanceledException (see Connection._make_api_call).
+    error = {"Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}}
+    reasons = [CancellationReason(code="TransactionConflict", message="Transaction is ongoing for the item")]
+    cause = VerboseClientError(error, "TransactWriteItems", cancellation_reasons=reasons)
+    raise TransactWriteError("Failed to write transaction items", cause=cause)
+
+
+@pytest.fixture
+def alice(signup) -> str:
+    return signup("alice")["access"]
+
+
+def test_a_conflicting_transaction_is_a_503_in_drf(invoke, alice, monkeypatch):
+    monkeypatch.setattr(Connection, "transact_write_items", _conflict)
+    r = invoke("resource_create", "movie_create", token=alice, body=MOVIE)
+    assert r.status == 503 and r.headers["retry-after"] == "1"
+    assert r.json() == {"detail": "The service is busy; retry shortly."}
+
+
+def test_throttled_reads_are_a_503_in_every_dialect(invoke, alice, monkeypatch):
+    monkeypatch.setattr(Connection, "query", _throttled)
+    drf = invoke("resource_list", "movie_list", token=alice, query={})
+    assert drf.status == 503 and drf.headers["retry-after"] == "1" and "detail" in drf.json()
+    restless = invoke("resource_list", "restless_list", token=alice, query={})
+    assert restless.status == 503 and restless.headers["retry-after"] == "1"
+    assert restless.json() == {"message": "The service is busy; retry shortly."}
+    frappe = invoke("resource_list", "frappe_list", token=alice, query={})
+    assert frappe.status == 503 and frappe.headers["retry-after"] == "1" and "exc_type" in frappe.json()
+
+
+def test_a_real_server_error_is_still_a_500(invoke, alice, monkeypatch):
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Connection, "query", broken)
+    r = invoke("resource_list", "movie_list", token=alice, query={})
+    assert r.status == 500 and "retry-after" not in r.headers
