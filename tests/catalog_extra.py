@@ -34,7 +34,7 @@ REVIEW = create_api(
     default_order=(("created_at", True),),
     access_paths=(
         AccessPath("by_movie", "movie.id", order_field="created_at", counted=True),
-        AccessPath("by_created", order_field="created_at", counted=True),
+        AccessPath("by_created", order_field="id", same_order=("created_at",), counted=True),  # ids are UUIDv7
     ),
     collection_name="reviews",
     allow_patch_many=True,

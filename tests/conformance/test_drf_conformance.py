@@ -106,6 +106,11 @@ def _json_instead_of_html(step: Step, drf: Answer, ours: Answer) -> tuple[Answer
     return drf, ours
 
 
+def _no_server_error(ours: Answer) -> bool:
+    """Ours answered (any status below 500): a representation or negotiation choice, never a crash."""
+    return ours["status"] < 500
+
+
 def _status(*codes: int) -> Callable[[Answer], bool]:
     return lambda ours: ours["status"] in codes
 
@@ -251,6 +256,7 @@ ALLOWED: tuple[Allowed, ...] = (
         "RFC 9110 §12.5.1: `application/json;q=0.1, text/html` prefers HTML and `q=0` refuses a type; DRF "
         "ignores q and picks by its renderer order.",
         forgive=take_ours,
+        ours_shows=_no_server_error,
         cases=_cases("negotiation.*.accept.json-q-low-html", "negotiation.*.accept.json-q0"),
     ),
     Allowed(
@@ -272,6 +278,7 @@ ALLOWED: tuple[Allowed, ...] = (
         "SPEC 'Representations': `.html` (the browsable page, table first) and `.csv` by suffix, ?format= or "
         "Accept; the seed has only the JSON and browsable renderers, so it answers 404/406.",
         forgive=take_ours,
+        ours_shows=_no_server_error,
         cases=_cases(
             "negotiation.*.format=html",
             "negotiation.*.format=csv",

@@ -71,6 +71,11 @@ def _cases(*patterns: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _no_server_error(ours: Answer) -> bool:
+    """Ours answered (any status below 500): a representation or negotiation choice, never a crash."""
+    return ours["status"] < 500
+
+
 def _status(*codes: int) -> Callable[[Answer], bool]:
     return lambda ours: ours["status"] in codes
 
@@ -165,6 +170,7 @@ ALLOWED: tuple[Allowed, ...] = (
         "SPEC: Restless filters take `relation__field` names (`creator__username`) and `creator.username`; "
         "0.17 reads them as the relationship itself (a 400, or a 500 for the dotted form).",
         forgive=take_ours,
+        ours_shows=_status(200),
         cases=_cases("search.relation-field.*", "search.relation-dotted.eq"),
     ),
     Allowed(
@@ -172,6 +178,7 @@ ALLOWED: tuple[Allowed, ...] = (
         "SPEC 'Bad input': `year > \"abc\"` is a clear 400; 0.17 lets SQLite compare an integer with text and"
         " answers no rows.",
         forgive=take_ours,
+        ours_shows=_status(400),
         cases=_cases("search.type.year-gt-string"),
     ),
     Allowed(
@@ -179,6 +186,7 @@ ALLOWED: tuple[Allowed, ...] = (
         "Grouping a page would read every matching row (DynamoDB has no GROUP BY); aggregates are "
         "/api/eval's. The parameter is ignored.",
         forgive=take_ours,
+        ours_shows=_status(200),
         cases=_cases("order.group_by"),
     ),
     Allowed(
@@ -186,6 +194,7 @@ ALLOWED: tuple[Allowed, ...] = (
         "0.17 reads a patch-many's q from the body only and, given it in the query string, patches every row "
         "the caller may change; we apply it, so a misplaced q never widens a write.",
         forgive=take_ours,
+        ours_shows=_status(200),
         cases=_cases("last.patch-many.q-in-query-string"),
     ),
     Allowed(
@@ -193,10 +202,10 @@ ALLOWED: tuple[Allowed, ...] = (
         '0.17 words an unknown function by slicing SQLite\'s error (`No such function "nction: x"`) and '
         "counts a relation as join rows; ours names the function and refuses a relation.",
         forgive=take_ours,
+        ours_shows=_status(400),
         cases=_cases(
             "eval.unknown-function",
             "eval.relation-field",
-            "eval.q-null",
         ),
     ),
     Allowed(
@@ -205,6 +214,7 @@ ALLOWED: tuple[Allowed, ...] = (
         "(its Allow lists them) and serves a related item at a second URL; ours has one URL per item and "
         "writes through it.",
         forgive=take_ours,
+        ours_shows=_status(403, 405),
         cases=_cases("relation.movies.instance", "relation.creator.post", "relation.creator.delete"),
     ),
     Allowed(
@@ -212,12 +222,14 @@ ALLOWED: tuple[Allowed, ...] = (
         "API Gateway routes `/api/movies/` like `/api/movies` and answers `/api` itself (403 Missing "
         "Authentication Token); Werkzeug 404s a trailing slash.",
         forgive=take_ours,
+        ours_shows=_status(200, 403),
         cases=_cases("item.trailing-slash", "routing.collection-trailing-slash", "routing.api-root"),
     ),
     Allowed(
         "ids are never taken from a body",
         "An id is the server's (UUIDv7, time-ordered); 0.17 moves the row to the id sent. Ours ignores it.",
         forgive=take_ours,
+        ours_shows=_status(200),
         cases=_cases("last.update.patch.id"),
     ),
     Allowed(
@@ -308,6 +320,7 @@ ALLOWED: tuple[Allowed, ...] = (
         "`.csv`), and 406 when nothing acceptable is offered; 0.17 answers JSON whatever the Accept header "
         "says and knows no suffix (`/api/movies/1.json` is an unknown id, `/api/movies.json` an unknown URL).",
         forgive=take_ours,
+        ours_shows=_no_server_error,
         cases=_cases(
             "item.accept-html",
             "item.accept-xml",
@@ -321,58 +334,6 @@ ALLOWED: tuple[Allowed, ...] = (
 
 
 # ====================================================================== not yet conformant
-
-
-def _both(
-    visit: Callable[[dict[str, Any], str | None], None],
-) -> Callable[[Step, Answer, Answer], tuple[Answer, Answer] | None]:
-    """A rule that brings both answers to one canonical form (it counts only where that changes the difference)."""
-
-    def forgive(step: Step, theirs: Answer, ours: Answer) -> tuple[Answer, Answer] | None:
-        return _reshaped(theirs, step, visit), _reshaped(ours, step, visit)
-
-    return forgive
-
-
-def _allow_head_options(step: Step, theirs: Answer, ours: Answer) -> tuple[Answer, Answer] | None:
-    if "Allow" not in theirs["headers"] or "Allow" not in ours["headers"]:
-        return None
-
-    def without(value: str) -> str:
-        return ", ".join(m for m in value.split(", ") if m not in ("HEAD", "OPTIONS"))
-
-    theirs, ours = copy.deepcopy(theirs), copy.deepcopy(ours)
-    theirs["headers"]["Allow"] = without(theirs["headers"]["Allow"])
-    ours["headers"]["Allow"] = without(ours["headers"]["Allow"])
-    return theirs, ours
-
-
-def _link_header(step: Step, theirs: Answer, ours: Answer) -> tuple[Answer, Answer] | None:
-    if "Link" not in theirs["headers"] or "Link" in ours["headers"]:
-        return None
-    theirs = copy.deepcopy(theirs)
-    del theirs["headers"]["Link"]
-    return theirs, ours
-
-
-def _unordered(step: Step) -> bool:
-    q = step.get("q")
-    return not (isinstance(q, dict) and q.get("order_by"))
-
-
-def _default_order(step: Step, theirs: Answer, ours: Answer) -> tuple[Answer, Answer] | None:
-    """Without ``order_by``, compare one page's objects as a set (sorted by their normalised ids)."""
-    if not _unordered(step):
-        return None
-    pair = []
-    for answer in (theirs, ours):
-        body = answer["body"]
-        if answer["body_kind"] != "json" or not isinstance(body, dict) or not isinstance(body.get("objects"), list):
-            return None
-        answer = copy.deepcopy(answer)
-        answer["body"]["objects"].sort(key=lambda obj: str(obj.get("id")) if isinstance(obj, dict) else "")
-        pair.append(answer)
-    return pair[0], pair[1]
 
 
 SYSTEMIC: tuple[Systemic, ...] = ()

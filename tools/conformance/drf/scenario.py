@@ -39,7 +39,6 @@ JWT_SHAPE = re.compile(r"^eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*$"
 MULTIPART_BOUNDARY = "ConformanceBoundary7MA4YWxkTrZu0gW"
 # The headers clients read; the only ones compared.
 COMPARED_HEADERS = ("Content-Type", "Allow", "WWW-Authenticate", "Location", "Vary")
-BODY_KINDS = ("json", "form", "multipart", "raw", "raw_b64")
 
 
 class Side:

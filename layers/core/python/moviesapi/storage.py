@@ -212,11 +212,26 @@ def new_item(resource: Resource, clean: dict[str, Any], principal: Any) -> Model
         if f.auto:
             setattr(item, f.attribute, now)
     if resource.owner:
+        relation = resource.relations[resource.owner]
         owner = {"id": principal.user_id, "username": principal.username, **getattr(principal, "profile", {})}
-        for name, f in resource.relations[resource.owner].resolved.items():
+        if any(name not in owner for name in relation.resolved):  # a field the caller's profile lacks: read it
+            owner = {**_target_record(relation.target, principal.user_id), **owner}
+        for name, f in relation.resolved.items():
             setattr(item, f.attribute, owner.get(name))
     apply_changes(resource, item, clean, now=now)
     return item
+
+
+def _target_record(target_name: str, key: str) -> dict[str, Any]:
+    from .registry import find_resource
+
+    target = find_resource(target_name)
+    if target is None or target.model is None or target.to_record is None:
+        return {}
+    try:
+        return target.to_record(target.model.get(key))
+    except target.model.DoesNotExist:
+        return {}
 
 
 def apply_changes(resource: Resource, item: Model, clean: dict[str, Any], *, now: datetime | None = None) -> None:

@@ -26,7 +26,6 @@ from .telemetry import count
 ALGORITHM = "HS256"
 ACCESS = "access"
 REFRESH = "refresh"
-REQUIRED_CLAIMS = ("token_type", "exp", "iat", "jti", "user_id")  # what we issue; simplejwt checks fewer
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from functools import cache
 from typing import Any
 
@@ -36,12 +35,12 @@ from ..errors import (
 )
 from ..formats import Route, format_suffix_patterns
 from ..http import JSON_TYPES, Request
-from ..query import Cond, Node, Not, Order, Query, bind, bind_order
-from ..registry import Resource, exposed, find_resource, generation, reverse_relations
+from ..query import Node, Order, Query, bind, bind_order
+from ..registry import Resource, exposed, generation, reverse_relations
 from ..rendering import to_json
 from ..responses import respond
 from . import ANY, DIALECTS, Endpoint, refusing_the_rest
-from .restless_query import Related, int_param, parse_q, parse_search, prefixed
+from .restless_query import int_param, parse_q, parse_search
 
 FUNCTIONS = ("count", "sum", "avg", "min", "max")
 
@@ -177,7 +176,7 @@ def _url_patterns(_generation: int) -> tuple[Route, ...]:
                     f"{resource.url_prefix}/eval/{resource.collection}",
                     ("GET",),
                     f"{title} functions",
-                    'q={"functions": [{"name": "avg", "field": "year"}]}: count, sum, avg, min, max.',
+                    'q={"functions": [{"name": "count", "field": "id"}]}: count, sum, avg, min, max.',
                 )
             )
     return tuple(replace(r, allow_header=False) for r in format_suffix_patterns(routes, allowed=SUFFIXES))
@@ -356,23 +355,6 @@ def _body(request: Request, resource: Resource) -> dict[str, Any]:
     return data
 
 
-def _related(resource: Resource, node: Related, principal: Principal | None) -> Node | None:
-    if node.relation in resource.relations:
-        if node.op != "has":
-            raise BadQuery("'any' is for to-many relations.")  # SQLAlchemy refuses any() on a to-one
-        return prefixed(node.where, node.relation)
-    reverse = reverse_relations(resource).get(node.relation)
-    if reverse is None or node.op != "any":
-        raise BadQuery(f"No to-many relation '{node.relation}'.")
-    other, via = reverse
-    inner = _foreign_keys(other, node.where, principal)
-    page = resources.search(other, Query(where=inner, limit=MAX_RELATED + 1, with_count=False), principal)
-    if len(page.records) > MAX_RELATED:
-        raise BadQuery("The related search matches too many objects; narrow it.")
-    parents = sorted({(r.get(via.name) or {}).get("id") for r in page.records} - {None})
-    return Cond(resource.key, "in", tuple(parents)) if parents else Cond(resource.key, "in", ("",))
-
-
 def column(resource: Resource, name: str) -> str:
     """A name as 0.17 reads it: a relation's foreign-key column (``creator_id``) is its ``creator.id``."""
     relation = name.removesuffix("_id")
@@ -385,29 +367,13 @@ def _search_terms(
     """``q``'s filters and order, checked against the declaration: any mistake is 0.17's one message."""
     try:
         where, order = parse_search(resource, q)
-        where = _foreign_keys(resource, where, principal)
+        from .restless_relations import foreign_keys  # only searches through relations need it
+
+        where = foreign_keys(resource, where, principal)
         order = tuple(Order(column(resource, o.field), o.descending) for o in order)
         return bind(resource, where), bind_order(resource, order)
     except BadQuery as exc:
         raise BadQuery(NO_QUERY) from exc
-
-
-def _foreign_keys(resource: Resource, node: Any, principal: Principal | None) -> Node | None:
-    """Read ``creator_id``-style names as their relation's id, and resolve ``has``/``any`` through relations.
-
-    ``has`` on a to-one relation reads the fields copied onto the item; ``any`` on a to-many
-    (reverse) relation is a search of the related resource, whose matches' parents then filter
-    this one (``id in (...)``), within the read budget.
-    """
-    if node is None:
-        return None
-    if isinstance(node, Related):
-        return _related(resource, node, principal)
-    if isinstance(node, Cond):
-        return Cond(column(resource, node.field), node.op, node.value)
-    if isinstance(node, Not):
-        return Not(_foreign_keys(resource, node.item, principal))
-    return type(node)(tuple(_foreign_keys(resource, i, principal) for i in node.items))
 
 
 def post(request: Request) -> Response:
@@ -470,51 +436,11 @@ def delete_single(request: Request, instance_id: str) -> Response:
     return _no_content(request)
 
 
-def evaluate(request: Request) -> Response:
-    """GET /api/eval/<collection>?q={"functions": [{"name": "avg", "field": "year"}]}, as 0.17 answers it.
-
-    0.17 applies the functions to the whole collection (its ``filters`` are not read), on any column:
-    min/max of text or dates too; no function is a 204, a missing or empty ``q`` a 400.
-    """
-    resource = resource_for(request.route_path)
-    if not resource.allow_functions:
-        raise NotFound()
-    principal = _principal(resource, request)
-    if not request.param("q"):
-        raise BadQuery("Empty query parameter")
-    q = parse_q(request, allow_list=True)
-    functions = q.get("functions") if isinstance(q, dict) else None
-    if not functions:
-        return _no_content(request)
-    if not isinstance(functions, list) or len(functions) > 20:
-        raise BadQuery("'functions' must be a list of at most 20 functions.")
-    wanted: list[tuple[str, str]] = []
-    for fn in functions:
-        if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or not isinstance(fn.get("field"), str):
-            raise BadQuery("Each function needs a 'name' and a 'field'.")
-        if fn["name"] not in FUNCTIONS:
-            raise BadQuery(f'No such function "{fn["name"]}"')
-        field = column(resource, fn["field"])
-        try:
-            resource.resolve(field, "read")
-        except BadQuery:
-            raise BadQuery(f'No such field "{fn["field"]}"') from None
-        wanted.append((fn["name"], field.replace("__", ".")))
-    result = resources.aggregate(resource, None, wanted, principal)
-    values = [_http_date(v) for v in result.values()]
-    return respond(request, 200, {f"{fn['name']}__{fn['field']}": v for fn, v in zip(functions, values, strict=True)})
-
-
 def _no_content(request: Request) -> Response:
     """0.17's 204: no body, yet still labelled JSON (Flask's response class)."""
     response = respond(request, 204, None)
     response.headers["Content-Type"] = "application/json"
     return response
-
-
-def _http_date(value: Any) -> Any:
-    """Flask's JSON encoder writes a datetime as an HTTP date (RFC 1123)."""
-    return format_datetime(value.astimezone(UTC), usegmt=True) if isinstance(value, datetime) else value
 
 
 def not_allowed(request: Request) -> Response:
@@ -527,38 +453,6 @@ def not_allowed(request: Request) -> Response:
     is_collection = path.endswith(f"/{resource.collection}")
     _allow(resource, request.method, collection=is_collection)
     raise MethodNotAllowed(request.method)
-
-
-def get_related(request: Request, instance_id: str, relation_name: str) -> Response:
-    """``GET /api/<collection>/<id>/<relation>``: the related object, or (to-many) a page of them."""
-    resource, principal = _begin(request, collection=False)
-    if request.method not in ("GET", "HEAD"):
-        raise MethodNotAllowed(request.method, ["GET"])
-    record = resources.retrieve(resource, instance_id, principal)
-    relation = resource.relations.get(relation_name)
-    if relation is not None:
-        target = find_resource(relation.target)
-        related = record.get(relation_name) or {}
-        if target is None or not related.get("id"):
-            return respond(request, 200, related or None)
-        return respond(request, 200, to_object(target, resources.retrieve(target, related["id"], principal)))
-    reverse = reverse_relations(resource).get(relation_name)
-    if reverse is None:
-        raise NotFound()
-    other, via = reverse
-    where = Cond(f"{via.name}.id", "eq", record[resource.key])
-    per_page, number = _page_params(request, other)
-    order = (Order(other.key, False),)  # 0.17: by primary key
-    query = Query(where=where, order=order, offset=max(0, (number - 1) * per_page), limit=per_page if number else 0)
-    page = resources.search(other, query, principal)
-    total = page.count or 0
-    result = {
-        "num_results": total,
-        "total_pages": math.ceil(total / per_page) if per_page else 0,
-        "page": number,
-        "objects": [to_object(other, r) for r in page.records],
-    }
-    return respond(request, 200, result)
 
 
 class RestlessDialect:
@@ -589,8 +483,12 @@ class RestlessDialect:
             return delete_single(request, key)
         if operation == "resource_relation":
             name = request.route_path.rstrip("/").rsplit("/", 1)[-1] if request.route else params.get("relation", "")
+            from .restless_relations import get_related
+
             return get_related(request, key, name)
         if operation == "resource_eval":
+            from .restless_eval import evaluate
+
             return evaluate(request)
         return not_allowed(request)
 

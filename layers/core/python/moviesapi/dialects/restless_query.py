@@ -120,7 +120,10 @@ class Related:
     where: Any
 
 
-def prefixed(node: Node, relation: str) -> Node:
+def prefixed(node: Any, relation: str) -> Node:
+    """``node``'s conditions on ``relation``'s copied fields (``username`` → ``creator.username``)."""
+    if isinstance(node, Related):
+        raise BadQuery("Relations of a related object cannot be searched.")  # the copies hold no relations
     if isinstance(node, (And, Or)):
         return type(node)(tuple(prefixed(i, relation) for i in node.items))
     if isinstance(node, Not):
