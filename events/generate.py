@@ -86,6 +86,9 @@ REQUESTS: dict[str, tuple[str, str, dict | None, dict | None]] = {
     "restless_users": ("GET", "/api/users", None, None),
     "restless_user": ("GET", "/api/users/USER_ID", None, None),
     "restless_users_post": ("POST", "/api/users", None, {"username": "x"}),
+    "restless_relation": ("GET", "/api/movies/MOVIE_ID/creator", None, None),
+    "restless_datamodel": ("GET", "/api/flask-restless-datamodel", None, None),
+    "movie_not_allowed": ("PUT", "/api/v1/movies/", None, None),
     "frappe_list": (
         "GET",
         "/api/resource/Movie",

@@ -89,3 +89,22 @@ def test_events_share_one_sample():
         headers = {k: v for k, v in event["headers"].items() if k != "Content-Type"}
         samples.add(json.dumps([context, rest, headers], sort_keys=True))
     assert len(samples) == 1
+
+
+def test_every_function_has_a_committed_event():
+    """`sam local invoke -e events/<name>.json` works for every function: each has an event routed to it."""
+    import json as _json
+    from pathlib import Path as _Path
+
+    from tools.template import all_routes, match
+
+    root = _Path(__file__).resolve().parents[2]
+    routed = set()
+    for path in (root / "events").glob("*.json"):
+        event = _json.loads(path.read_text())
+        found = match(all_routes(), event["httpMethod"], event["path"])
+        assert found is not None, path.name
+        routed.add(found[0].operation)
+    from moviesapi.operations import all_operations
+
+    assert {op.name for op in all_operations()} <= routed
