@@ -222,6 +222,14 @@ class Resource:
     def allows(self, method: str) -> bool:
         return method in self.methods
 
+    def blank_body(self) -> dict[str, Any]:
+        """A create body with every writable field empty (``None`` for numbers): the browsable API's form."""
+        body: dict[str, Any] = {
+            n: (None if f.type in (int, float) else "") for n, f in self.fields.items() if f.writable
+        }
+        body.update({n: "" for n, r in self.relations.items() if r.writable})
+        return body
+
     def readable_fields(self) -> list[str]:
         return [name for name, f in self.fields.items() if f.readable]
 

@@ -117,14 +117,6 @@ def element_methods(resource: Resource) -> tuple[str, ...]:
     return ("GET", *(m for m in ("PUT", "PATCH", "DELETE") if resource.allows(m)), "HEAD", "OPTIONS")
 
 
-def _form(resource: Resource) -> dict[str, Any]:
-    form: dict[str, Any] = {
-        n: (None if f.type in (int, float) else "") for n, f in resource.fields.items() if f.writable
-    }
-    form.update({n: "" for n, r in resource.relations.items() if r.writable})
-    return form
-
-
 def _links(resource: Resource, options: DRF) -> dict[str, str]:
     """An object's id links to its page; a value the FilterSet can match exactly links to that filter."""
     base = f"{PREFIX}{options.collection}"
@@ -156,7 +148,7 @@ def _url_patterns(_generation: int) -> tuple[Route, ...]:
     routes: list[Route] = []
     for resource, options in exposed("drf"):
         base = f"{PREFIX}{options.collection}"
-        form, links = _form(resource), _links(resource, options)
+        form, links = resource.blank_body(), _links(resource, options)
         routes.append(
             Route(
                 base, collection_methods(resource), f"{resource.title} List", _describe(resource, options), form, links

@@ -140,14 +140,6 @@ def _allow(resource: Resource, method: str, *, collection: bool) -> None:
         raise MethodNotAllowed(method, allowed)
 
 
-def _form(resource: Resource) -> dict[str, Any]:
-    form: dict[str, Any] = {
-        n: (None if f.type in (int, float) else "") for n, f in resource.fields.items() if f.writable
-    }
-    form.update({n: "" for n, r in resource.relations.items() if r.writable})
-    return form
-
-
 def url_patterns() -> tuple[Route, ...]:
     return _url_patterns(generation())
 
@@ -158,7 +150,7 @@ def _url_patterns(_generation: int) -> tuple[Route, ...]:
     routes: list[Route] = []
     for resource, _ in exposed("restless"):
         base = f"{resource.url_prefix}/{resource.collection}"
-        title, form = resource.title or resource.name, _form(resource)
+        title, form = resource.title or resource.name, resource.blank_body()
         search = "search with q={filters, order_by, limit, offset, single}; page, results_per_page"
         if resource.allow_patch_many:
             search += "; PATCH with q patches every matching item you may change"
