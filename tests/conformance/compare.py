@@ -20,18 +20,19 @@ Answer = dict[str, Any]
 Step = dict[str, Any]
 
 
-def differences(drf: Answer, ours: Answer, limit: int | None = 400) -> list[str]:
-    """Every way ``ours`` differs from ``drf`` (both normalised), one line each (bodies cut at ``limit``)."""
+def differences(theirs: Answer, ours: Answer, label: str = "DRF", limit: int | None = 400) -> list[str]:
+    """Every way ``ours`` differs from the oracle's ``theirs`` (both normalised), one line each
+    (bodies cut at ``limit``); ``label`` names the oracle in the lines."""
     out = []
-    if drf["status"] != ours["status"]:
-        out.append(f"status: DRF {drf['status']}, ours {ours['status']}")
-    for name in sorted(set(drf["headers"]) | set(ours["headers"])):
-        a, b = drf["headers"].get(name), ours["headers"].get(name)
+    if theirs["status"] != ours["status"]:
+        out.append(f"status: {label} {theirs['status']}, ours {ours['status']}")
+    for name in sorted(set(theirs["headers"]) | set(ours["headers"])):
+        a, b = theirs["headers"].get(name), ours["headers"].get(name)
         if a != b:
-            out.append(f"header {name}: DRF {a!r}, ours {b!r}")
-    if (drf["body_kind"], drf["body"]) != (ours["body_kind"], ours["body"]):
+            out.append(f"header {name}: {label} {a!r}, ours {b!r}")
+    if (theirs["body_kind"], theirs["body"]) != (ours["body_kind"], ours["body"]):
         out.append(
-            f"body: DRF {drf['body_kind']} {_short(drf['body'], limit)}, "
+            f"body: {label} {theirs['body_kind']} {_short(theirs['body'], limit)}, "
             f"ours {ours['body_kind']} {_short(ours['body'], limit)}"
         )
     return out

@@ -17,6 +17,7 @@ import copy
 import json
 import os
 import uuid
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -164,8 +165,8 @@ def event_for(request: Prepared, pattern: str, params: dict[str, str]) -> dict[s
     }
 
 
-def send(request: Prepared) -> dict[str, Any]:
-    """Our answer to one request, in the recorded form."""
+def send(request: Prepared, answer_of: Callable[..., dict[str, Any]] = answer_of) -> dict[str, Any]:
+    """Our answer to one request, in the recorded form (``answer_of``: the oracle's recorder's)."""
     routed = route(request.method, request.path)
     if routed is None:
         body = json.dumps({"message": "Missing Authentication Token"})

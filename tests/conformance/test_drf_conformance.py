@@ -27,14 +27,14 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conformance.compare import Allowed, Answer, Step, differences, take_ours, without_headers
+from tests.conformance.compare import Allowed, Answer, Step, take_ours, without_headers
 from tests.conformance.drf import corpus as corpus_module
+from tests.conformance.judge import Group, Outcome, Systemic, groups_by_case, judge
 from tools.conformance.drf.scenario import Normaliser
 
 HERE = Path(__file__).resolve().parent / "drf"
@@ -311,95 +311,11 @@ ALLOWED: tuple[Allowed, ...] = (
 # ====================================================================== not yet conformant
 
 
-@dataclass(frozen=True)
-class Systemic:
-    """A not-yet difference recognised by a rule wherever it shows (one strict-xfail test per group)."""
-
-    name: str
-    reason: str
-    forgive: Callable[[Step, Answer, Answer], tuple[Answer, Answer] | None]
-
-
-@dataclass(frozen=True)
-class Group:
-    """A not-yet difference in the listed requests; ``aspects`` are what it may change."""
-
-    name: str
-    reason: str
-    cases: tuple[str, ...]
-    aspects: tuple[str, ...] = ("status", "body")
-
-
 SYSTEMIC: tuple[Systemic, ...] = ()
 
 NOT_YET_CONFORMANT: tuple[Group, ...] = ()
 
-GROUPS_BY_CASE: dict[str, list[Group]] = {}
-for _group in NOT_YET_CONFORMANT:
-    for _name in _group.cases:
-        GROUPS_BY_CASE.setdefault(_name, []).append(_group)
-
-
-def _forgive_aspects(group: Group, drf: Answer, ours: Answer) -> Answer:
-    ours = copy.deepcopy(ours)
-    for aspect in group.aspects:
-        if aspect == "status":
-            ours["status"] = drf["status"]
-        elif aspect == "body":
-            ours["body_kind"], ours["body"] = drf["body_kind"], copy.deepcopy(drf["body"])
-        elif aspect in drf["headers"]:
-            ours["headers"][aspect] = drf["headers"][aspect]
-        else:
-            ours["headers"].pop(aspect, None)
-    return ours
-
-
-# ====================================================================== the replay
-
-
-@dataclass
-class Outcome:
-    name: str
-    raw: list[str]
-    allowed: list[str]
-    systemic: list[str]
-    groups: list[str]
-    left: list[str]
-    problems: list[str]
-
-
-def _diff(drf: Answer, ours: Answer) -> list[str]:
-    return differences(drf, ours, limit=None)
-
-
-def judge(step: Step, drf: Answer, ours: Answer) -> Outcome:
-    raw = differences(drf, ours)
-    allowed, systemic, groups, problems = [], [], [], []
-    for entry in ALLOWED:
-        if not entry.matches(step, drf, ours):
-            continue
-        new_drf, new_ours = entry.forgive(step, drf, ours)
-        shows = entry.ours_shows is None or entry.ours_shows(ours)
-        needed = _diff(new_drf, new_ours) != _diff(drf, ours)
-        if needed and shows:
-            allowed.append(entry.name)
-            drf, ours = new_drf, new_ours
-        elif entry.applies is None:
-            why = "it no longer differs that way" if not needed else "our answer is not the deliberate one"
-            problems.append(f"ALLOWED entry {entry.name!r} lists this request, but {why}")
-    for rule in SYSTEMIC:
-        forgiven = rule.forgive(step, drf, ours)
-        if forgiven is not None and _diff(*forgiven) != _diff(drf, ours):
-            systemic.append(rule.name)
-            drf, ours = forgiven
-    for group in GROUPS_BY_CASE.get(step["name"], []):
-        new_ours = _forgive_aspects(group, drf, ours)
-        if _diff(drf, new_ours) != _diff(drf, ours):
-            groups.append(group.name)
-            ours = new_ours
-        else:
-            problems.append(f"NOT_YET_CONFORMANT group {group.name!r} lists this request, but it no longer differs")
-    return Outcome(step["name"], raw, allowed, systemic, groups, differences(drf, ours), problems)
+GROUPS_BY_CASE = groups_by_case(NOT_YET_CONFORMANT)
 
 
 @pytest.fixture(scope="module")
@@ -420,7 +336,15 @@ def outcomes() -> Iterator[dict[str, Outcome]]:
         drf = theirs.answer(recorded)
         if "slashed" in recorded:
             drf["slashed"] = theirs.answer(recorded["slashed"])
-        result[step["name"]] = judge(step, drf, normaliser.answer(answer))
+        result[step["name"]] = judge(
+            step,
+            drf,
+            normaliser.answer(answer),
+            label="DRF",
+            allowed=ALLOWED,
+            systemic=SYSTEMIC,
+            groups=GROUPS_BY_CASE,
+        )
     yield result
 
 

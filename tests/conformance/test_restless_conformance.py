@@ -43,8 +43,8 @@ from typing import Any
 import pytest
 
 from tests.conformance.compare import Allowed, Answer, Step, take_ours
+from tests.conformance.judge import Group, Outcome, Systemic, groups_by_case, judge
 from tests.conformance.restless import corpus as corpus_module
-from tests.conformance.restless.judge import Group, Outcome, Systemic, groups_by_case, judge
 from tools.conformance.restless.scenario import RELATION_KINDS, RestlessNormaliser, kind_of_path
 
 HERE = Path(__file__).resolve().parent / "restless"

@@ -13,12 +13,11 @@ inserts the same users in its database and knows a caller by ``Bearer <username>
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
-from tests.conformance.replay import BASE, MISSING_MOVIE_ID, MISSING_USER_ID, OurSide, event_for, route
-from tests.conftest import FakeContext, Reply, load_function
+from tests.conformance.replay import BASE, MISSING_MOVIE_ID, MISSING_USER_ID, OurSide
+from tests.conformance.replay import send as shared_send
 from tools.conformance.drf.scenario import Prepared, Scenario, jwt_claims
 from tools.conformance.restless.scenario import RestlessNormaliser, RestlessScenario, answer_of
 
@@ -26,18 +25,8 @@ PASSWORD = "Qz7!mountain-lantern"
 
 
 def send(request: Prepared) -> dict[str, Any]:
-    """Our answer to one request, in the recorded form."""
-    routed = route(request.method, request.path)
-    if routed is None:
-        body = json.dumps({"message": "Missing Authentication Token"})
-        return answer_of(403, {"Content-Type": "application/json"}, body)
-    function, pattern, params = routed
-    raw = load_function(function).lambda_handler(event_for(request, pattern, params), FakeContext())
-    reply = Reply(raw)
-    text = reply.text
-    if raw.get("isBase64Encoded"):
-        text = base64.b64decode(text).decode("utf-8", "replace")
-    return answer_of(reply.status, dict(reply.headers), text)
+    """Our answer to one request, in the form the Flask-Restless recorder writes."""
+    return shared_send(request, answer_of)
 
 
 def _post_json(path: str, body: dict[str, Any]) -> dict[str, Any]:

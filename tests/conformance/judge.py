@@ -1,11 +1,9 @@
-"""Judging one replayed request against the oracle's recorded answer: the DRF test's rules, made generic.
+"""Judging one replayed request against the oracle's recorded answer, the same way in both suites.
 
-``tests/conformance/test_drf_conformance.py`` judges inline; this is the same procedure
-with the oracle's name as a parameter, so that the Flask-Restless test reads like the DRF
-one: the deliberate differences (``compare.Allowed``: a rule, or the requests listed by
-name, each of which must then show it), the systemic not-yet differences (a rule each),
-then the not-yet groups (listed requests, the aspects they may change); whatever is left
-fails.
+The DRF and Flask-Restless suites judge with it, the oracle's name a parameter: the
+deliberate differences (``compare.Allowed``: a rule, or the requests listed by name, each
+of which must then show it), the systemic not-yet differences (a rule each), then the
+not-yet groups (listed requests, the aspects they may change); whatever is left fails.
 """
 
 from __future__ import annotations
@@ -13,31 +11,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from tests.conformance.compare import Allowed, Answer, Step
-
-
-def differences(theirs: Answer, ours: Answer, label: str, limit: int | None = 400) -> list[str]:
-    """Every way ``ours`` differs from ``theirs`` (both normalised), one line each (bodies cut at ``limit``)."""
-    out = []
-    if theirs["status"] != ours["status"]:
-        out.append(f"status: {label} {theirs['status']}, ours {ours['status']}")
-    for name in sorted(set(theirs["headers"]) | set(ours["headers"])):
-        a, b = theirs["headers"].get(name), ours["headers"].get(name)
-        if a != b:
-            out.append(f"header {name}: {label} {a!r}, ours {b!r}")
-    if (theirs["body_kind"], theirs["body"]) != (ours["body_kind"], ours["body"]):
-        out.append(
-            f"body: {label} {theirs['body_kind']} {_short(theirs['body'], limit)}, "
-            f"ours {ours['body_kind']} {_short(ours['body'], limit)}"
-        )
-    return out
-
-
-def _short(value: Any, limit: int | None) -> str:
-    text = repr(value)
-    return text if limit is None or len(text) <= limit else text[:limit] + "…"
+from tests.conformance.compare import Allowed, Answer, Step, differences
 
 
 @dataclass(frozen=True)
