@@ -9,8 +9,13 @@ not-yet groups (listed requests, the aspects they may change); whatever is left 
 from __future__ import annotations
 
 import copy
+import fnmatch
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import pytest
 
 from tests.conformance.compare import Allowed, Answer, Step, differences
 
@@ -114,3 +119,80 @@ def judge(
     return Outcome(
         step["name"], raw, shown_allowed, shown_systemic, shown_groups, differences(theirs, ours, label), problems
     )
+
+
+# ====================================================================== shared by both suites' test modules
+
+
+class NotYetConformant(Exception):
+    """A known, listed difference: the request's strict xfail."""
+
+
+def matching(names: Iterable[str], *patterns: str) -> tuple[str, ...]:
+    """Request names matching the patterns (fnmatch), in corpus order; each pattern must match."""
+    names = list(names)
+    out: list[str] = []
+    for pattern in patterns:
+        found = [name for name in names if fnmatch.fnmatchcase(name, pattern)]
+        assert found, f"no corpus request matches {pattern!r}"
+        out.extend(n for n in found if n not in out)
+    return tuple(out)
+
+
+def status(*codes: int) -> Callable[[Answer], bool]:
+    """An ``ours_shows`` check: our answer has one of these statuses."""
+    return lambda ours: ours["status"] in codes
+
+
+def no_server_error(ours: Answer) -> bool:
+    """Ours answered (any status below 500): a representation or negotiation choice, never a crash."""
+    return ours["status"] < 500
+
+
+def case_param(step: Step, groups: Mapping[str, list[Group]]) -> Any:
+    """One corpus request as a test parameter; a listed not-yet difference is a strict xfail."""
+    marks = [pytest.mark.xfail(strict=True, raises=NotYetConformant)] if step["name"] in groups else []
+    return pytest.param(step["name"], id=step["name"], marks=marks)
+
+
+def verdict(outcome: Outcome, oracle: str) -> None:
+    """Fail on any difference not listed; raise NotYetConformant for a listed not-yet one."""
+    messages = list(outcome.problems)
+    if outcome.left:
+        messages.append(f"differs from {oracle} (not ALLOWED, not NOT_YET_CONFORMANT):")
+        messages.extend("  " + line for line in outcome.left)
+    if messages:
+        pytest.fail("\n".join(messages), pytrace=False)
+    if outcome.groups:
+        raise NotYetConformant("; ".join(outcome.groups))
+
+
+def summary(
+    outcomes: Mapping[str, Outcome],
+    oracle: str,
+    allowed: Sequence[Allowed],
+    systemic: Sequence[Systemic],
+    groups: Sequence[Group],
+) -> str:
+    """The suite's figures: identical, deliberate only, not yet; each entry with its count."""
+    values = list(outcomes.values())
+    identical = sum(1 for o in values if not o.raw)
+    conformant = sum(1 for o in values if not o.left and not o.groups and not o.problems)
+    only_allowed = sum(1 for o in values if o.raw and o.allowed and not o.systemic and not o.groups)
+    but_allow = sum(1 for o in values if o.raw and all(d.startswith("header Allow:") for d in o.raw))
+    shown_allowed = Counter(n for o in values for n in o.allowed)
+    shown_systemic = Counter(n for o in values for n in o.systemic)
+    shown_groups = Counter(n for o in values for n in o.groups)
+    lines = [
+        f"{oracle} conformance: {len(values)} requests, {identical} identical "
+        f"({but_allow} more differ only in Allow), {only_allowed} more differ only deliberately, "
+        f"{conformant} conformant once allowed and systemic differences are set aside, "
+        f"{sum(1 for o in values if o.groups)} listed not yet conformant.",
+        "ALLOWED (deliberate):",
+        *(f"  {shown_allowed.get(a.name, 0):4d}  {a.name}" for a in allowed),
+        "NOT_YET_CONFORMANT, systemic (by rule):",
+        *(f"  {shown_systemic.get(s.name, 0):4d}  {s.name}" for s in systemic),
+        "NOT_YET_CONFORMANT, by group (listed requests):",
+        *(f"  {shown_groups.get(g.name, 0):4d}  {g.name}" for g in groups),
+    ]
+    return "\n".join(lines)

@@ -22,11 +22,9 @@ Run ``pytest tests/conformance -rP -k summary`` for the counts (also printed by 
 from __future__ import annotations
 
 import copy
-import fnmatch
 import hashlib
 import json
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +32,19 @@ import pytest
 
 from tests.conformance.compare import Allowed, Answer, Step, take_ours, without_headers
 from tests.conformance.drf import corpus as corpus_module
-from tests.conformance.judge import Group, Outcome, Systemic, groups_by_case, judge
+from tests.conformance.judge import (
+    Group,
+    Outcome,
+    Systemic,
+    case_param,
+    groups_by_case,
+    judge,
+    matching,
+    no_server_error,
+    status,
+    summary,
+    verdict,
+)
 from tools.conformance.drf.scenario import Normaliser
 
 HERE = Path(__file__).resolve().parent / "drf"
@@ -43,10 +53,6 @@ RECORDING = json.loads((HERE / "recordings.json").read_text(encoding="utf-8"))
 STEPS = {step["name"]: step for step in CORPUS}
 
 pytestmark = pytest.mark.xdist_group("drf_conformance")
-
-
-class NotYetConformant(Exception):
-    """A known, listed difference: the request's strict xfail."""
 
 
 # ====================================================================== deliberate differences
@@ -106,25 +112,6 @@ def _json_instead_of_html(step: Step, drf: Answer, ours: Answer) -> tuple[Answer
     return drf, ours
 
 
-def _no_server_error(ours: Answer) -> bool:
-    """Ours answered (any status below 500): a representation or negotiation choice, never a crash."""
-    return ours["status"] < 500
-
-
-def _status(*codes: int) -> Callable[[Answer], bool]:
-    return lambda ours: ours["status"] in codes
-
-
-def _cases(*patterns: str) -> tuple[str, ...]:
-    """Request names matching the patterns (fnmatch), in corpus order; each pattern must match."""
-    out = []
-    for pattern in patterns:
-        found = [name for name in STEPS if fnmatch.fnmatchcase(name, pattern)]
-        assert found, f"no corpus request matches {pattern!r}"
-        out.extend(n for n in found if n not in out)
-    return tuple(out)
-
-
 def _is_metadata(step: Step, drf: Answer, ours: Answer) -> bool:
     return step["method"] == "OPTIONS" and isinstance(_content(ours), dict) and "renders" in _content(ours)
 
@@ -161,8 +148,8 @@ ALLOWED: tuple[Allowed, ...] = (
         "The JSON parse-error text is Python's json module's own; the seed runs on Python 3.9, we on 3.13, "
         "whose message for a trailing comma reads differently (same status, same shape).",
         forgive=take_ours,
-        cases=_cases("register.bad-json.trailing-comma"),
-        ours_shows=_status(400),
+        cases=matching(STEPS, "register.bad-json.trailing-comma"),
+        ours_shows=status(400),
     ),
     Allowed(
         "Frappe's credentials on every dialect",
@@ -170,8 +157,8 @@ ALLOWED: tuple[Allowed, ...] = (
         "cookie authenticate DRF requests too, as if DRF had those authentication classes; so a wrong pair is "
         "a 401 where the seed, knowing only JWT, ignores the header.",
         forgive=take_ours,
-        cases=_cases("auth.list.token-scheme", "auth.list.basic", "register.basic-auth-header"),
-        ours_shows=_status(401),
+        cases=matching(STEPS, "auth.list.token-scheme", "auth.list.basic", "register.basic-auth-header"),
+        ours_shows=status(401),
     ),
     Allowed(
         "unmatched paths answered by API Gateway",
@@ -179,8 +166,8 @@ ALLOWED: tuple[Allowed, ...] = (
         "never reaches a function: API Gateway itself answers 403 `Missing Authentication Token`. A `{proxy+}` "
         "under every leaf route would cost a route each, and TRACE cannot be routed at all.",
         forgive=take_ours,
-        cases=_cases("item.get.nested-path", "routing.token-refresh-unknown-child", "methods.item.TRACE"),
-        ours_shows=_status(403),
+        cases=matching(STEPS, "item.get.nested-path", "routing.token-refresh-unknown-child", "methods.item.TRACE"),
+        ours_shows=status(403),
     ),
     Allowed(
         "unslashed URLs served",
@@ -201,8 +188,8 @@ ALLOWED: tuple[Allowed, ...] = (
         "`Alice` must not shadow `alice`, nor ALICE@example.com take alice@example.com's account "
         "(Django compares both case-sensitively).",
         forgive=take_ours,
-        cases=_cases("register.duplicate.username-case", "register.duplicate.email-case"),
-        ours_shows=_status(400),
+        cases=matching(STEPS, "register.duplicate.username-case", "register.duplicate.email-case"),
+        ours_shows=status(400),
     ),
     Allowed(
         "password validators with similarity, length cap before hashing",
@@ -210,16 +197,16 @@ ALLOWED: tuple[Allowed, ...] = (
         "UserAttributeSimilarityValidator cannot run; and a password over 256 characters is refused before "
         "argon2 spends time on it.",
         forgive=take_ours,
-        cases=_cases("register.password.similar-to-username", "register.password.300-chars"),
-        ours_shows=_status(400),
+        cases=matching(STEPS, "register.password.similar-to-username", "register.password.300-chars"),
+        ours_shows=status(400),
     ),
     Allowed(
         "login throttling",
         "After five failed logins an account is throttled (429 with Retry-After) for 15 minutes, even with "
         "the right password; the seed has no throttle.",
         forgive=take_ours,
-        cases=_cases("token.throttle.failure-6", "token.throttle.then-right-password"),
-        ours_shows=_status(429),
+        cases=matching(STEPS, "token.throttle.failure-6", "token.throttle.then-right-password"),
+        ours_shows=status(429),
     ),
     Allowed(
         "refresh rotation and blacklist",
@@ -232,23 +219,23 @@ ALLOWED: tuple[Allowed, ...] = (
         "refresh token reuse refused",
         "The other half of rotation: a used refresh token is blacklisted (401 `Token is blacklisted`).",
         forgive=take_ours,
-        cases=_cases("token.refresh.reuse"),
-        ours_shows=_status(401),
+        cases=matching(STEPS, "token.refresh.reuse"),
+        ours_shows=status(401),
     ),
     Allowed(
         "year range",
         "A movie's year must be 1888..2100 (the seed takes any integer SQLite stores); the seed-only movies "
         "are then deleted by the next request, which finds nothing here.",
         forgive=take_ours,
-        cases=_cases("create.year.huge*", "create.year.out-of-range.*", "update.patch.own.year-out-of-range"),
-        ours_shows=_status(400, 404),
+        cases=matching(STEPS, "create.year.huge*", "create.year.out-of-range.*", "update.patch.own.year-out-of-range"),
+        ours_shows=status(400, 404),
     ),
     Allowed(
         "page_size cap",
         "`?page_size=` is capped at 100 (DynamoDB reads per request stay bounded); the seed's "
         "PageNumberPagination has no max_page_size, so it returns any number of rows.",
         forgive=take_ours,
-        cases=_cases("bulk.list.page_size=1000", "bulk.list.page_size=101", "bulk.list.page_size=1000&page=2"),
+        cases=matching(STEPS, "bulk.list.page_size=1000", "bulk.list.page_size=101", "bulk.list.page_size=1000&page=2"),
         ours_shows=lambda ours: ours["status"] == 200 and len(ours["body"]["results"]) <= 100,
     ),
     Allowed(
@@ -256,16 +243,16 @@ ALLOWED: tuple[Allowed, ...] = (
         "RFC 9110 §12.5.1: `application/json;q=0.1, text/html` prefers HTML and `q=0` refuses a type; DRF "
         "ignores q and picks by its renderer order.",
         forgive=take_ours,
-        ours_shows=_no_server_error,
-        cases=_cases("negotiation.*.accept.json-q-low-html", "negotiation.*.accept.json-q0"),
+        ours_shows=no_server_error,
+        cases=matching(STEPS, "negotiation.*.accept.json-q-low-html", "negotiation.*.accept.json-q0"),
     ),
     Allowed(
         "password1/password2 accepted beside password",
         "The seed's README registers with password1/password2 (dj-rest-auth's names) while its serializer "
         "wants password/password2; both spellings work here.",
         forgive=take_ours,
-        cases=_cases("register.readme.password1"),
-        ours_shows=_status(201),
+        cases=matching(STEPS, "register.readme.password1"),
+        ours_shows=status(201),
     ),
     Allowed(
         "JSON error bodies where Django sends an HTML page (SPEC)",
@@ -278,8 +265,9 @@ ALLOWED: tuple[Allowed, ...] = (
         "SPEC 'Representations': `.html` (the browsable page, table first) and `.csv` by suffix, ?format= or "
         "Accept; the seed has only the JSON and browsable renderers, so it answers 404/406.",
         forgive=take_ours,
-        ours_shows=_no_server_error,
-        cases=_cases(
+        ours_shows=no_server_error,
+        cases=matching(
+            STEPS,
             "negotiation.*.format=html",
             "negotiation.*.format=csv",
             "negotiation.*.accept.csv",
@@ -294,16 +282,16 @@ ALLOWED: tuple[Allowed, ...] = (
         "SPEC 'Beyond the seeds': browsers' preflight (OPTIONS with Origin and Access-Control-Request-Method) "
         "is answered for everyone; the seed has no CORS, so DRF treats it as an anonymous OPTIONS (401).",
         forgive=take_ours,
-        cases=_cases("methods.*.OPTIONS.cors-preflight"),
-        ours_shows=_status(200, 204),
+        cases=matching(STEPS, "methods.*.OPTIONS.cors-preflight"),
+        ours_shows=status(200, 204),
     ),
     Allowed(
         "suffixes and token/verify on the seed's own URLs (SPEC)",
         "The seed mounts neither format suffixes nor simplejwt's TokenVerifyView; we serve both everywhere "
         "(their oracle is the suffix variant, which mounts them).",
         forgive=take_ours,
-        cases=_cases("routing.suffix-on-seed-variant", "routing.verify-on-seed-variant"),
-        ours_shows=_status(200),
+        cases=matching(STEPS, "routing.suffix-on-seed-variant", "routing.verify-on-seed-variant"),
+        ours_shows=status(200),
     ),
 )
 
@@ -348,24 +336,9 @@ def outcomes() -> Iterator[dict[str, Outcome]]:
     yield result
 
 
-def _case_param(step: Step) -> Any:
-    marks = []
-    if step["name"] in GROUPS_BY_CASE:
-        marks.append(pytest.mark.xfail(strict=True, raises=NotYetConformant))
-    return pytest.param(step["name"], id=step["name"], marks=marks)
-
-
-@pytest.mark.parametrize("name", [_case_param(step) for step in CORPUS])
+@pytest.mark.parametrize("name", [case_param(step, GROUPS_BY_CASE) for step in CORPUS])
 def test_request(outcomes: dict[str, Outcome], name: str) -> None:
-    outcome = outcomes[name]
-    messages = list(outcome.problems)
-    if outcome.left:
-        messages.append("differs from the DRF seed project (not ALLOWED, not NOT_YET_CONFORMANT):")
-        messages.extend("  " + line for line in outcome.left)
-    if messages:
-        pytest.fail("\n".join(messages), pytrace=False)
-    if outcome.groups:
-        raise NotYetConformant("; ".join(outcome.groups))
+    verdict(outcomes[name], "the DRF seed project")
 
 
 def test_corpus_and_recordings_are_current() -> None:
@@ -377,32 +350,7 @@ def test_corpus_and_recordings_are_current() -> None:
     assert len(CORPUS) >= 400
 
 
-def summary(outcomes: dict[str, Outcome]) -> str:
-    total = len(outcomes)
-    identical = sum(1 for o in outcomes.values() if not o.raw)
-    conformant = sum(1 for o in outcomes.values() if not o.left and not o.groups and not o.problems)
-    allowed = Counter(n for o in outcomes.values() for n in o.allowed)
-    systemic = Counter(n for o in outcomes.values() for n in o.systemic)
-    groups = Counter(n for o in outcomes.values() for n in o.groups)
-    only_systemic = sum(1 for o in outcomes.values() if o.raw and not o.groups and not o.left and o.systemic)
-    but_allow = sum(1 for o in outcomes.values() if o.raw and all(d.startswith("header Allow:") for d in o.raw))
-    lines = [
-        f"DRF conformance: {total} requests, {identical} identical to the seed project "
-        f"({but_allow} more differ only in Allow), "
-        f"{conformant} conformant once allowed and systemic differences are set aside "
-        f"({only_systemic} of them differ only systemically), "
-        f"{sum(1 for o in outcomes.values() if o.groups)} listed not yet conformant.",
-        "ALLOWED (deliberate):",
-        *(f"  {allowed.get(a.name, 0):4d}  {a.name}" for a in ALLOWED),
-        "NOT_YET_CONFORMANT, systemic (by rule):",
-        *(f"  {systemic.get(s.name, 0):4d}  {s.name}" for s in SYSTEMIC),
-        "NOT_YET_CONFORMANT, by group (listed requests):",
-        *(f"  {groups.get(g.name, 0):4d}  {g.name}" for g in NOT_YET_CONFORMANT),
-    ]
-    return "\n".join(lines)
-
-
 def test_summary(outcomes: dict[str, Outcome], request: pytest.FixtureRequest) -> None:
-    text = summary(outcomes)
+    text = summary(outcomes, "DRF", ALLOWED, SYSTEMIC, NOT_YET_CONFORMANT)
     request.node.add_report_section("call", "DRF conformance summary", text)
     print(text)

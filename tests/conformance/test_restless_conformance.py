@@ -32,7 +32,6 @@ Run ``pytest tests/conformance/test_restless_conformance.py -rP -k summary`` for
 from __future__ import annotations
 
 import copy
-import fnmatch
 import hashlib
 import json
 from collections import Counter
@@ -43,7 +42,19 @@ from typing import Any
 import pytest
 
 from tests.conformance.compare import Allowed, Answer, Step, take_ours
-from tests.conformance.judge import Group, Outcome, Systemic, groups_by_case, judge
+from tests.conformance.judge import (
+    Group,
+    Outcome,
+    Systemic,
+    case_param,
+    groups_by_case,
+    judge,
+    matching,
+    no_server_error,
+    status,
+    summary,
+    verdict,
+)
 from tests.conformance.restless import corpus as corpus_module
 from tools.conformance.restless.scenario import RELATION_KINDS, RestlessNormaliser, kind_of_path
 
@@ -55,29 +66,6 @@ STEPS = {step["name"]: step for step in CORPUS}
 LABEL = "0.17"
 
 pytestmark = pytest.mark.xdist_group("restless_conformance")
-
-
-class NotYetConformant(Exception):
-    """A known, listed difference: the request's (or systemic group's) strict xfail."""
-
-
-def _cases(*patterns: str) -> tuple[str, ...]:
-    """Request names matching the patterns (fnmatch), in corpus order; each pattern must match."""
-    out: list[str] = []
-    for pattern in patterns:
-        found = [name for name in STEPS if fnmatch.fnmatchcase(name, pattern)]
-        assert found, f"no corpus request matches {pattern!r}"
-        out.extend(n for n in found if n not in out)
-    return tuple(out)
-
-
-def _no_server_error(ours: Answer) -> bool:
-    """Ours answered (any status below 500): a representation or negotiation choice, never a crash."""
-    return ours["status"] < 500
-
-
-def _status(*codes: int) -> Callable[[Answer], bool]:
-    return lambda ours: ours["status"] in codes
 
 
 def _walk(value: Any, kind: str | None, visit: Callable[[dict[str, Any], str | None], None]) -> None:
@@ -170,40 +158,41 @@ ALLOWED: tuple[Allowed, ...] = (
         "SPEC: Restless filters take `relation__field` names (`creator__username`) and `creator.username`; "
         "0.17 reads them as the relationship itself (a 400, or a 500 for the dotted form).",
         forgive=take_ours,
-        ours_shows=_status(200),
-        cases=_cases("search.relation-field.*", "search.relation-dotted.eq"),
+        ours_shows=status(200),
+        cases=matching(STEPS, "search.relation-field.*", "search.relation-dotted.eq"),
     ),
     Allowed(
         "a value of the wrong type is a 400",
         "SPEC 'Bad input': `year > \"abc\"` is a clear 400; 0.17 lets SQLite compare an integer with text and"
         " answers no rows.",
         forgive=take_ours,
-        ours_shows=_status(400),
-        cases=_cases("search.type.year-gt-string"),
+        ours_shows=status(400),
+        cases=matching(STEPS, "search.type.year-gt-string"),
     ),
     Allowed(
         "group_by is not applied",
         "Grouping a page would read every matching row (DynamoDB has no GROUP BY); aggregates are "
         "/api/eval's. The parameter is ignored.",
         forgive=take_ours,
-        ours_shows=_status(200),
-        cases=_cases("order.group_by"),
+        ours_shows=status(200),
+        cases=matching(STEPS, "order.group_by"),
     ),
     Allowed(
         "patch-many honours q in the query string",
         "0.17 reads a patch-many's q from the body only and, given it in the query string, patches every row "
         "the caller may change; we apply it, so a misplaced q never widens a write.",
         forgive=take_ours,
-        ours_shows=_status(200),
-        cases=_cases("last.patch-many.q-in-query-string"),
+        ours_shows=status(200),
+        cases=matching(STEPS, "last.patch-many.q-in-query-string"),
     ),
     Allowed(
         "eval's errors for unknown functions and relation fields",
         '0.17 words an unknown function by slicing SQLite\'s error (`No such function "nction: x"`) and '
         "counts a relation as join rows; ours names the function and refuses a relation.",
         forgive=take_ours,
-        ours_shows=_status(400),
-        cases=_cases(
+        ours_shows=status(400),
+        cases=matching(
+            STEPS,
             "eval.unknown-function",
             "eval.relation-field",
         ),
@@ -214,23 +203,23 @@ ALLOWED: tuple[Allowed, ...] = (
         "(its Allow lists them) and serves a related item at a second URL; ours has one URL per item and "
         "writes through it.",
         forgive=take_ours,
-        ours_shows=_status(403, 405),
-        cases=_cases("relation.movies.instance", "relation.creator.post", "relation.creator.delete"),
+        ours_shows=status(403, 405),
+        cases=matching(STEPS, "relation.movies.instance", "relation.creator.post", "relation.creator.delete"),
     ),
     Allowed(
         "API Gateway's paths",
         "API Gateway routes `/api/movies/` like `/api/movies` and answers `/api` itself (403 Missing "
         "Authentication Token); Werkzeug 404s a trailing slash.",
         forgive=take_ours,
-        ours_shows=_status(200, 403),
-        cases=_cases("item.trailing-slash", "routing.collection-trailing-slash", "routing.api-root"),
+        ours_shows=status(200, 403),
+        cases=matching(STEPS, "item.trailing-slash", "routing.collection-trailing-slash", "routing.api-root"),
     ),
     Allowed(
         "ids are never taken from a body",
         "An id is the server's (UUIDv7, time-ordered); 0.17 moves the row to the id sent. Ours ignores it.",
         forgive=take_ours,
-        ours_shows=_status(200),
-        cases=_cases("last.update.patch.id"),
+        ours_shows=status(200),
+        cases=matching(STEPS, "last.update.patch.id"),
     ),
     Allowed(
         "a user's movies are not nested in the user",
@@ -246,8 +235,8 @@ ALLOWED: tuple[Allowed, ...] = (
         "preprocessors, but 0.17's eval endpoint (FunctionAPI) takes none, so an anonymous eval is answered "
         "there; ours is a 401 like every other anonymous request.",
         forgive=take_ours,
-        cases=_cases("auth.eval.anonymous"),
-        ours_shows=_status(401),
+        cases=matching(STEPS, "auth.eval.anonymous"),
+        ours_shows=status(401),
     ),
     Allowed(
         "hidden fields never appear (SPEC)",
@@ -262,8 +251,8 @@ ALLOWED: tuple[Allowed, ...] = (
         "SPEC: hidden fields are not filterable or sortable (a filter is an oracle on the value: "
         "`email like a%` reveals addresses letter by letter); 0.17 filters and orders on any column.",
         forgive=take_ours,
-        cases=_cases("search.hidden.*", "order.hidden.*"),
-        ours_shows=_status(400),
+        cases=matching(STEPS, "search.hidden.*", "order.hidden.*"),
+        ours_shows=status(400),
     ),
     Allowed(
         "the creator is set by the server, never taken from a body (SPEC)",
@@ -271,7 +260,8 @@ ALLOWED: tuple[Allowed, ...] = (
         "a movie. 0.17 reads `creator` ({id} or a new user it creates) and `creator_id` from POST and PATCH "
         "bodies, so a caller could give a movie away or create users; ours ignores both.",
         forgive=take_ours,
-        cases=_cases(
+        cases=matching(
+            STEPS,
             "last.create.creator-in-body",
             "last.create.creator-new-user",
             "last.create.creator_id-in-body",
@@ -286,7 +276,7 @@ ALLOWED: tuple[Allowed, ...] = (
         "0.17 wraps any answer in `callback(...)` as application/javascript when ?callback= is given: a "
         "cross-site data leak (any page can read a signed-in user's data); ours answers plain JSON.",
         forgive=take_ours,
-        cases=_cases("*.callback"),
+        cases=matching(STEPS, "*.callback"),
         ours_shows=lambda ours: ours["headers"].get("Content-Type", "").startswith("application/json"),
     ),
     Allowed(
@@ -320,8 +310,9 @@ ALLOWED: tuple[Allowed, ...] = (
         "`.csv`), and 406 when nothing acceptable is offered; 0.17 answers JSON whatever the Accept header "
         "says and knows no suffix (`/api/movies/1.json` is an unknown id, `/api/movies.json` an unknown URL).",
         forgive=take_ours,
-        ours_shows=_no_server_error,
-        cases=_cases(
+        ours_shows=no_server_error,
+        cases=matching(
+            STEPS,
             "item.accept-html",
             "item.accept-xml",
             "item.accept-csv",
@@ -373,24 +364,9 @@ def outcomes() -> Iterator[dict[str, Outcome]]:
     yield result
 
 
-def _case_param(step: Step) -> Any:
-    marks = []
-    if step["name"] in GROUPS_BY_CASE:
-        marks.append(pytest.mark.xfail(strict=True, raises=NotYetConformant))
-    return pytest.param(step["name"], id=step["name"], marks=marks)
-
-
-@pytest.mark.parametrize("name", [_case_param(step) for step in CORPUS])
+@pytest.mark.parametrize("name", [case_param(step, GROUPS_BY_CASE) for step in CORPUS])
 def test_request(outcomes: dict[str, Outcome], name: str) -> None:
-    outcome = outcomes[name]
-    messages = list(outcome.problems)
-    if outcome.left:
-        messages.append("differs from Flask-Restless 0.17.0 (not ALLOWED, not NOT_YET_CONFORMANT):")
-        messages.extend("  " + line for line in outcome.left)
-    if messages:
-        pytest.fail("\n".join(messages), pytrace=False)
-    if outcome.groups:
-        raise NotYetConformant("; ".join(outcome.groups))
+    verdict(outcomes[name], "Flask-Restless 0.17.0")
 
 
 def test_allowed_entries_still_apply(outcomes: dict[str, Outcome]) -> None:
@@ -410,31 +386,7 @@ def test_corpus_and_recordings_are_current() -> None:
     assert len(CORPUS) >= 200
 
 
-def summary(outcomes: dict[str, Outcome]) -> str:
-    total = len(outcomes)
-    identical = sum(1 for o in outcomes.values() if not o.raw)
-    conformant = sum(1 for o in outcomes.values() if not o.left and not o.groups and not o.problems)
-    allowed = Counter(n for o in outcomes.values() for n in o.allowed)
-    systemic = Counter(n for o in outcomes.values() for n in o.systemic)
-    groups = Counter(n for o in outcomes.values() for n in o.groups)
-    only_allowed = sum(1 for o in outcomes.values() if o.raw and o.allowed and not o.systemic and not o.groups)
-    but_allow = sum(1 for o in outcomes.values() if o.raw and all(d.startswith("header Allow:") for d in o.raw))
-    lines = [
-        f"Flask-Restless conformance: {total} requests, {identical} identical to Flask-Restless 0.17.0 "
-        f"({but_allow} more differ only in Allow), {only_allowed} more differ only deliberately, "
-        f"{conformant} conformant once allowed and systemic differences are set aside, "
-        f"{sum(1 for o in outcomes.values() if o.groups)} listed not yet conformant.",
-        "ALLOWED (deliberate):",
-        *(f"  {allowed.get(a.name, 0):4d}  {a.name}" for a in ALLOWED),
-        "NOT_YET_CONFORMANT, systemic (by rule):",
-        *(f"  {systemic.get(s.name, 0):4d}  {s.name}" for s in SYSTEMIC),
-        "NOT_YET_CONFORMANT, by group (listed requests):",
-        *(f"  {groups.get(g.name, 0):4d}  {g.name}" for g in NOT_YET_CONFORMANT),
-    ]
-    return "\n".join(lines)
-
-
 def test_summary(outcomes: dict[str, Outcome], request: pytest.FixtureRequest) -> None:
-    text = summary(outcomes)
+    text = summary(outcomes, "Flask-Restless", ALLOWED, SYSTEMIC, NOT_YET_CONFORMANT)
     request.node.add_report_section("call", "Flask-Restless conformance summary", text)
     print(text)
