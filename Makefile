@@ -28,7 +28,14 @@ CHROMIUM_WARNING := if [ ! -x $(CHROMIUM) ]; then printf '\n%s\n%s\n%s\n\n' \
 	'!! WARNING: $(CHROMIUM) is missing: the browser tests are SKIPPED. Install it: apt-get install -y chromium' \
 	'!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' >&2; fi
 
-test: $(STAMP)
+# The frappe-js-sdk tests drive the real npm package (tests/clients/frappe-js, pinned by its lock file).
+FRAPPE_JS := tests/clients/frappe-js
+NODE_STAMP := $(FRAPPE_JS)/node_modules/.package-lock.json
+$(NODE_STAMP): $(FRAPPE_JS)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix $(FRAPPE_JS) --no-audit --no-fund --loglevel=error; \
+	else echo '!! npm is missing: the frappe-js-sdk tests are SKIPPED (apt-get install -y nodejs npm)' >&2; fi
+
+test: $(STAMP) $(NODE_STAMP)
 	@$(CHROMIUM_WARNING)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup; status=$$?; $(CHROMIUM_WARNING); exit $$status
 

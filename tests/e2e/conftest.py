@@ -87,9 +87,9 @@ def launch(log_path: Path, template: Path | None = None, env: dict[str, str] | N
         if process.poll() is not None:
             pytest.fail(f"localapi exited with {process.returncode} while starting:\n{server.output()}")
         try:
-            requests.get(server.url, timeout=1)
+            requests.get(server.url, timeout=5)
             return server
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a cold function may answer slowly
             pass
         if time.monotonic() > deadline:
             process.kill()

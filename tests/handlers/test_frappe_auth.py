@@ -59,8 +59,8 @@ def test_generate_keys_shows_secret_once_and_stores_a_hash(invoke, alice):
 
 def test_generate_keys_needs_a_signed_in_caller(invoke):
     r = invoke("generate_keys", "frappe_generate_keys")
-    assert r.status == 401
-    assert r.json()["exc_type"] == "AuthenticationError"
+    assert r.status == 403  # Frappe's whitelist refuses a Guest with PermissionError
+    assert r.json()["exc_type"] == "PermissionError"
 
 
 def test_generate_keys_only_for_oneself(invoke, alice, signup):
@@ -156,6 +156,15 @@ def test_login_sets_a_secure_session_cookie(invoke, alice):
     assert r.headers["x-frappe-csrf-token"]
 
 
+def test_session_cookie_is_secure_only_over_https(invoke, alice):
+    """As Frappe sets it: over plain http (``make run``) a Secure cookie would never come back."""
+    r = invoke(
+        "session_login", "frappe_login", body={"usr": "alice", "pwd": PASSWORD}, headers={"X-Forwarded-Proto": "http"}
+    )
+    assert r.status == 200, r.text
+    assert "Secure" not in cookie(r, "sid") and "HttpOnly" in cookie(r, "sid") and "SameSite=Lax" in cookie(r, "sid")
+
+
 def test_session_is_stored_hashed_with_a_ttl(invoke, alice):
     from moviesapi.models import StateModel, utcnow
 
@@ -211,33 +220,73 @@ def test_get_logged_user_returns_the_csrf_token(invoke, alice):
     assert r.headers["x-frappe-csrf-token"] == csrf
     r = invoke("method_call", "frappe_logged_user", token=alice)
     assert r.json() == {"message": "alice"} and "x-frappe-csrf-token" not in r.headers
-    assert invoke("method_call", "frappe_logged_user").status == 401
+    assert invoke("method_call", "frappe_logged_user").status == 403
+
+
+def _refused_as_csrf(r, event: str) -> bool:
+    if event.startswith("frappe"):
+        return r.status == 400 and r.json()["exc_type"] == "CSRFTokenError"
+    return r.status == 403
+
+
+CROSS_SITE = [
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},
+    {"Origin": "https://evil.example"},
+    {"Origin": "null"},
+]
 
 
 @pytest.mark.parametrize(("function", "event", "status"), DIALECT_WRITES)
-def test_cookie_writes_need_the_csrf_token(invoke, alice, function, event, status):
+def test_cookie_writes_need_no_token_but_a_wrong_one_is_refused(invoke, alice, function, event, status):
+    """Released Frappe asks API sessions for no token; one that is sent must be the session's."""
     sid, csrf = login(invoke, "alice")
-    missing = invoke(function, event, headers=session_headers(sid), body=MOVIE)
-    wrong = invoke(function, event, headers=session_headers(sid, "x" * 43), body=MOVIE)
-    for r in (missing, wrong):
-        if event.startswith("frappe"):
-            assert r.status == 400, r.text
-            assert r.json()["exc_type"] == "CSRFTokenError"
-        else:
-            assert r.status == 403, r.text
+    assert invoke(function, event, headers=session_headers(sid), body=MOVIE).status == status
     assert invoke(function, event, headers=session_headers(sid, csrf), body=MOVIE).status == status
+    wrong = invoke(function, event, headers=session_headers(sid, "x" * 43), body=MOVIE)
+    assert _refused_as_csrf(wrong, event), wrong.text
 
 
-def test_csrf_on_put_and_delete(invoke, alice):
+@pytest.mark.parametrize("browser", CROSS_SITE, ids=lambda h: "-".join(f"{k}={v}" for k, v in h.items()))
+@pytest.mark.parametrize(("function", "event", "status"), DIALECT_WRITES)
+def test_cross_site_cookie_writes_are_refused(invoke, alice, function, event, status, browser):
+    """What a page on another site makes a browser send is refused, even with the session's own token."""
+    from moviesapi.registry import find_resource
+
+    sid, csrf = login(invoke, "alice")
+    before = find_resource("movies").model.count()
+    for headers in ({**session_headers(sid), **browser}, {**session_headers(sid, csrf), **browser}):
+        r = invoke(function, event, headers=headers, body=MOVIE)
+        assert _refused_as_csrf(r, event), r.text
+    assert find_resource("movies").model.count() == before  # nothing written
+
+
+@pytest.mark.parametrize(
+    "browser",
+    [{"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}, {"Origin": "https://HOST"}],
+    ids=["same-origin", "typed-url", "own-origin"],
+)
+def test_same_origin_cookie_writes_pass(invoke, alice, browser):
+    sid, _ = login(invoke, "alice")
+    host = "1234567890.execute-api.us-east-1.amazonaws.com"  # the committed events' Host
+    headers = {k: v.replace("HOST", host) for k, v in browser.items()}
+    assert (
+        invoke("resource_create", "frappe_create", headers={**session_headers(sid), **headers}, body=MOVIE).status
+        == 200
+    )
+
+
+def test_token_checked_on_put_and_delete(invoke, alice):
     sid, csrf = login(invoke, "alice")
     name = invoke("resource_create", "frappe_create", token=alice).json()["data"]["name"]
-    r = invoke("resource_update", "frappe_update", headers=session_headers(sid), path_id=name, body={"year": 1943})
-    assert r.status == 400
     r = invoke(
-        "resource_update", "frappe_update", headers=session_headers(sid, csrf), path_id=name, body={"year": 1943}
+        "resource_update", "frappe_update", headers=session_headers(sid, "y" * 43), path_id=name, body={"year": 1943}
     )
+    assert r.status == 400
+    r = invoke("resource_update", "frappe_update", headers=session_headers(sid), path_id=name, body={"year": 1943})
     assert r.status == 200 and r.json()["data"]["year"] == 1943
-    assert invoke("resource_delete", "frappe_delete", headers=session_headers(sid), path_id=name).status == 400
+    r = invoke("resource_delete", "frappe_delete", headers=session_headers(sid, "y" * 43), path_id=name)
+    assert r.status == 400
     assert invoke("resource_delete", "frappe_delete", headers=session_headers(sid, csrf), path_id=name).status == 202
 
 
@@ -267,13 +316,15 @@ def test_logout_ends_the_session_and_clears_cookies(invoke, alice):
         assert "Max-Age=0" in cookie(r, name)
     assert not [i for i in StateModel.scan() if i.pk.startswith("sid#")]
     refused = invoke("resource_list", "frappe_list", headers=session_headers(sid))
-    assert refused.status == 401 and refused.json()["exc_type"] == "AuthenticationError"
+    assert refused.status == 401 and refused.json()["exc_type"] == "SessionExpired"
+    assert "_server_messages" not in refused.json()
     assert invoke("method_call", "frappe_logged_user", headers=session_headers(sid)).status == 401
+    assert invoke("method_call", "frappe_logged_user").status == 403  # no cookie at all: a Guest
 
 
-def test_logout_post_needs_csrf_get_does_not(invoke, alice):
+def test_cross_site_logout_is_refused_get_and_same_site_are_not(invoke, alice):
     sid, _ = login(invoke, "alice")
-    r = invoke("session_logout", "frappe_logout", headers=session_headers(sid))
+    r = invoke("session_logout", "frappe_logout", headers={**session_headers(sid), "Sec-Fetch-Site": "cross-site"})
     assert r.status == 400 and r.json()["exc_type"] == "CSRFTokenError"
     assert invoke("resource_list", "frappe_list", headers=session_headers(sid)).status == 200
     r = call("session_logout", "frappe_logout", method="GET", headers=session_headers(sid))
@@ -299,7 +350,7 @@ def test_session_past_expiry_is_refused_while_its_item_still_exists(invoke, alic
 
 def test_stale_cookie_does_not_block_login_or_public_methods(invoke, alice):
     stale = {"Cookie": "sid=" + "A" * 43}
-    assert invoke("resource_list", "frappe_list", headers=stale).status == 401
+    assert invoke("resource_list", "frappe_list", headers=stale).status == 401  # Frappe's SessionExpired
     assert invoke("method_call", "frappe_ping", headers=stale).status == 200
     r = invoke("session_login", "frappe_login", body={"usr": "alice", "pwd": PASSWORD}, headers=stale)
     assert r.status == 200
@@ -342,30 +393,33 @@ def test_throttle_is_per_account(invoke, alice, signup):
 def test_ping(invoke):
     r = invoke("method_call", "frappe_ping")
     assert r.status == 200 and r.json() == {"message": "pong"}
-    assert call("method_call", "frappe_ping", method="POST").json() == {"message": "pong"}
+    for verb in ("POST", "PUT", "DELETE"):  # @frappe.whitelist() takes GET, POST, PUT and DELETE
+        assert call("method_call", "frappe_ping", method=verb).json() == {"message": "pong"}
 
 
 @pytest.mark.parametrize(
     ("function", "event", "method"),
     [
-        ("method_call", "frappe_ping", "PUT"),
-        ("method_call", "frappe_ping", "DELETE"),
+        ("method_call", "frappe_ping", "PATCH"),
         ("method_call", "frappe_logged_user", "PATCH"),
         ("session_login", "frappe_login", "GET"),
-        ("session_logout", "frappe_logout", "PUT"),
+        ("session_logout", "frappe_logout", "PATCH"),
         ("generate_keys", "frappe_generate_keys", "GET"),
+        ("generate_keys", "frappe_generate_keys", "PUT"),
+        ("resource_create", "frappe_insert_many", "GET"),
+        ("resource_delete", "frappe_client_delete", "PUT"),
     ],
 )
-def test_wrong_verb_is_405(invoke, function, event, method):
+def test_wrong_verb_is_403_as_frappe_answers_it(invoke, function, event, method):
+    """Frappe's ``is_valid_http_method``: 403 ``PermissionError`` "Not permitted", not 405."""
     r = call(function, event, method=method)
-    assert r.status == 405, r.text
-    assert r.json()["exc_type"] == "MethodNotAllowed"
-    assert r.headers["allow"]
+    assert r.status == 403, r.text
+    assert r.json()["exc_type"] == "PermissionError"
+    assert "Not permitted" in r.json()["exception"]
 
 
 @pytest.mark.parametrize(
-    "name",
-    ["frappe.client.get_count", "frappe.client.get_list", "nope", "x" * 300, "frappe.auth.get_logged_user.extra"],
+    "name", ["frappe.desk.reportview.get_count", "nope", "x" * 300, "frappe.auth.get_logged_user.extra"]
 )
 def test_unknown_method_is_404(invoke, name):
     r = call("method_call", "frappe_method_unknown", path=f"/api/method/{name}")
@@ -391,16 +445,31 @@ def test_whitelist_declares_verbs():
     from moviesapi.dialects.frappe import methods
 
     table = {name: m.methods for name, m in methods.registered().items()}
+    every = ("GET", "POST", "PUT", "DELETE")
+    writes = ("POST", "PUT")
     assert table == {
-        "ping": ("GET", "POST"),
-        "frappe.auth.get_logged_user": ("GET", "POST"),
-        "login": ("POST",),
-        "logout": ("GET", "POST"),
+        "ping": every,
+        "frappe.auth.get_logged_user": every,
+        "login": ("POST",),  # Frappe takes any verb; a password in a GET's URL ends up in logs
+        "logout": every,
         "frappe.core.doctype.user.user.generate_keys": ("POST",),
+        "frappe.client.get_list": every,
+        "frappe.client.get_count": every,
+        "frappe.client.get": every,
+        "frappe.client.get_value": every,
+        "frappe.client.insert": writes,
+        "frappe.client.insert_many": writes,
+        "frappe.client.set_value": writes,
+        "frappe.client.save": writes,
+        "frappe.client.bulk_update": writes,
+        "frappe.client.delete": ("POST", "DELETE"),
+        "frappe.client.rename_doc": writes,
+        "frappe.client.submit": writes,
+        "frappe.client.cancel": writes,
     }
 
 
 def test_head_is_answered_like_get(invoke):
     assert call("method_call", "frappe_ping", method="HEAD").status == 200
     r = call("session_login", "frappe_login", method="HEAD")
-    assert r.status == 405
+    assert r.status == 403

@@ -193,6 +193,8 @@ def test_every_operation_says_who_may_call_it():
         assert "security" in op, (path, method)
         if path.startswith("/api/v1/auth/") or path.startswith("/api/docs") or path == "/api/openapi.json":
             assert op["security"] == [], (path, method)
+        elif path == "/":
+            assert op["security"] == [{}, *everyone], (path, method)  # cmd= may name a method guests call
         elif path.startswith("/api/method/"):
             guest = methods.registered()[path.removeprefix("/api/method/")].allow_guest
             assert op["security"] == ([{}, *everyone] if guest else everyone), (path, method)
@@ -328,7 +330,7 @@ def test_list_parameters_are_the_dialects():
 def test_idempotency_key_on_creates_and_if_match_on_item_writes():
     for path, method, op in _operations():
         names = {p.get("$ref", "").rsplit("/", 1)[-1] for p in op.get("parameters", [])}
-        creates = method == "POST" and not path.startswith(("/api/v1/auth/", "/api/method/"))
+        creates = method == "POST" and not path.startswith(("/api/v1/auth/", "/api/method/")) and path != "/"
         assert ("IdempotencyKey" in names) == creates, (path, method)
         item_write = method in ("PUT", "PATCH", "DELETE") and path.rstrip("/").endswith(("{id}", "{name}"))
         assert ("IfMatch" in names) == item_write, (path, method)

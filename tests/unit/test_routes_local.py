@@ -238,11 +238,28 @@ CASES: list[tuple[str, str, str, str, dict | None]] = [
     ),
     (
         "POST",
-        "/api/method/frappe.client.get_count",
+        "/api/method/frappe.desk.reportview.get_count",
         "MethodCallFunction",
         "/api/method/{method}",
-        {"method": "frappe.client.get_count"},
+        {"method": "frappe.desk.reportview.get_count"},
     ),
+    # frappe.client methods run in the function owning their kind of work.
+    (
+        "GET",
+        "/api/method/frappe.client.get_count",
+        "ResourceListFunction",
+        "/api/method/frappe.client.get_count",
+        None,
+    ),
+    (
+        "POST",
+        "/api/method/frappe.client.insert_many",
+        "ResourceCreateFunction",
+        "/api/method/frappe.client.insert_many",
+        None,
+    ),
+    ("POST", "/", "MethodRootFunction", "/", None),
+    ("GET", "/", "MethodRootFunction", "/", None),
     # Docs: literals beside {collection} and {collection}/{id}.
     ("GET", "/api/docs", "ApiDocsFunction", "/api/docs", None),
     ("GET", "/api/docs/", "ApiDocsFunction", "/api/docs", None),

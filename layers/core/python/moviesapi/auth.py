@@ -123,12 +123,16 @@ AUTHENTICATORS: list[Authenticator] = [
 
 
 def authenticate(request: Request) -> Principal | None:
-    """The caller, or None when anonymous; bad credentials raise (401)."""
+    """The caller, or None when anonymous; bad credentials raise (401). Known once per request."""
+    if request.authenticated is not None:
+        return request.authenticated[0]
+    found: Principal | None = None
     for authenticator in AUTHENTICATORS:
-        principal = authenticator.authenticate(request)
-        if principal is not None:
-            return principal
-    return None
+        found = authenticator.authenticate(request)
+        if found is not None:
+            break
+    request.authenticated = (found,)
+    return found
 
 
 def www_authenticate() -> str:

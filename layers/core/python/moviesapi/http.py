@@ -48,6 +48,8 @@ class Request:
     # (its ``format`` is the URL suffix) and the renderer content negotiation chose.
     route: RouteMatch | None = None
     accepted_renderer: Renderer | None = None
+    # Set by auth.authenticate: ``(caller,)`` once known, so checking twice costs no second read.
+    authenticated: tuple[Any] | None = None
 
     @property
     def format_suffix(self) -> str | None:

@@ -9,7 +9,7 @@ events (``tools/template.py``) come from the same lists and cannot drift.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -37,6 +37,8 @@ class Operation:
     memory: int | None = None
     # Routes that are no dialect's (the docs): ``(pattern, methods)`` in API Gateway syntax.
     routes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Operations whose work this function may also do (a dispatcher): it gets their access too.
+    runs: tuple[str, ...] = ()
 
 
 # Every authenticated request may read the caller's user, API key guard and session.
@@ -84,12 +86,30 @@ OPERATIONS: tuple[Operation, ...] = (
 )
 
 
+def _stronger(a: str | None, b: str | None) -> str | None:
+    return WRITE if WRITE in (a, b) else a or b
+
+
+def _with_what_it_runs(op: Operation, by: Mapping[str, Operation]) -> Operation:
+    """``op`` with the access of every operation it ``runs`` added to its own."""
+    resources, tables, secret = op.resources, dict(op.tables), op.secret
+    for name in op.runs:
+        other = by[name]
+        resources = _stronger(resources, other.resources)
+        for key, level in other.tables.items():
+            tables[key] = str(_stronger(tables.get(key), level))
+        secret = secret or other.secret
+    return replace(op, resources=resources, tables=tables, secret=secret)
+
+
 def all_operations() -> tuple[Operation, ...]:
     """Every function: the shared operations, then each dialect's own (``DIALECT.operations``)."""
     from .dialects import all_dialects
 
     own = [op for d in all_dialects() for op in getattr(d, "operations", ())]
-    return (*OPERATIONS, *own)
+    found = (*OPERATIONS, *own)
+    by = {op.name: op for op in found}
+    return tuple(_with_what_it_runs(op, by) if op.runs else op for op in found)
 
 
 def by_name(name: str) -> Operation:

@@ -4,8 +4,11 @@ The item key is ``sid#<sha256 of the sid>``, so whoever can read the table (a
 backup, the console, a log of keys) still cannot use a session. Expiry is
 absolute (``SESSION_LIFETIME``) and checked in code, since DynamoDB's TTL deletes
 late; sliding it would make every read function write. Each session carries a
-random CSRF token that cookie-authenticated unsafe requests must echo in
-``X-Frappe-CSRF-Token`` (Frappe's header; Django's ``X-CSRFToken`` is accepted too).
+random CSRF token. As in released Frappe, a session from the password login
+needs no token on writes (its token is only checked when a client sends one);
+cross-site writes are refused instead, by ``SameSite=Lax`` on the cookie and
+by the browser's own ``Sec-Fetch-Site`` / ``Origin`` headers (OWASP's
+standard-header defence), which a page on another site cannot forge.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -94,10 +98,65 @@ def from_request(request: Request) -> Session | None:
     return load(sid) if sid else None
 
 
+# What a browser sends in ``Sec-Fetch-Site`` for a request its own page (or the user) made.
+SAME_ORIGIN_SITES = frozenset({"same-origin", "none"})
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """``(scheme, host, port)`` of a URL, default ports made explicit; None when it has none."""
+    try:
+        parts = urlsplit(url.strip().lower())
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname:
+        return None
+    return parts.scheme, parts.hostname, port or DEFAULT_PORTS.get(parts.scheme)
+
+
+def own_origin(request: Request) -> tuple[str, str, int | None] | None:
+    """The origin the client addressed: the scheme it used (``X-Forwarded-Proto``) and ``Host``."""
+    scheme = "https" if over_https(request) else "http"
+    return _origin(f"{scheme}://{request.header('host').strip()}")
+
+
+def cross_site(request: Request) -> bool:
+    """Whether a browser says another origin made this request: ``Sec-Fetch-Site``, else ``Origin``,
+    else ``Referer`` (scheme, host and port must all be ours).
+
+    Clients that are not browsers send none of them and are not CSRF victims:
+    they hold the cookie themselves.
+    """
+    site = request.header("sec-fetch-site").strip().lower()
+    if site:
+        return site not in SAME_ORIGIN_SITES
+    claimed = request.header("origin").strip() or request.header("referer").strip()
+    if not claimed:
+        return False
+    if claimed.lower() == "null":
+        return True  # sandboxed frames, file: pages and some redirects: never our own page
+    origin = _origin(claimed)
+    return origin is None or origin != own_origin(request)
+
+
 def check_csrf(session: Session, request: Request) -> None:
-    """Unsafe methods must echo the session's CSRF token in a header (constant-time compare)."""
+    """Refuse a cookie-authenticated write another site made, or one carrying a wrong token.
+
+    A token is not required (Frappe asks for it only from desk sessions); one
+    that is sent must match the session's (constant-time compare).
+    """
     if request.method in SAFE_METHODS:
         return
     supplied = next((v for v in (request.header(h) for h in CSRF_HEADERS) if v), "")
-    if not supplied or not hmac.compare_digest(supplied.encode(), session.csrf_token.encode()):
+    if supplied and not hmac.compare_digest(supplied.encode(), session.csrf_token.encode()):
         raise CSRFFailed()
+    if cross_site(request):
+        raise CSRFFailed()
+
+
+def over_https(request: Request) -> bool:
+    """Whether the client reached us over https (API Gateway and SAM set ``X-Forwarded-Proto``)."""
+    return request.header("x-forwarded-proto", "https").split(",")[0].strip().lower() == "https"

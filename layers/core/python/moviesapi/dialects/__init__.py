@@ -40,17 +40,21 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class DialectInfo:
-    """What is known of a dialect without importing it: its module, URL prefixes, CORS request headers."""
+    """What is known of a dialect without importing it: its module, URL prefixes (and whole paths it owns),
+    CORS request headers."""
 
     module: str
     prefixes: tuple[str, ...]
     cors_headers: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
 
 
 # Only this table is read to pick a dialect for a path, so a request imports the one dialect it needs.
 DIALECTS: dict[str, DialectInfo] = {
     "drf": DialectInfo(f"{__name__}.drf", ("/api/v1/",)),
-    "frappe": DialectInfo(f"{__name__}.frappe", ("/api/resource/", "/api/method/"), ("X-Frappe-CSRF-Token",)),
+    "frappe": DialectInfo(
+        f"{__name__}.frappe", ("/api/resource/", "/api/method/"), ("X-Frappe-CSRF-Token",), paths=("/",)
+    ),
     "restless": DialectInfo(f"{__name__}.restless", ("/api/",)),
 }
 DEFAULT_DIALECT = "drf"
@@ -120,7 +124,10 @@ def all_dialects() -> list[Dialect]:
 
 
 def dialect_name_for(path: str) -> str:
-    """The dialect owning ``path``: the one with the longest matching prefix."""
+    """The dialect owning ``path``: the one owning the whole path, else the one with the longest matching prefix."""
+    for name, info in DIALECTS.items():
+        if path in info.paths:
+            return name
     normalized = path.rstrip("/") + "/"
     best, length = DEFAULT_DIALECT, -1
     for name, info in DIALECTS.items():

@@ -15,7 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from ... import resources
+from ... import resources, sessions
 from ...accounts import Principal
 from ...auth import authenticate, www_authenticate
 from ...errors import (
@@ -51,6 +51,7 @@ class FrappeError(ApiError):
         self, message: str, *, exc_type: str = "ValidationError", status: int = 417, response_message: str | None = None
     ) -> None:
         super().__init__(message)
+        self.message = message  # may be empty: SessionExpired carries none
         self.status = status
         self.exc_type = exc_type
         self.response_message = response_message
@@ -73,11 +74,23 @@ def no_permission(action: str, doctype: str, name: str = "") -> FrappeError:
     return FrappeError(message, exc_type="PermissionError", status=403)
 
 
-def require_user(request: Request) -> Principal:
-    """The authenticated caller; a Guest is refused (401 here, 403 on a resource the rules refuse)."""
+def not_permitted(message: str = "Not permitted") -> FrappeError:
+    """403 ``PermissionError``: Frappe's ``throw_permission_error`` (a verb a method does not take, a Guest)."""
+    return FrappeError(message, exc_type="PermissionError", status=403)
+
+
+GUEST_REFUSED = "You are not permitted to access this resource."
+
+
+def require_user(request: Request, doctype: str | None = None) -> Principal:
+    """The authenticated caller. A Guest gets Frappe's 403 ``PermissionError`` (401 is for bad credentials):
+    ``No permission for <DocType>`` on a document, the whitelist's refusal on a method."""
     principal = authenticate(request)
     if principal is None:
-        raise NotAuthenticated()
+        if sessions.sid_of(request) not in (None, "Guest"):
+            # A cookie whose session ended or expired: Frappe's 401 SessionExpired, with no message.
+            raise FrappeError("", exc_type="SessionExpired", status=401)
+        raise not_permitted(f"No permission for {doctype}" if doctype else GUEST_REFUSED)
     return principal
 
 
@@ -94,7 +107,7 @@ def _doctype_in_path(path: str) -> str:
 def _classify(request: Request, exc: ApiError) -> tuple[int, str, str, list[str]]:
     """(status, Frappe exception class, its module, messages for ``_server_messages``)."""
     if isinstance(exc, FrappeError):
-        return exc.status, exc.exc_type, "frappe.exceptions", [exc.message]
+        return exc.status, exc.exc_type, "frappe.exceptions", [exc.message] if exc.message else []
     if isinstance(exc, CSRFFailed):
         return 400, "CSRFTokenError", "frappe.exceptions", ["Invalid Request"]
     if isinstance(exc, (NotAuthenticated, AuthenticationFailed)):

@@ -1,23 +1,28 @@
-"""Frappe's list parameters, translated to the core query.
+"""Frappe's list parameters, translated to the core query, and the list itself.
 
-``fields`` (JSON list or comma string, ``*``, ``field as alias``), ``filters`` and
-``or_filters`` (``[[f, op, v], [doctype, f, op, v], {f: v}, {f: [op, v]}]``),
-``order_by``, ``limit_start``/``limit_page_length`` and ``as_dict``. Field names a
-DocType does not declare, or declares hidden, are refused the way Frappe refuses
-them: 417 ``DataError: Field not permitted in query: <field>``.
+``fields`` (JSON list, JSON string or comma string, ``*``, ``field as alias``,
+aggregates ``count(name) as n``, ``sum/avg/min/max(field)``), ``group_by``,
+``filters`` and ``or_filters`` (``[[f, op, v], [doctype, f, op, v], {f: v},
+{f: [op, v]}]``), ``order_by``, ``limit_start``/``limit_page_length`` and
+``as_dict``. The same arguments arrive as query parameters on
+``/api/resource/<DocType>`` and as the query or body of
+``frappe.client.get_list``, so they are read from a mapping. Field names a
+DocType does not declare, or declares hidden, are refused the way Frappe
+refuses them: 417 ``DataError: Field not permitted in query: <field>``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
 
+from ... import resources
+from ...accounts import Principal
 from ...errors import BadQuery
-from ...http import Request
 from ...query import Cond, Node, Or, Order, Query, all_of, matches
 from ...registry import Field, coerce
 from .doctypes import DocType
@@ -73,9 +78,15 @@ def _permit(doctype: DocType, fieldname: str, purpose: str) -> str | None:
     return path
 
 
-def _json_param(request: Request, name: str) -> Any:
-    raw = request.param(name)
-    if raw is None or not raw.strip():
+Args = Mapping[str, Any]
+
+
+def parse_json(args: Args, name: str) -> Any:
+    """``frappe.parse_json``: a string argument holding JSON is decoded; anything else is as sent."""
+    raw = args.get(name)
+    if not isinstance(raw, str):
+        return raw
+    if not raw.strip():
         return None
     if len(raw) > MAX_PARAM_CHARS:
         raise FrappeError(f"{name} is too long (at most {MAX_PARAM_CHARS} characters)")
@@ -86,12 +97,48 @@ def _json_param(request: Request, name: str) -> Any:
 
 
 _ALIAS = re.compile(r"^\s*(?P<field>\S+)\s+as\s+(?P<alias>[A-Za-z_][A-Za-z0-9_]{0,63})\s*$", re.IGNORECASE)
+_AGGREGATE = re.compile(
+    r"^\s*(?P<fn>count|sum|avg|min|max)\s*\(\s*(?P<field>\*|[`A-Za-z_][`A-Za-z0-9_.]{0,100})\s*\)"
+    r"(?:\s+as\s+(?P<alias>[A-Za-z_][A-Za-z0-9_]{0,63}))?\s*$",
+    re.IGNORECASE,
+)
 
 
-def parse_fields(doctype: DocType, raw: Any) -> list[tuple[str, str]]:
-    """``fields`` → ``[(fieldname, output key)]``: JSON list or comma string, ``*``, ``field as alias``."""
-    if raw is None:
-        return [("name", "name")]
+@dataclass(frozen=True)
+class Column:
+    """One requested column: a field, or an aggregate (``fn``) of a field (``*`` for rows)."""
+
+    fieldname: str
+    key: str
+    fn: str | None = None
+
+
+def _column(doctype: DocType, item: Any) -> Column:
+    if isinstance(item, str) and (m := _AGGREGATE.match(item)):
+        fn, raw = m.group("fn").lower(), m.group("field")
+        fieldname = "*" if raw == "*" else _fieldname(doctype, raw)
+        if fieldname != "*":
+            _permit(doctype, fieldname, "read")
+        return Column(fieldname, m.group("alias") or f"{fn}({raw.replace('`', '')})", fn)
+    alias = None
+    if isinstance(item, str) and (m := _ALIAS.match(item)):
+        item, alias = m.group("field"), m.group("alias")
+    fieldname = _fieldname(doctype, item)
+    _permit(doctype, fieldname, "read")
+    return Column(fieldname, alias or fieldname)
+
+
+def parse_columns(doctype: DocType, raw: Any) -> list[Column]:
+    """``fields`` → columns: a JSON list, a JSON string (``"*"``) or a comma string; ``*`` is every field."""
+    if raw is None or raw == "":
+        return [Column("name", "name")]
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text.startswith(("[", '"')):
+            try:
+                raw = json.loads(text)  # frappe.parse_json
+            except ValueError:
+                raise FrappeError("fields must be valid JSON") from None
     if isinstance(raw, str):
         items: list[Any] = [part for part in raw.split(",") if part.strip()]
     elif isinstance(raw, list):
@@ -100,18 +147,21 @@ def parse_fields(doctype: DocType, raw: Any) -> list[tuple[str, str]]:
         raise FrappeError("fields must be a JSON list of field names")
     if len(items) > MAX_FIELDS:
         raise FrappeError(f"At most {MAX_FIELDS} fields may be requested")
-    out: list[tuple[str, str]] = []
+    out: list[Column] = []
     for item in items:
         if isinstance(item, str) and item.strip() in ("*", f"`tab{doctype.name}`.*", f"tab{doctype.name}.*"):
-            out.extend((f, f) for f in doctype.doc_fields if _readable(doctype, f))
+            out.extend(Column(f, f) for f in doctype.doc_fields if _readable(doctype, f))
             continue
-        alias = None
-        if isinstance(item, str) and (m := _ALIAS.match(item)):
-            item, alias = m.group("field"), m.group("alias")
-        fieldname = _fieldname(doctype, item)
-        _permit(doctype, fieldname, "read")
-        out.append((fieldname, alias or fieldname))
-    return out or [("name", "name")]
+        out.append(_column(doctype, item))
+    return out or [Column("name", "name")]
+
+
+def parse_fields(doctype: DocType, raw: Any) -> list[tuple[str, str]]:
+    """``fields`` → ``[(fieldname, output key)]`` for plain fields (aggregates need :func:`parse_columns`)."""
+    columns = parse_columns(doctype, raw)
+    if any(c.fn for c in columns):
+        raise FrappeError("Aggregate fields need a list request (with group_by for other fields)")
+    return [(c.fieldname, c.key) for c in columns]
 
 
 def _readable(doctype: DocType, fieldname: str) -> bool:
@@ -271,10 +321,12 @@ def parse_order_by(doctype: DocType, raw: str | None) -> tuple[Order, ...]:
     return tuple(order)
 
 
-def _int_param(request: Request, names: Sequence[str], default: int) -> int:
+def _int_param(args: Args, names: Sequence[str], default: int) -> int:
     for name in names:
-        raw = request.param(name)
-        if raw is not None and raw.strip():
+        raw = args.get(name)
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip():
             try:
                 return int(raw.strip())
             except ValueError:
@@ -289,24 +341,133 @@ def sbool(raw: str | None, default: bool) -> bool:
     return raw.strip().lower() not in ("0", "false", "no", "off", "none", "null")
 
 
-def build_query(doctype: DocType, request: Request) -> tuple[Query, list[tuple[str, str]], bool]:
-    """The core Query for a list request, the output fields, and whether nothing can match."""
-    if request.param("group_by"):
-        raise FrappeError("group_by is not supported")
-    fields_raw: Any = request.param("fields")
-    if fields_raw is not None and fields_raw.strip().startswith("["):
-        fields_raw = _json_param(request, "fields")
-    fields = parse_fields(doctype, fields_raw)
-    filters = parse_filters(doctype, _json_param(request, "filters"))
-    or_filters = parse_filters(doctype, _json_param(request, "or_filters"))
+def _group_by(doctype: DocType, raw: Any) -> list[str]:
+    """``group_by`` → fieldnames (``genre``, ```tabMovie`.`genre```, comma-separated)."""
+    if raw is None or raw == "":
+        return []
+    if not isinstance(raw, str):
+        raise FrappeError("group_by must be a field name")
+    names = [_fieldname(doctype, part) for part in raw.split(",") if part.strip()]
+    if len(names) > 5:
+        raise FrappeError("At most 5 group_by fields are allowed")
+    for name in names:
+        _permit(doctype, name, "filter")
+    return names
+
+
+@dataclass
+class Listing:
+    """A parsed list request: the core query, its columns, grouping, and whether nothing can match."""
+
+    query: Query
+    columns: list[Column]
+    group_by: list[str]
+    empty: bool
+    order_text: str | None
+
+    @property
+    def fields(self) -> list[tuple[str, str]]:
+        return [(c.fieldname, c.key) for c in self.columns]
+
+    @property
+    def aggregated(self) -> bool:
+        return bool(self.group_by) or any(c.fn for c in self.columns)
+
+
+def parse_listing(doctype: DocType, args: Args) -> Listing:
+    """Frappe's list arguments (query parameters or a method's form_dict) → a :class:`Listing`."""
+    columns = parse_columns(doctype, args.get("fields"))
+    group_by = _group_by(doctype, args.get("group_by"))
+    if group_by or any(c.fn for c in columns):
+        for column in columns:
+            if column.fn is None and column.fieldname not in group_by:
+                raise FrappeError(f"Field {column.fieldname} must be in group_by or inside an aggregate")
+    filters = parse_filters(doctype, parse_json(args, "filters"))
+    or_filters = parse_filters(doctype, parse_json(args, "or_filters"))
     if len(filters) + len(or_filters) > MAX_FILTERS:
         raise FrappeError(f"At most {MAX_FILTERS} filters are allowed")
     where, empty = combine(filters, or_filters)
-    order = parse_order_by(doctype, request.param("order_by"))
-    start = _int_param(request, ("limit_start", "start"), 0)
+    order_text = args.get("order_by") if isinstance(args.get("order_by"), str) else None
+    grouped = bool(group_by) or any(c.fn for c in columns)
+    order = () if grouped else parse_order_by(doctype, order_text)
+    start = _int_param(args, ("limit_start", "start"), 0)
     if start < 0:
         raise FrappeError("limit_start must not be negative")
-    length = _int_param(request, ("limit_page_length", "limit", "page_length"), DEFAULT_PAGE_LENGTH)
+    length = _int_param(args, ("limit_page_length", "limit", "page_length"), DEFAULT_PAGE_LENGTH)
     length = MAX_PAGE_LENGTH if length <= 0 else min(length, MAX_PAGE_LENGTH)
     query = Query(where=where, order=order, offset=start, limit=length, with_count=False)
-    return query, fields, empty
+    return Listing(query, columns, group_by, empty, order_text)
+
+
+def build_query(doctype: DocType, args: Args) -> tuple[Query, list[tuple[str, str]], bool]:
+    """The core Query for a list request without aggregates, its output fields, and whether nothing can match."""
+    listing = parse_listing(doctype, args)
+    if listing.aggregated:
+        raise FrappeError("Aggregate fields are not allowed here")
+    return listing.query, listing.fields, listing.empty
+
+
+def _group_order(listing: Listing, doctype: DocType) -> list[tuple[str, bool]]:
+    """``order_by`` of a grouped list: output keys (aliases, group fields); default the group fields ascending."""
+    text = (listing.order_text or "").strip()
+    if not text or text.lower() == DEFAULT_ORDER_BY:
+        return [(c.key, False) for c in listing.columns if c.fn is None]
+    keys = {c.key for c in listing.columns} | {c.fieldname for c in listing.columns if c.fn is None}
+    order = []
+    for term in (t.strip() for t in text.split(",") if t.strip()):
+        words = term.replace("`", "").split()
+        if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
+            raise not_permitted_field(term)
+        name = words[0].removeprefix(f"tab{doctype.name}.")
+        if name not in keys:
+            raise not_permitted_field(term)
+        order.append((name, len(words) == 2 and words[1].lower() == "desc"))
+    return order
+
+
+def _sortable(value: Any) -> tuple[int, Any]:
+    return (0, "") if value is None else (1, value)  # NULLs first, as MariaDB sorts them ascending
+
+
+def _grouped_rows(doctype: DocType, listing: Listing, principal: Principal) -> list[dict[str, Any]]:
+    resource = doctype.resource
+    paths = {f: doctype.fields[f] for f in listing.group_by}
+    functions = sorted(
+        {
+            (c.fn, "*" if c.fieldname == "*" else str(doctype.fields[c.fieldname] or "*"))
+            for c in listing.columns
+            if c.fn
+        }
+    )
+    groups = resources.grouped(resource, listing.query.where, [p for p in paths.values() if p], functions, principal)
+    rows: list[dict[str, Any]] = []
+    for values, computed in groups:
+        group = dict(zip([f for f, p in paths.items() if p], values, strict=True))
+        row: dict[str, Any] = {}
+        for c in listing.columns:
+            if c.fn:
+                path = "*" if c.fieldname == "*" else str(doctype.fields[c.fieldname] or "*")
+                row[c.key] = computed[c.fn, path]
+            else:
+                row[c.key] = group.get(c.fieldname, 0)
+        rows.append(row)
+    for key, descending in reversed(_group_order(listing, doctype)):
+        rows.sort(key=lambda r, k=key: _sortable(r.get(k)), reverse=descending)
+    start, length = listing.query.offset, listing.query.limit or MAX_PAGE_LENGTH
+    return rows[start : start + length]
+
+
+def list_rows(doctype: DocType, args: Args, principal: Principal) -> list[Any]:
+    """The rows of a list request: dicts, or lists with ``as_dict=0`` (Frappe's ``as_list``)."""
+    listing = parse_listing(doctype, args)
+    if listing.empty:
+        rows: list[dict[str, Any]] = []
+    elif listing.aggregated:
+        rows = _grouped_rows(doctype, listing, principal)
+    else:
+        records = resources.search(doctype.resource, listing.query, principal).records
+        rows = [{key: doctype.value(r, f) for f, key in listing.fields} for r in records]
+    as_dict = args.get("as_dict")
+    if as_dict is False or (isinstance(as_dict, str) and not sbool(as_dict, True)) or as_dict == 0:
+        return [list(r.values()) for r in rows]
+    return rows

@@ -19,7 +19,6 @@ from ...openapi.builder import (
     JSON,
     SUFFIX_METHODS,
     Builder,
-    body,
     docstring,
     header_params,
     json_query,
@@ -31,38 +30,17 @@ from ...openapi.builder import (
 )
 from ...openapi.schemas import example_object, field_schema, patch_example, permits, ref, slug
 from ...registry import Field
-from . import listing, methods, views
+from . import listing, openapi_methods, views
 from .doctypes import DocType, doctypes, url_patterns
 from .errors import METHOD_PREFIX
 
 FAMILY = "Frappe"
 TAG_RESOURCES = "Frappe: resources"
-TAG_METHODS = "Frappe: methods"
-KEYS_METHOD = "frappe.core.doctype.user.user.generate_keys"
+from .openapi_methods import KEYS_METHOD  # noqa: E402  (the method that hands out key pairs)
+
 # doctypes.TIMESTAMP_FORMAT (%Y-%m-%d %H:%M:%S.%f) as a pattern.
 _TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$"
 
-# ``/api/method/<name>``: how to call each whitelisted method (its verbs and guest access come
-# from the whitelist itself). (summary, request schema, response schema, error statuses, headers)
-METHOD_DOCS: dict[str, tuple[str, str | None, str, tuple[int, ...], tuple[str, ...]]] = {
-    "login": (
-        "Log in with a password: a sid cookie session",
-        "FrappeLogin",
-        "FrappeLoggedIn",
-        (401, 413, 415, 417, 429),
-        (CSRF_HEADER, "Set-Cookie"),
-    ),
-    "logout": ("Log out: end the cookie's session", None, "FrappeEmpty", (400,), ("Set-Cookie",)),
-    "ping": ("Ping", None, "FrappePong", (), ()),
-    "frappe.auth.get_logged_user": ("The caller's username", None, "FrappeLoggedUser", (400, 401), (CSRF_HEADER,)),
-    KEYS_METHOD: (
-        "Generate the caller's API key and secret",
-        "FrappeGenerateKeys",
-        "FrappeKeys",
-        (400, 401, 403, 417),
-        (),
-    ),
-}
 _VIEWS = {
     "list": views.list_docs,
     "retrieve": views.get_doc,
@@ -82,7 +60,7 @@ def contribute(builder: Builder) -> None:
     for doctype in doctypes().values():
         _doctype_schemas(builder, doctype)
         _doctype_paths(builder, doctype, suffixed.get(doctype.path))
-    _methods(builder)
+    openapi_methods.contribute(builder)
 
 
 def _credentials(builder: Builder) -> None:
@@ -372,90 +350,3 @@ def _operation(builder: Builder, doctype: DocType, method: str, kind: str) -> di
 
 
 # ---------------------------------------------------------------- whitelisted methods
-
-
-def _method_schemas(builder: Builder) -> None:
-    builder.schema(
-        "FrappeLogin",
-        {
-            "type": "object",
-            "required": ["usr", "pwd"],
-            "properties": {
-                "usr": {"type": "string", "description": "Username or email."},
-                "pwd": {"type": "string", "format": "password"},
-            },
-        },
-    )
-    builder.schema(
-        "FrappeLoggedIn",
-        {
-            "type": "object",
-            "required": ["message", "home_page", "full_name"],
-            "properties": {
-                "message": {"const": "Logged In"},
-                "home_page": {"type": "string"},
-                "full_name": {"type": "string"},
-            },
-        },
-    )
-    builder.schema("FrappePong", {"type": "object", "properties": {"message": {"const": "pong"}}})
-    builder.schema(
-        "FrappeLoggedUser",
-        {
-            "type": "object",
-            "properties": {"message": {"type": "string"}},
-            "description": "`message` is the caller's username.",
-        },
-    )
-    builder.schema(
-        "FrappeGenerateKeys",
-        {
-            "type": "object",
-            "properties": {"user": {"type": "string", "description": "Only the caller's own username."}},
-        },
-    )
-    builder.schema(
-        "FrappeKeys",
-        {
-            "type": "object",
-            "required": ["message"],
-            "properties": {
-                "message": {
-                    "type": "object",
-                    "required": ["api_key", "api_secret"],
-                    "properties": {
-                        "api_key": {"type": "string"},
-                        "api_secret": {"type": "string", "description": "Shown once; stored only as a digest."},
-                    },
-                }
-            },
-        },
-    )
-
-
-def _methods(builder: Builder) -> None:
-    """Every whitelisted method, with the verbs the whitelist allows it (and HEAD where GET is served)."""
-    tag = builder.tag(TAG_METHODS, "Frappe whitelisted methods (`/api/method/<dotted.path>`): login, keys, ping.")
-    _method_schemas(builder)
-    for name, entry in sorted(methods.registered().items()):
-        summary, request, response, errors, headers = METHOD_DOCS.get(name, (name, None, "FrappeEmpty", (401,), ()))
-        security = builder.optional if entry.allow_guest else builder.authenticated
-        path = f"{METHOD_PREFIX}{name}"
-        for method in entry.methods:
-            params = header_params(method, create=False, item=False)
-            request_body = body(ref(request), required=True) if request and method != "GET" else None
-            responses = {**builder.ok(200, ref(response), "OK", headers=headers), **builder.errors(FAMILY, errors)}
-            op = operation(
-                f"frappe_method_{slug(name)}_{method.lower()}",
-                tag,
-                summary,
-                docstring(entry.handler),
-                security,
-                params,
-                request_body,
-                responses,
-            )
-            if method == "GET":
-                builder.add_read(path, op, head="HEAD" in served_at(views.ENDPOINTS, path))
-            else:
-                builder.add(path, method, op)

@@ -1,0 +1,64 @@
+"""Several new items in one DynamoDB transaction: all are written or none is.
+
+Frappe's ``insert_many`` runs in one database transaction; here the items, their
+uniqueness guards and every counter they move go into one ``TransactWriteItems``
+(at most 100 entries), so a failure halfway leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from .accounts import Principal, connection
+from .errors import BadQuery, Conflict, NotAuthenticated, ValidationFailed
+from .models import CounterModel
+from .permissions import check
+from .registry import Resource
+from .resources import validate
+
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
+
+
+def create_all(batch: Sequence[tuple[Resource, dict[str, Any]]], principal: Principal | None) -> list[dict[str, Any]]:
+    """Create every ``(resource, data)`` of ``batch`` or none; the new records, in order.
+
+    Each is validated and permission-checked before anything is written; a
+    validation error names the item by its position (``"2.title"``).
+    """
+    items: list[tuple[Resource, Any]] = []
+    errors: dict[str, list[str]] = {}
+    for position, (resource, data) in enumerate(batch):
+        check(resource, "POST", principal)
+        if principal is None and resource.owner:
+            raise NotAuthenticated()
+        try:
+            clean = validate(resource, data, partial=False)
+        except ValidationFailed as exc:
+            errors.update({f"{position}.{name}": messages for name, messages in exc.fields.items()})
+            continue
+        assert resource.new_item
+        items.append((resource, resource.new_item(clean, principal)))
+    if errors:
+        raise ValidationFailed(errors)
+    counts: dict[str, int] = {}
+    for resource, item in items:
+        for key in resource.counter_keys(item) if resource.counter_keys else []:
+            counts[key] = counts.get(key, 0) + 1
+    if len(items) + len(counts) > MAX_TRANSACTION_ITEMS:
+        raise BadQuery(f"Too many items for one transaction (at most {MAX_TRANSACTION_ITEMS}, counters included).")
+    if items:
+        try:
+            with TransactWrite(connection=connection()) as transaction:
+                for resource, item in items:
+                    transaction.save(item, condition=getattr(resource.model, resource.key).does_not_exist())
+                for key, delta in counts.items():
+                    transaction.update(CounterModel(key), actions=[CounterModel.value.add(delta)])
+        except TransactWriteError as exc:
+            if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
+                raise Conflict() from exc
+            raise
+    return [resource.to_record(item) for resource, item in items if resource.to_record]
