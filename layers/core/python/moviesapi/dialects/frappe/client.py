@@ -76,6 +76,17 @@ def _json_list(args: Args, key: str) -> list[Any]:
     return value
 
 
+def _safe_filters(args: Args) -> Any:
+    """``frappe.utils.get_safe_filters``: JSON filters, or the text itself (a document's name)."""
+    raw = args.get("filters")
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
 def _first_name(doctype: DocType, filters: Any, principal: Principal) -> str | None:
     """The name of the first document matching Frappe filters (a dict, a list, or a name)."""
     if isinstance(filters, str | int) and not isinstance(filters, bool):
@@ -104,7 +115,8 @@ def get_count(request: Request) -> Response:
     principal = require_user(request)
     args = form_dict(request)
     doctype = _doctype(args)
-    where, empty = combine(parse_filters(doctype, parse_json(args, "filters")), [])
+    filters = _safe_filters(args)
+    where, empty = combine(parse_filters(doctype, filters if not isinstance(filters, str) else {"name": filters}), [])
     if empty:
         return _message(request, 0)
     key = doctype.resource.key
@@ -119,7 +131,7 @@ def get(request: Request) -> Response:
     doctype = _doctype(args)
     name = args.get("name")
     if name in (None, ""):
-        filters = parse_json(args, "filters")
+        filters = _safe_filters(args)
         if filters in (None, "", [], {}):
             raise FrappeError(f"{doctype.name} is not a Single DocType: name or filters is required")
         name = _first_name(doctype, filters, principal)
@@ -149,7 +161,7 @@ def get_value(request: Request) -> Response:
         fields = ["name"]
     parse_columns(doctype, fields)  # refuses undeclared or hidden fields (DataError)
     as_dict = args.get("as_dict", True) not in (False, 0, "0", "false", "False", "")
-    filters = parse_json(args, "filters")
+    filters = _safe_filters(args)
     name = _first_name(doctype, filters, principal) if filters not in (None, "", [], {}) else None
     if filters not in (None, "", [], {}) and name is None:
         return _message(request, {} if as_dict else None)

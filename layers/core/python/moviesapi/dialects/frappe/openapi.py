@@ -246,9 +246,14 @@ def _list_params(doctype: DocType) -> list[dict[str, Any]]:
         query(
             "fields",
             {"type": "string", "default": '["name"]', "examples": ["[" + ", ".join(f'"{f}"' for f in shown) + "]"]},
-            "A JSON list or a comma-separated string of fields (`*` for all, `<field> as <alias>` to rename): "
-            + ", ".join(readable)
-            + ".",
+            "A JSON list, a JSON string or a comma-separated string of fields (`*` for all, `<field> as <alias>` "
+            "to rename; `count|sum|avg|min|max(<field>|*) [as <alias>]` aggregates, with `group_by` for plain "
+            "fields): " + ", ".join(readable) + ".",
+        ),
+        query(
+            "group_by",
+            {"type": "string"},
+            "Comma-separated fields to group by; every plain field in `fields` must be one of them.",
         ),
         json_query(
             "filters",
