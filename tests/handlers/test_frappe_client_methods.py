@@ -5,6 +5,7 @@ the owner rules they share with ``/api/resource``, aggregates with ``group_by``,
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -443,3 +444,20 @@ def test_root_refusals(invoke, query, verb, status):
     r = call("method_root", "frappe_root_cmd", method=verb, query=query)
     assert r.status == status, r.text
     assert "exc_type" in r.json()
+
+
+def test_grouped_values_look_like_document_values(invoke, alice, bob, catalog):
+    """Owners are usernames and timestamps Frappe's text, in a group as in a document."""
+    invoke("resource_create", "frappe_create", token=bob, body={"title": "Rope", "genre": "Crime", "year": 1948})
+    r = method(
+        "resource_list",
+        "frappe.client.get_list",
+        alice,
+        doctype="Movie",
+        fields=["owner", "count(name) as n", "max(modified) as last"],
+        group_by="owner",
+    )
+    assert r.status == 200, r.text
+    rows = r.json()["message"]
+    assert [(row["owner"], row["n"]) for row in rows] == [("alice", 5), ("bob", 1)]
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}", row["last"]) for row in rows)

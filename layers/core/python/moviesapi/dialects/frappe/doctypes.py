@@ -27,7 +27,7 @@ WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 LIST_PARAMETERS = "fields, filters, or_filters, order_by, limit_start, limit_page_length, as_dict"
 
 
-def _timestamp(value: Any) -> Any:
+def format_value(value: Any) -> Any:
     """Frappe's ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC here; Frappe uses the site's time zone)."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
@@ -69,7 +69,7 @@ class DocType:
         path = self.fields[fieldname]
         if path is None:
             return 0
-        return _timestamp(value_at(record, path))
+        return format_value(value_at(record, path))
 
     def doc(self, record: dict[str, Any]) -> dict[str, Any]:
         out = {f: self.value(record, f) for f in self.doc_fields}

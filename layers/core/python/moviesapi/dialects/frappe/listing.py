@@ -25,7 +25,7 @@ from ...accounts import Principal
 from ...errors import BadQuery
 from ...query import Cond, Node, Or, Order, Query, all_of, matches
 from ...registry import Field, coerce
-from .doctypes import DocType
+from .doctypes import DocType, format_value
 from .errors import FrappeError, not_permitted_field
 
 DEFAULT_PAGE_LENGTH = 20
@@ -429,28 +429,29 @@ def _sortable(value: Any) -> tuple[int, Any]:
     return (0, "") if value is None else (1, value)  # NULLs first, as MariaDB sorts them ascending
 
 
+def _path(doctype: DocType, column: Column) -> str:
+    """The record path an aggregate reads (``*``: rows; a constant column counts rows too)."""
+    return "*" if column.fieldname == "*" else str(doctype.fields[column.fieldname] or "*")
+
+
 def _grouped_rows(doctype: DocType, listing: Listing, principal: Principal) -> list[dict[str, Any]]:
-    resource = doctype.resource
-    paths = {f: doctype.fields[f] for f in listing.group_by}
-    functions = sorted(
-        {
-            (c.fn, "*" if c.fieldname == "*" else str(doctype.fields[c.fieldname] or "*"))
-            for c in listing.columns
-            if c.fn
-        }
+    """SQL's ``SELECT <group fields>, <aggregates> ... GROUP BY``: one row per group, ordered, then paged."""
+    grouped_fields = [f for f in listing.group_by if doctype.fields[f]]
+    functions = sorted({(str(c.fn), _path(doctype, c)) for c in listing.columns if c.fn})
+    groups = resources.grouped(
+        doctype.resource, listing.query.where, [str(doctype.fields[f]) for f in grouped_fields], functions, principal
     )
-    groups = resources.grouped(resource, listing.query.where, [p for p in paths.values() if p], functions, principal)
     rows: list[dict[str, Any]] = []
     for values, computed in groups:
-        group = dict(zip([f for f, p in paths.items() if p], values, strict=True))
-        row: dict[str, Any] = {}
-        for c in listing.columns:
-            if c.fn:
-                path = "*" if c.fieldname == "*" else str(doctype.fields[c.fieldname] or "*")
-                row[c.key] = computed[c.fn, path]
-            else:
-                row[c.key] = group.get(c.fieldname, 0)
-        rows.append(row)
+        group = dict(zip(grouped_fields, values, strict=True))
+        rows.append(
+            {
+                c.key: format_value(computed[c.fn, _path(doctype, c)])
+                if c.fn
+                else format_value(group.get(c.fieldname, 0))
+                for c in listing.columns
+            }
+        )
     for key, descending in reversed(_group_order(listing, doctype)):
         rows.sort(key=lambda r, k=key: _sortable(r.get(k)), reverse=descending)
     start, length = listing.query.offset, listing.query.limit or MAX_PAGE_LENGTH
