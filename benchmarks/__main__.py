@@ -7,6 +7,8 @@
 2. The cold start of the get function (a movie): a fresh Python process importing
    ``functions/resource_get/app.py`` and answering one real event against a moto
    server over HTTP.
+3. Counter contention: 50 concurrent creators against a model of DynamoDB's
+   transactions (``benchmarks/contention.py``), one counter item versus shards.
 """
 
 from __future__ import annotations
@@ -214,6 +216,9 @@ def main() -> None:
     print("\n| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
     for row in rows:
         print("| " + " | ".join(str(row[c]) for c in columns) + " |")
+    from benchmarks.contention import report
+
+    print("\n" + report())
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
 
 TIMEOUT = 30
 PASSWORD = "correct-horse-42"
@@ -353,6 +354,36 @@ def test_login_throttle_shared_with_drf_token_endpoint(api_url: str) -> None:
     r = client.post("/api/method/login", json={"usr": client.username, "pwd": PASSWORD})
     assert r.status_code == 429 and r.json()["exc_type"] == "TooManyRequestsError"
     assert int(r.headers["Retry-After"]) > 0
+
+
+class FromAddress(HTTPAdapter):
+    """Connect from another loopback address (all of 127/8 is local): the same machine as a second client."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def test_login_throttle_holds_the_address_not_the_account(api_url: str) -> None:
+    """Issue 12's lockout: wrong passwords from one address; the owner signs in from another."""
+    client = Client(api_url, "lockout")
+    for _ in range(5):
+        r = client.post("/api/method/login", json={"usr": client.username, "pwd": "wrong-password-1"})
+        assert r.status_code == 401
+    owner = requests.Session()
+    owner.mount("http://", FromAddress("127.0.0.2"))
+    r = owner.post(f"{api_url}/api/method/login", json={"usr": client.username, "pwd": PASSWORD}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    r = owner.post(
+        f"{api_url}/api/v1/auth/token/", json={"username": client.username, "password": PASSWORD}, timeout=TIMEOUT
+    )
+    assert r.status_code == 200, r.text
+    r = client.post("/api/v1/auth/token/", json={"username": client.username, "password": PASSWORD})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
 
 
 # ---------------------------------------------------------------- /api/method

@@ -672,8 +672,9 @@ def test_account_lock(api_url: str) -> None:
     """TestLoginAttemptTracker.test_account_lock (frappe/tests/test_auth.py): failures lock the account.
 
     Deliberate difference (login throttle, README "Users and tokens"): Frappe's test builds a tracker allowing
-    3 consecutive failures; here the limit is fixed, 5 failures for one account within 15 minutes, after which
-    every login, even a right one, is 429 ``TooManyRequestsError`` with ``Retry-After``.
+    3 consecutive failures; here the limit is fixed, 5 failures for one account from one client address within
+    15 minutes, after which every login from that address, even a right one, is 429 ``TooManyRequestsError``
+    with ``Retry-After``; the owner can still sign in from elsewhere (``test_frappe.py``).
     """
     username = register(api_url, "flock")
     for attempt in range(5):

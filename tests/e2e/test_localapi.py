@@ -7,12 +7,14 @@ checked through an echo function in a throwaway template, served by its own serv
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -43,16 +45,34 @@ Resources:
         EchoId: {Type: Api, Properties: {Path: "/echo/{id}", Method: GET}}
 """
 
+# mark=PATH: write the sandbox's pid to PATH once the handler runs; sleep=S; hold=PATH: stay
+# in flight until PATH exists (or 1 s before the Timeout).
 ECHO_APP = """\
 import json
+import os
+import time
 
 import echolayer
 
 
 def lambda_handler(event, context):
-    if (event.get("queryStringParameters") or {}).get("raise"):
+    query = event.get("queryStringParameters") or {}
+    if query.get("raise"):
         raise ValueError("echo failed on purpose")
-    body = {"event": event, "layer": echolayer.NAME}
+    started = time.time()
+    if "mark" in query:
+        with open(query["mark"] + ".tmp", "w") as fh:
+            fh.write(str(os.getpid()))
+        os.replace(query["mark"] + ".tmp", query["mark"])
+    time.sleep(float(query.get("sleep", 0)))
+    released = False
+    while "hold" in query and context.get_remaining_time_in_millis() > 1000:
+        if os.path.exists(query["hold"]):
+            released = True
+            break
+        time.sleep(0.02)
+    body = {"event": event, "layer": echolayer.NAME, "pid": os.getpid(), "started": started}
+    body.update(ended=time.time(), released=released)
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 """
 
@@ -140,6 +160,50 @@ def test_handler_exception_is_a_502_and_its_traceback_is_logged(
     assert "ValueError: echo failed on purpose" in server.output()
 
 
+def wait_for_mark(path: Path) -> int:
+    """The pid a handler wrote to ``path`` (bounded wait)."""
+    deadline = time.monotonic() + TIMEOUT
+    while not path.exists():
+        assert time.monotonic() < deadline, f"no handler wrote {path} within {TIMEOUT}s"
+        time.sleep(0.02)
+    return int(path.read_text())
+
+
+def test_a_timeout_fails_only_its_own_invocation(
+    start_localapi: Callable[..., Any], echo_template: Path, tmp_path: Path
+) -> None:
+    """Lambda isolates invocations: the others in flight, and the next one, are answered (Timeout: 5)."""
+    server = start_localapi(template=echo_template)
+    url, release = f"{server.url}/echo", tmp_path / "release"
+
+    def get(params: dict[str, str]) -> tuple[int, dict[str, Any], float]:
+        response = requests.get(url, params=params, timeout=TIMEOUT)
+        return response.status_code, response.json(), time.time()
+
+    with ThreadPoolExecutor(max_workers=4) as threads:
+        culprit = threads.submit(get, {"sleep": "60", "mark": str(tmp_path / "culprit")})
+        culprit_pid = wait_for_mark(tmp_path / "culprit")
+        time.sleep(2)  # the others start well after it, so they are running when its Timeout fires
+        marks = [tmp_path / f"other-{i}" for i in range(3)]
+        others = [threads.submit(get, {"hold": str(release), "mark": str(mark)}) for mark in marks]
+        for mark in marks:
+            wait_for_mark(mark)
+        status, body, culprit_answered = culprit.result(TIMEOUT)
+        assert (status, body) == (502, {"message": "Internal server error"})
+        release.touch()
+        answers = [future.result(TIMEOUT) for future in others]
+
+    assert [status for status, _, _ in answers] == [200, 200, 200]
+    for _, body, _ in answers:
+        assert body["started"] < culprit_answered < body["ended"]  # in flight throughout
+        assert body["released"]
+        assert body["pid"] != culprit_pid
+    assert echo(url)["pid"] != culprit_pid  # the next invocation is answered too
+    log = server.output()
+    assert log.count("Function 'EchoFunction' timed out after 5 seconds") == 1, log
+    assert "crashed" not in log and "was stopped" not in log, log
+
+
 # ------------------------------------------------------------------ stopping
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -182,6 +246,24 @@ def test_sigint_stops_the_server_and_every_worker(start_localapi: Callable[..., 
     children = _children(server.pid)
     assert children, "a request should have started a worker process"
     assert server.stop() == 0, server.output()
+    assert not _wait_gone(children, 5), server.output()
+
+
+@linux_only
+def test_sigint_stops_invocations_in_flight(
+    start_localapi: Callable[..., Any], echo_template: Path, tmp_path: Path
+) -> None:
+    """Ctrl-C while a handler runs: exit code 0 within the stop timeout, no sandbox left behind."""
+    server = start_localapi(template=echo_template)
+    with ThreadPoolExecutor(max_workers=1) as threads:
+        busy = threads.submit(requests.get, f"{server.url}/echo", params={"sleep": "60", "mark": str(tmp_path / "m")})
+        wait_for_mark(tmp_path / "m")
+        children = _children(server.pid)
+        started = time.monotonic()
+        assert server.stop() == 0, server.output()
+        assert time.monotonic() - started < 15
+        with contextlib.suppress(requests.ConnectionError):  # or SAM's 502, if it got out in time
+            assert busy.result(TIMEOUT).status_code == 502
     assert not _wait_gone(children, 5), server.output()
 
 

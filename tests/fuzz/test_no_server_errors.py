@@ -20,6 +20,7 @@ from moto import mock_aws
 from samcli.yamlhelper import yaml_parse
 
 from tests.conftest import PASSWORD, FakeContext, load_function, make_event
+from tests.fuzz.strict_dynamodb import strict_dynamodb
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text())
@@ -162,12 +163,12 @@ ids = st.one_of(st.none(), st.text(max_size=80), st.sampled_from(["x.json", "x.x
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[dict[str, str]]:
-    """One moto account with one user and one movie for the fuzzers to aim at."""
+    """One moto account, as strict as DynamoDB, with one user and one movie for the fuzzers to aim at."""
     from moviesapi import accounts, resources, tokens
     from moviesapi.catalog import MOVIE
     from moviesapi.models import ensure_tables
 
-    with mock_aws():
+    with mock_aws(), strict_dynamodb() as refused:
         ensure_tables()
         user = accounts.register(
             {"username": "fuzzer", "email": "f@x.io", "password1": PASSWORD, "password2": PASSWORD}
@@ -176,6 +177,7 @@ def world() -> Iterator[dict[str, str]]:
             MOVIE, {"title": "T", "genre": "G", "year": 2000}, accounts.Principal(user.id, user.username)
         )
         yield {"access": tokens.issue_access(user.id), "movie": movie["id"]}
+        assert refused == [], refused  # requests DynamoDB refuses (moto does not): each a 500 deployed
 
 
 def _shape_ok(reply: dict[str, Any], event_name: str) -> None:

@@ -168,18 +168,44 @@ def test_login_throttled_after_repeated_failures(invoke, signup):
     assert invoke("token_obtain", body={"username": "ghost", "password": "x"}).status == 429
 
 
-def test_refresh_rotates_and_detects_reuse(invoke, signup):
+def test_refresh_rotates_and_detects_reuse(invoke, signup, monkeypatch):
+    from datetime import timedelta
+
+    from moviesapi import tokens
+    from moviesapi.models import utcnow
+
     pair = signup()
     r = invoke("token_refresh", body={"refresh": pair["refresh"]})
     assert r.status == 200
     rotated = r.json()
     assert set(rotated) == {"access", "refresh"} and rotated["refresh"] != pair["refresh"]
-    # The old refresh token is now blacklisted ...
+    # Past the reuse interval, the old refresh token is blacklisted ...
+    later = utcnow() + timedelta(seconds=11)
+    monkeypatch.setattr(tokens, "utcnow", lambda: later)
     r = invoke("token_refresh", body={"refresh": pair["refresh"]})
     assert r.status == 401
     assert r.json() == {"detail": "Token is blacklisted", "code": "token_not_valid"}
     # ... and presenting it again revoked the whole family, including the rotated token.
     assert invoke("token_refresh", body={"refresh": rotated["refresh"]}).status == 401
+
+
+def test_refresh_retried_within_the_reuse_interval_gets_the_same_pair(invoke, signup):
+    """A client whose answer was lost presents the same token again: the same new pair, no theft alarm."""
+    pair = signup()
+    first = invoke("token_refresh", body={"refresh": pair["refresh"]})
+    again = invoke("token_refresh", body={"refresh": pair["refresh"]})
+    assert first.status == again.status == 200, again.text
+    assert again.json() == first.json()  # byte for byte
+    r = invoke("token_refresh", body={"refresh": first.json()["refresh"]})  # the family is intact
+    assert r.status == 200, r.text
+    assert invoke("resource_list", "movie_list", token=first.json()["access"], query={}).status == 200
+
+
+def test_a_refresh_token_blacklisted_by_logout_gets_no_reuse_interval(invoke, signup):
+    pair = signup()
+    assert invoke("logout", body={"refresh": pair["refresh"]}, token=pair["access"]).status in (200, 205)
+    r = invoke("token_refresh", body={"refresh": pair["refresh"]})
+    assert r.status == 401 and r.json()["detail"] == "Token is blacklisted"
 
 
 def test_refresh_rejects_access_token_and_garbage(invoke, signup):

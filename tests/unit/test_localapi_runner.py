@@ -290,7 +290,7 @@ def test_timeout_is_a_502_within_the_function_timeout(client: Any) -> None:
     assert response.status_code == 502
     assert response.get_json() == {"message": "Internal server error"}
     assert 1.5 < elapsed < 5  # Timeout: 2
-    assert echo(client)["event"]["path"] == "/echo"  # a fresh pool replaced the killed one
+    assert echo(client)["event"]["path"] == "/echo"  # a fresh sandbox replaced the killed one
 
 
 def test_crashed_worker_is_a_502_and_is_replaced(client: Any) -> None:
@@ -318,7 +318,7 @@ def test_close_leaves_no_worker_alive(project: Path) -> None:
         client = api.service._app.test_client()
         assert client.get("/echo").status_code == 200
         pools = list(api.runner._pools.values())
-        processes = [p for pool in pools for p in pool._executor._processes.values()]
+        processes = [p for pool in pools for p in pool.processes()]
         assert processes
     finally:
         api.close()
@@ -339,7 +339,7 @@ def test_worker_exits_when_the_parent_dies(tmp_path: Path) -> None:
                                 layer_paths=(), env={{"PATH": os.environ["PATH"]}}, timeout=5)
             pool = FunctionPool(spec, max_workers=1)
             print(pool.invoke("{{}}"), flush=True)
-            print(*pool._executor._processes, flush=True)
+            print(*pool.pids(), flush=True)
             os._exit(0)  # die without shutting the pool down
         """
     )

@@ -441,6 +441,17 @@ def test_examples_come_from_the_declaration():
     assert not hasattr(openapi, "EXAMPLES")
 
 
+@pytest.mark.parametrize("doctype", ["Movie", "User"])
+def test_frappe_fields_example_names_only_that_doctypes_own_readable_fields(doctype):
+    from moviesapi.dialects.frappe import doctype_of
+
+    (fields,) = [p for p in DOC["paths"][f"/api/resource/{doctype}"]["get"]["parameters"] if p.get("name") == "fields"]
+    shown = json.loads(fields["schema"]["examples"][0])
+    own = doctype_of(doctype)
+    assert shown[0] == "name" and len(shown) == len(set(shown)) == 3
+    assert all(f in own.fields and f not in ("owner", "modified_by") for f in shown)
+
+
 def test_restless_relations_are_documented():
     creator = DOC["paths"]["/api/movies/{id}/creator"]["get"]
     schema = creator["responses"]["200"]["content"]["application/json"]["schema"]

@@ -1,4 +1,4 @@
-"""Users: registration with guaranteed-unique username and email, credential checks, throttling.
+"""Users: registration with guaranteed-unique username and email, credential checks, login throttling.
 
 Uniqueness is enforced by one DynamoDB transaction that writes the user and a
 guard item per unique value with ``attribute_not_exists``; a GSI could not stop
@@ -9,22 +9,22 @@ username exactly as Django does.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from .errors import AuthenticationFailed, Throttled, ValidationFailed
 from .ids import new_id
 from .models import StateModel, UniqueModel, UserModel, utcnow
 from .passwords import MAX_LENGTH, hash_password, validate_password, verify_password
-from .settings import get_settings
-from .telemetry import count
+from .telemetry import count, logger
+from .writes import transact
 
 USERNAME_RE = re.compile(r"^[\w.@+-]+\Z")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
@@ -32,7 +32,16 @@ USERNAME_MAX = 150
 EMAIL_MAX = 254
 
 LOGIN_FAILURE_LIMIT = 5
+"""Failed logins per account *and* client address in a window: only that address waits (no lockout)."""
 LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+ADDRESS_FAILURE_LIMIT = 30
+"""Failed logins from one client address across all accounts in a window (password spraying)."""
+ACCOUNT_FAILURE_CEILING = 100
+"""Failed logins on one account from all addresses in ACCOUNT_FAILURE_WINDOW (distributed guessing;
+NIST SP 800-63B caps failures per account at 100). The owner's known addresses are not held by it."""
+ACCOUNT_FAILURE_WINDOW = timedelta(hours=24)
+KNOWN_ADDRESS_LIFETIME = timedelta(days=30)
+"""How long a successful sign-in makes its address one the account ceiling lets through."""
 
 REQUIRED = "This field is required."
 BLANK = "This field may not be blank."
@@ -155,12 +164,18 @@ def create_user(clean: dict[str, str], *, taken: dict[str, str] | None = None) -
         ("username", UniqueModel(username_key(user.username), user_id=user.id)),
         ("email", UniqueModel(email_key(user.email), user_id=user.id)),
     ]
+
+    def build(transaction: TransactWrite) -> None:
+        for _, guard in guards:
+            transaction.save(guard, condition=UniqueModel.key.does_not_exist())
+        transaction.save(user, condition=UserModel.id.does_not_exist())
+
     try:
-        with TransactWrite(connection=connection()) as transaction:
-            for _, guard in guards:
-                transaction.save(guard, condition=UniqueModel.key.does_not_exist())
-            transaction.save(user, condition=UserModel.id.does_not_exist())
+        transact(build)
     except TransactWriteError as exc:
+        if _registered(user):  # a retry of our own write, whose first answer was lost
+            count("UserRegistered")
+            return user
         reasons = exc.cancellation_reasons or []
         errors: dict[str, list[str]] = {}
         for (field, _), reason in zip(guards, reasons, strict=False):
@@ -173,16 +188,13 @@ def create_user(clean: dict[str, str], *, taken: dict[str, str] | None = None) -
     return user
 
 
-_CONNECTION: Connection | None = None
-
-
-def connection() -> Connection:
-    """One low-level connection per container, created on first use."""
-    global _CONNECTION
-    if _CONNECTION is None:
-        settings = get_settings()
-        _CONNECTION = Connection(region=settings.region, host=settings.dynamodb_endpoint)
-    return _CONNECTION
+def _registered(user: UserModel) -> bool:
+    """Whether ``user`` (a fresh UUIDv7 id, nobody else's) is already stored: our own write landed."""
+    try:
+        UserModel.get(user.id, consistent_read=True)
+    except DoesNotExist:
+        return False
+    return True
 
 
 def get_user(user_id: str) -> UserModel | None:
@@ -215,49 +227,205 @@ def find_by_email(email: str) -> UserModel | None:
     return get_user(guard.user_id)
 
 
-def _throttle_key(username: str) -> str:
-    return f"login-failures#{username.casefold()[:USERNAME_MAX]}"
+# ---------------------------------------------------------------- login throttle
+#
+# Three counts, each a state item whose window opens at its first attempt: per account and client
+# address (the lockout, which only that address feels), per address (spraying) and per account (a
+# ceiling for distributed guessing that the owner's known addresses pass). An attempt takes one slot
+# from each *before* the password is checked, with one atomic ADD whose returned value decides, so N
+# concurrent guesses get at most ``limit`` argon2 checks (a read, then a write after the check, let all
+# 20 of 20 concurrent guesses through a limit of 5). A failure keeps its slots (and is counted in
+# ``failures``); a right password, or an error before the check, gives them back: only failures count.
 
 
-def check_throttle(username: str) -> None:
-    """Refuse further attempts on an account after repeated failures (429 with Retry-After)."""
+@dataclass(frozen=True)
+class _Counter:
+    """One throttle count: its state item, how many attempts its window holds, and for how long."""
+
+    scope: str
+    key: str
+    limit: int
+    window: timedelta
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """A slot taken in ``counter``'s window (its end identifies the window when the slot is given back)."""
+
+    counter: _Counter
+    window_end: datetime
+
+
+def _account_key(username: str) -> str:
+    return username.casefold()[:USERNAME_MAX]
+
+
+def _address_key(address: str) -> str:
+    """API Gateway's ``sourceIp`` (never X-Forwarded-For, which the client writes), ``-`` when absent.
+
+    An IPv6 client is keyed by its /64: one subscriber holds a whole /64, and could otherwise
+    take a fresh address for every few guesses.
+    """
     try:
-        item = StateModel.get(_throttle_key(username))
-    except DoesNotExist:
-        return
-    now = utcnow()
-    if item.is_live(now) and item.count >= LOGIN_FAILURE_LIMIT:
-        count("LoginThrottled")
-        raise Throttled(int((item.expires_at - now).total_seconds()) + 1)
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64] or "-"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
-def _record_failure(username: str) -> None:
-    key = _throttle_key(username)
-    now = utcnow()
-    item = StateModel(key)
+def _counts(username: str, address: str) -> tuple[_Counter, _Counter, _Counter]:
+    """The account-and-address, address and account counts of one attempt (read at call time: tests patch)."""
+    account, source = _account_key(username), _address_key(address)
+    return (
+        _Counter("account+address", f"login-failures#{source}#{account}", LOGIN_FAILURE_LIMIT, LOGIN_FAILURE_WINDOW),
+        _Counter("address", f"login-address#{source}", ADDRESS_FAILURE_LIMIT, LOGIN_FAILURE_WINDOW),
+        _Counter("account", f"login-account#{account}", ACCOUNT_FAILURE_CEILING, ACCOUNT_FAILURE_WINDOW),
+    )
+
+
+def _conditional(exc: UpdateError) -> None:
+    """A failed condition is an answer; anything else (DynamoDB busy...) propagates."""
+    if exc.cause_response_code != "ConditionalCheckFailedException":
+        raise exc
+
+
+def _take(counter: _Counter) -> _Slot | int:
+    """Take a slot in ``counter``'s window, or return the seconds to wait (Retry-After).
+
+    The ADD is atomic and its returned value decides: a value over the limit is refused (and given
+    back), so no two attempts can both see the last slot. An expired window (TTL deletion is lazy) is
+    reset by whichever attempt wins a condition on the old window's end; the others count again.
+    """
+    item = StateModel(counter.key)
+    for _ in range(3):
+        now = utcnow()
+        opened = now + counter.window
+        item.update(actions=[StateModel.count.add(1), StateModel.expires_at.set(StateModel.expires_at | opened)])
+        if item.expires_at <= now:
+            try:
+                item.update(
+                    actions=[StateModel.count.set(1), StateModel.failures.set(0), StateModel.expires_at.set(opened)],
+                    condition=StateModel.expires_at == item.expires_at,
+                )
+            except UpdateError as exc:
+                _conditional(exc)
+                continue  # another attempt opened the new window: count in it
+            return _Slot(counter, item.expires_at)
+        if item.count <= counter.limit:
+            return _Slot(counter, item.expires_at)
+        _give_back(_Slot(counter, item.expires_at))
+        if (item.failures or 0) < counter.limit:
+            return 1  # the slots are held by attempts still in flight, not spent by failures
+        return int((item.expires_at - now).total_seconds()) + 1
+    return 1  # the window keeps turning over under us: refuse this once rather than count twice
+
+
+def _settle_failed(exc: UpdateError | PutError) -> None:
+    """Bookkeeping after the decision must not turn an answer into an error (a right password into a 503).
+
+    A slot that could not be given back stays held until its window ends: stricter, never looser.
+    """
+    if exc.cause_response_code != "ConditionalCheckFailedException":
+        logger.warning("Login throttle bookkeeping failed", extra={"error": exc.cause_response_code})
+
+
+def _give_back(slot: _Slot) -> None:
+    """Return a slot that was not a failure, to the window it was taken from (not a newer one)."""
     try:
-        # A fresh window when there is none or the old one has expired (TTL deletion is lazy).
-        item.update(
-            actions=[StateModel.count.set(1), StateModel.expires_at.set(now + LOGIN_FAILURE_WINDOW)],
-            condition=StateModel.pk.does_not_exist() | (StateModel.expires_at < now),
+        StateModel(slot.counter.key).update(
+            actions=[StateModel.count.add(-1)],
+            condition=(StateModel.expires_at == slot.window_end) & (StateModel.count > 0),
         )
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        _settle_failed(exc)
+
+
+def _spend(slot: _Slot) -> None:
+    """Record a held slot as a failure: it stays taken, and Retry-After can say until when."""
+    try:
+        StateModel(slot.counter.key).update(
+            actions=[StateModel.failures.add(1)], condition=StateModel.expires_at == slot.window_end
+        )
+    except UpdateError as exc:
+        _settle_failed(exc)
+
+
+def _known_key(username: str, address: str) -> str:
+    return f"login-known#{_address_key(address)}#{_account_key(username)}"
+
+
+def _is_known_address(username: str, address: str) -> bool:
+    """Whether the account's owner has signed in from ``address`` within KNOWN_ADDRESS_LIFETIME."""
+    try:
+        return StateModel.get(_known_key(username, address)).is_live(utcnow())
+    except DoesNotExist:
+        return False
+
+
+def _reserve(username: str, address: str) -> list[_Slot]:
+    """A slot in every count for one attempt, or Throttled (429, Retry-After) with nothing kept.
+
+    The account-wide ceiling does not stop an address the owner has signed in from: distributed
+    guessing can fill it, but cannot use it to lock the owner out.
+    """
+    held: list[_Slot] = []
+    for counter in _counts(username, address):
+        try:
+            taken = _take(counter)
+        except Exception:
+            _give_back_all(held)  # DynamoDB busy: the attempt never happened
             raise
-        item.update(actions=[StateModel.count.add(1)])
+        if isinstance(taken, _Slot):
+            held.append(taken)
+            continue
+        if counter.scope == "account" and _is_known_address(username, address):
+            continue
+        _give_back_all(held)
+        count("LoginThrottled")
+        logger.warning("Login throttled", extra={"scope": counter.scope, "source_ip": _address_key(address)})
+        raise Throttled(taken)
+    return held
 
 
-def authenticate(username: Any, password: Any) -> UserModel:
-    """The active user with these credentials; one message for every failure, throttled per account."""
+def _give_back_all(held: list[_Slot]) -> None:
+    for slot in held:
+        _give_back(slot)
+
+
+def _remember_address(username: str, address: str) -> None:
+    """Mark ``address`` as one the owner signs in from (refreshed on every sign-in)."""
+    try:
+        StateModel(_known_key(username, address), expires_at=utcnow() + KNOWN_ADDRESS_LIFETIME).save()
+    except PutError as exc:
+        _settle_failed(exc)
+
+
+def authenticate(username: Any, password: Any, *, address: str) -> UserModel:
+    """The active user with these credentials; one message for every failure.
+
+    ``address`` is the client's (``Request.source_ip``): failures are throttled per account and
+    address, per address and per account (see ``_reserve``) before any password is checked.
+    """
     if not isinstance(username, str) or not isinstance(password, str):
         raise AuthenticationFailed(BAD_CREDENTIALS, code="no_active_account")
-    check_throttle(username)
-    user = find_by_username(username)
-    ok = verify_password(user.password if user else None, password)
+    held = _reserve(username, address)
+    try:
+        user = find_by_username(username)
+        ok = verify_password(user.password if user else None, password)
+    except Exception:
+        _give_back_all(held)  # not a failed guess: the check never ran
+        raise
     if not ok or user is None or not user.is_active:
         count("LoginFailed")
-        _record_failure(username)
+        for slot in held:
+            _spend(slot)
         raise AuthenticationFailed(BAD_CREDENTIALS, code="no_active_account")
+    _give_back_all(held)
+    _remember_address(username, address)
     return user
 
 

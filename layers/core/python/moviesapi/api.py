@@ -25,6 +25,7 @@ from .responses import DEFAULT_RENDERERS, negotiate
 from .settings import get_settings
 from .telemetry import flush as flush_metrics
 from .telemetry import logger, tracer
+from .writes import start_invocation
 
 # Cross-origin browsers may call the API with tokens (never with cookies: no credentials).
 CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-Match", *cors_request_headers())
@@ -126,6 +127,8 @@ def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Lambd
     @tracer.capture_lambda_handler(capture_response=False)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         app.context.clear()
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        start_invocation(remaining() if callable(remaining) else None)
         # Route ``/movies.json`` as ``/movies`` and ``{id}`` = ``abc.json`` as ``abc``; the request
         # itself is built from the original event (see request_of).
         app.append_context(original_event=event)

@@ -15,13 +15,17 @@ import hashlib
 import hmac
 import re
 import secrets
+from functools import partial
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from .accounts import connection, get_user
+from .accounts import get_user
 from .errors import AuthenticationFailed, Conflict
 from .models import UniqueModel, UserModel
+from .overload import unavailable
+from .writes import transact
 
 HASH_SCHEME = "sha256"
 KEY_BYTES = 8  # 16 hex characters: an identifier, not a secret
@@ -68,6 +72,19 @@ def verify(api_key: object, api_secret: object) -> UserModel:
     return user
 
 
+def _save_keys(
+    guard: UniqueModel,
+    guard_condition: Any,
+    user: UserModel,
+    actions: list[Any],
+    condition: Any,
+    transaction: TransactWrite,
+) -> None:
+    """The key's guard item and the user's new key and secret digest, together."""
+    transaction.save(guard, condition=guard_condition)
+    transaction.update(user, actions=actions, condition=condition)
+
+
 def generate(user_id: str, attempts: int = 3) -> tuple[str, str]:
     """Give the user a new secret (and a key if they have none); return ``(api_key, api_secret)``.
 
@@ -89,10 +106,10 @@ def generate(user_id: str, attempts: int = 3) -> tuple[str, str]:
         free_or_mine = UniqueModel.key.does_not_exist() | (UniqueModel.user_id == user.id)
         actions = [UserModel.api_key.set(api_key), UserModel.api_secret_hash.set(hash_secret(api_secret))]
         try:
-            with TransactWrite(connection=connection()) as transaction:
-                transaction.save(guard, condition=free_or_mine)
-                transaction.update(user, actions=actions, condition=UserModel.id.exists() & same_key)
-        except TransactWriteError:
+            transact(partial(_save_keys, guard, free_or_mine, user, actions, UserModel.id.exists() & same_key))
+        except TransactWriteError as exc:
+            if unavailable(exc) is not None:
+                raise  # busy: a 503 with Retry-After
             continue  # a key collision or a concurrent change: read again and retry
         return api_key, api_secret
     raise Conflict("Could not generate keys; try again.")

@@ -13,12 +13,13 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from .accounts import Principal, connection
+from . import counters
+from .accounts import Principal
 from .errors import BadQuery, Conflict, NotAuthenticated, ValidationFailed
-from .models import CounterModel
 from .permissions import check
 from .registry import Resource
 from .resources import validate
+from .writes import transact
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
 
@@ -50,13 +51,17 @@ def create_all(batch: Sequence[tuple[Resource, dict[str, Any]]], principal: Prin
             counts[key] = counts.get(key, 0) + 1
     if len(items) + len(counts) > MAX_TRANSACTION_ITEMS:
         raise BadQuery(f"Too many items for one transaction (at most {MAX_TRANSACTION_ITEMS}, counters included).")
+
+    planned = counters.plan(counts)
+
+    def build(transaction: TransactWrite) -> None:
+        for resource, item in items:
+            transaction.save(item, condition=getattr(resource.model, resource.key).does_not_exist())
+        planned.add(transaction)
+
     if items:
         try:
-            with TransactWrite(connection=connection()) as transaction:
-                for resource, item in items:
-                    transaction.save(item, condition=getattr(resource.model, resource.key).does_not_exist())
-                for key, delta in counts.items():
-                    transaction.update(CounterModel(key), actions=[CounterModel.value.add(delta)])
+            transact(build, on_conflict=planned.redraw)
         except TransactWriteError as exc:
             if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
                 raise Conflict() from exc

@@ -22,11 +22,19 @@ YEAR_MAX = 2100
 
 
 def user_id_for(username: Any) -> str | None:
-    """Resolve a username to a user id through its guard item (one GetItem)."""
-    from .accounts import username_key
+    """Resolve a username to a user id through its guard item (one GetItem).
 
+    A name no guard key can hold (empty, oversize, not valid text) names no user: None, never a
+    GetItem that DynamoDB would refuse (a filter or a Frappe ``User`` name is any client text).
+    """
+    from .accounts import username_key
+    from .storage import MAX_HASH_KEY_BYTES, sendable
+
+    key = username_key(str(username))
+    if username in (None, "") or not sendable(key, MAX_HASH_KEY_BYTES):
+        return None
     try:
-        guard = UniqueModel.get(username_key(str(username)))
+        guard = UniqueModel.get(key)
     except DoesNotExist:
         return None
     return guard.user_id

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,7 @@ class Request:
     source_ip: str = ""
     request_context_path: str = ""
     stage: str = ""
+    domain_name: str = ""  # API Gateway's requestContext.domainName: the host the client really called
     # Set by api.request_of / responses.negotiate: the suffix-aware route this path matched
     # (its ``format`` is the URL suffix) and the renderer content negotiation chose.
     route: RouteMatch | None = None
@@ -96,6 +98,7 @@ class Request:
             source_ip=((context.get("identity") or {}).get("sourceIp") or ""),
             request_context_path=context.get("path") or "",
             stage=context.get("stage") or "",
+            domain_name=context.get("domainName") or "",
         )
 
     def header(self, name: str, default: str = "") -> str:
@@ -132,7 +135,7 @@ class Request:
         if media_type and media_type not in JSON_TYPES and not media_type.endswith("+json"):
             raise UnsupportedMediaType(media_type)
         try:
-            value = json.loads(self.body.decode("utf-8"), parse_constant=_reject_constant)
+            value = loads_json(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise ParseError(f"JSON parse error - {exc}") from exc
         if not isinstance(value, dict):
@@ -140,13 +143,15 @@ class Request:
         return value
 
     def absolute_url(self, path: str | None = None) -> str:
-        """Absolute URL of ``path`` (default: this request's path) as the client addressed it.
+        """Absolute URL of ``path`` (default: this request's path) on the domain API Gateway served.
 
         Keeps the stage prefix API Gateway's default domain adds, so links work
         both deployed and locally.
         """
         proto = self.header("x-forwarded-proto", "https").split(",")[0].strip() or "https"
-        host = self.header("host", "localhost")
+        # API Gateway's own record of the domain, not the client's Host header (which anyone can set, and
+        # which would then end up in Location and page links).
+        host = self.domain_name or self.header("host", "localhost")
         prefix = ""
         context_path = self.request_context_path
         if context_path and context_path != self.path and context_path.endswith(self.path):
@@ -156,6 +161,83 @@ class Request:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")  # DRF's JSONParser words
+
+
+def _finite_float(text: str) -> float:
+    """``1e400`` decodes to ``inf``, which no field or DynamoDB number can hold: refused like ``Infinity``."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        _reject_constant(text)
+    return value
+
+
+class JSONTooDeep(ValueError):
+    """Client JSON nested past ``max_json_depth``: refused before the (recursive) decoder sees it."""
+
+
+# A JSON string (possibly unterminated: the decoder rejects it later) or one bracket; the string
+# alternative is the unrolled ``(?:[^"\\]|\\.)*`` loop, linear on any input.
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def json_depth_error(text: str, limit: int) -> str | None:
+    """Why ``text`` nests arrays/objects deeper than ``limit`` (brackets inside strings do not count), or None.
+
+    A cheap scan, so a 64 KiB body of ``[`` costs a regex pass rather than a RecursionError.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return None  # cannot be deeper: the common case costs two C-level counts
+    depth = 0
+    for match in _JSON_TOKENS.finditer(text):
+        token = match.group()
+        if token == "[" or token == "{":
+            depth += 1
+            if depth > limit:
+                return f"Nesting deeper than {limit} levels: char {match.start()}"
+        elif token == "]" or token == "}":
+            depth -= 1
+    return None
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """The first string in a decoded value that is not valid Unicode (a lone ``\\ud800``), if any."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                return f"Lone surrogate {item[exc.start]!r} is not a Unicode character"
+    return None
+
+
+def loads_json(text: str, *, max_depth: int | None = None) -> Any:
+    """``json.loads`` for anything a client sends (bodies, ``q``, ``filters``, ``fields``, ``data``…).
+
+    Refuses, with a ``ValueError`` (what callers already turn into their dialect's 4xx): nesting past
+    ``max_depth`` (default: the ``max_json_depth`` setting) before decoding; ``NaN``, ``Infinity`` and
+    overflowing numbers, which no field or DynamoDB number holds; and lone surrogates, which DynamoDB
+    (UTF-8) cannot store or compare. So no client JSON can reach a RecursionError or a store error.
+    """
+    reason = json_depth_error(text, get_settings().max_json_depth if max_depth is None else max_depth)
+    if reason:
+        raise JSONTooDeep(reason)
+    try:
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except RecursionError:  # not reachable under the depth cap; never a 500 if the cap is raised too far
+        raise JSONTooDeep("Nesting too deep") from None
+    if not text.isascii() or _SURROGATE_ESCAPE.search(text):
+        reason = _lone_surrogate(value)
+        if reason:
+            raise ValueError(reason)
+    return value
 
 
 def _multipart_fields(content_type: str, body: bytes) -> dict[str, Any]:

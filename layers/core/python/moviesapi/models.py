@@ -99,6 +99,7 @@ class StateModel(Model):
     expires_at = TTLAttribute()
     user_id = UnicodeAttribute(null=True)
     count = NumberAttribute(default=0)
+    failures = NumberAttribute(null=True)  # login throttle: the failures among ``count``'s attempts
     data = UnicodeAttribute(null=True)
 
     def is_live(self, now: datetime | None = None) -> bool:

@@ -29,11 +29,12 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
+from . import counters
 from .errors import BadQuery
-from .models import CounterModel
 from .query import And, Cond, FieldRef, Node, Or, Order, Query, conjuncts, matches, sort_records
 from .registry import AccessPath, Resource
 from .signing import signing_key
+from .storage import MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES, sendable
 
 MAX_READ_ITEMS = 50_000
 DYNAMO_PAGE = 1000
@@ -98,11 +99,47 @@ def _like_pushdown(attr: Any, pattern: str) -> Condition | None:
     return None
 
 
+def _key_attributes(resource: Resource) -> frozenset[str]:
+    """The attributes that are a key of the table or of an index (DynamoDB refuses empty or oversize values)."""
+    names = {f.attribute for f in (resource.field_at(resource.key),) if f is not None}
+    for path in resource.access_paths:
+        f = resource.field_at(path.hash_field) if path.hash_field else None
+        names.update(n for n in (f.attribute if f else None, path.range_attribute) if n)
+    return frozenset(names)
+
+
+def _ordered(low: Any, high: Any) -> bool:
+    """``low <= high`` for a range's bounds; a null or incomparable bound is no range (SQL: no rows)."""
+    try:
+        return low is not None and high is not None and bool(low <= high)
+    except TypeError:
+        return False
+
+
+def _range_ok(value: Any) -> bool:
+    """A ``between`` value that is a real range: two ordered, non-null bounds."""
+    return isinstance(value, (tuple, list)) and len(value) == 2 and _ordered(value[0], value[1])
+
+
+def _operands_sendable(node: Cond, key_bytes: int | None) -> bool:
+    """Whether DynamoDB accepts each of the condition's values (each of an ``in`` list or ``between`` pair)."""
+    many = node.op in ("in", "not_in", "between") and isinstance(node.value, tuple)
+    return all(sendable(v, key_bytes) for v in (node.value if many else (node.value,)))
+
+
+def _never_matches(node: Node) -> bool:
+    """A top-level condition no item meets: ``between`` with a null or inverted range, as in SQL."""
+    return isinstance(node, Cond) and node.op == "between" and not _range_ok(node.value)
+
+
 def to_condition(resource: Resource, node: Node) -> Condition | None:
     """A DynamoDB condition that keeps at least every item ``node`` matches, or None.
 
     ``Not`` is never pushed down: its translation would have to be exact, not
-    just a superset, and the in-memory pass handles it anyway.
+    just a superset, and the in-memory pass handles it anyway. Neither is a
+    value DynamoDB would refuse (a number past its range, an empty or oversize
+    value on a key attribute, a null ``between`` bound): it would be a
+    ValidationException, and the in-memory pass decides those exactly.
     """
     if isinstance(node, And):
         parts = [c for c in (to_condition(resource, i) for i in node.items) if c is not None]
@@ -124,6 +161,11 @@ def to_condition(resource: Resource, node: Node) -> Condition | None:
         return None  # field-to-field comparisons are evaluated in memory
     attr = _attr(resource, node.field)
     op, v = node.op, node.value
+    key_bytes = MAX_RANGE_KEY_BYTES if attr.attr_name in _key_attributes(resource) else None
+    if v is not None and not _operands_sendable(node, key_bytes):
+        return None
+    if op in ("contains", "icontains", "startswith") and v == "":
+        return None  # every text contains "": nothing to push down
     if op == "eq":
         return attr == v
     if op == "ne":
@@ -139,7 +181,7 @@ def to_condition(resource: Resource, node: Node) -> Condition | None:
     if op == "startswith":
         return attr.startswith(v)
     if op == "between":
-        return attr.between(v[0], v[1]) if v[0] <= v[1] else None
+        return attr.between(v[0], v[1]) if _range_ok(v) else None
     if op == "in":
         return attr.is_in(*v) if v else None
     if op in ("icontains", "ilike"):
@@ -164,17 +206,19 @@ def _range_condition(resource: Resource, path: AccessPath, terms: list[Node]) ->
     lower: Cond | None = None
     upper: Cond | None = None
     for t in terms:
-        if not _keyable(t) or t.field != path.range_field:
-            continue
+        if not _keyable(t) or t.field != path.range_field or not _operands_sendable(t, MAX_RANGE_KEY_BYTES):
+            continue  # a value no sort key can hold stays a filter (evaluated in memory)
         if t.op == "eq":
             return attr == t.value, [t]
         if t.op == "between":
+            if not _range_ok(t.value):
+                continue  # DynamoDB refuses BETWEEN with its bounds inverted
             return attr.between(t.value[0], t.value[1]), [t]
         if t.op in ("gt", "ge") and lower is None:
             lower = t
         if t.op in ("lt", "le") and upper is None:
             upper = t
-    if lower and upper and lower.op == "ge" and upper.op == "le":
+    if lower and upper and lower.op == "ge" and upper.op == "le" and _ordered(lower.value, upper.value):
         return attr.between(lower.value, upper.value), [lower, upper]
     if lower:
         return (attr > lower.value if lower.op == "gt" else attr >= lower.value), [lower]
@@ -189,9 +233,19 @@ def _keyable(node: Node) -> bool:
 
 
 def plan(resource: Resource, query: Query, paths: Sequence[AccessPath]) -> Plan:
+    """The cheapest way to read ``query``; an empty plan when a top-level condition can match nothing.
+
+    An equality on a key with a value no key can hold (empty, oversize, a
+    number past DynamoDB's range) matches nothing, as SQL would answer: it is
+    never sent, since DynamoDB refuses it as a ValidationException.
+    """
     terms = conjuncts(query.where)
+    if any(_never_matches(t) for t in terms):
+        return Plan(None, empty=True)
     for t in terms:
         if _keyable(t) and t.field == resource.key and t.op == "eq":
+            if not isinstance(t.value, str) or not sendable(t.value, MAX_HASH_KEY_BYTES):
+                return Plan(None, empty=True)  # table keys are text: nothing else equals one
             return Plan(None, get_key=t.value, residual=[x for x in terms if x is not t])
     wanted = query.order[0] if query.order else None
     best: tuple[int, Plan] | None = None
@@ -203,8 +257,10 @@ def plan(resource: Resource, query: Query, paths: Sequence[AccessPath]) -> Plan:
             eq = next((t for t in terms if _keyable(t) and t.field == path.hash_field and t.op == "eq"), None)
             if eq is None:
                 continue
+            if not sendable(eq.value, MAX_HASH_KEY_BYTES):  # no item's key (nor the lookup's) holds it
+                return Plan(path, empty=True)
             hash_key = path.hash_value(eq.value) if path.hash_value else eq.value
-            if hash_key is None:
+            if hash_key is None or not sendable(hash_key, MAX_HASH_KEY_BYTES):
                 return Plan(path, empty=True)
             captured.append(eq)
         native = wanted is None or (wanted.field in path.orders and len(query.order) == 1)
@@ -311,11 +367,8 @@ def _count(
     """Exact total for ``query``, as cheaply as the plan allows."""
     if p.path is not None and not p.residual and p.range_condition is None and p.path.counter is not None:
         stats.count_source = "counter"
-        stats.scanned += 1
-        try:
-            return int(CounterModel.get(p.path.counter(p.hash_key)).value)
-        except DoesNotExist:
-            return 0
+        stats.scanned += 1  # one BatchGetItem of the counter's shards
+        return counters.total(p.path.counter(p.hash_key))
     if p.path is not None and not p.residual:
         stats.count_source = "select-count"
         total = p.path.index.count(p.hash_key, range_key_condition=p.range_condition)
@@ -372,11 +425,8 @@ def _known_size(resource: Resource, p: Plan, stats: Stats) -> int | None:
         key = path.constant_hash if path else None
     if path is None or path.counter is None:
         return None
-    stats.scanned += 1
-    try:
-        return int(CounterModel.get(path.counter(key)).value)
-    except DoesNotExist:
-        return 0
+    stats.scanned += 1  # one BatchGetItem of the counter's shards
+    return counters.total(path.counter(key))
 
 
 def _refuse_if_too_big(resource: Resource, p: Plan, stats: Stats) -> None:

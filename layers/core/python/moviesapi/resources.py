@@ -15,8 +15,8 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import planner
-from .accounts import Principal, connection
+from . import counters, planner
+from .accounts import Principal
 from .errors import (
     ApiError,
     BadQuery,
@@ -28,10 +28,12 @@ from .errors import (
     ValidationFailed,
 )
 from .http import Request
-from .models import CounterModel, StateModel, utcnow
+from .models import StateModel, utcnow
+from .overload import unavailable
 from .permissions import check
 from .query import Cond, Node, Order, Query, all_of, bind, bind_order, value_at
 from .registry import Field, Relation, Resource, coerce, find_resource
+from .writes import retrying, transact
 
 REQUIRED = "This field is required."
 ITEM_NOT_FOUND = "no_item"  # NotFound's code when the item itself is missing (not the URL)
@@ -214,22 +216,32 @@ def create_once(
     clean = validate(resource, data, partial=False)
     assert resource.new_item and resource.to_record and resource.model
     item = resource.new_item(clean, principal)
-    record = resource.to_record(item)
+    if marker is not None:
+        marker.expires_at = utcnow() + IDEMPOTENCY_TTL
+        marker.user_id = principal.user_id
+        # The response is replayed from this snapshot, even after the object is gone (the version
+        # is the one the write will give it).
+        snapshot = {**item.serialize(), "version": {"N": "1"}}
+        marker.data = json.dumps({"id": getattr(item, resource.key), "fingerprint": fingerprint, "item": snapshot})
+
+    planned = counters.plan(dict.fromkeys(_counters(resource, item), 1))
+
+    def build(transaction: TransactWrite) -> None:
+        transaction.save(item, condition=getattr(resource.model, resource.key).does_not_exist())
+        planned.add(transaction)
+        if marker is not None:
+            transaction.save(marker, condition=StateModel.pk.does_not_exist())
+
     try:
-        with TransactWrite(connection=connection()) as transaction:
-            transaction.save(item, condition=getattr(resource.model, resource.key).does_not_exist())
-            _count_changes(transaction, resource, item, +1)
-            if marker is not None:
-                marker.expires_at = utcnow() + IDEMPOTENCY_TTL
-                marker.user_id = principal.user_id
-                marker.data = json.dumps({"id": record[resource.key], "fingerprint": fingerprint})
-                transaction.save(marker, condition=StateModel.pk.does_not_exist())
+        transact(build, on_conflict=planned.redraw)
     except TransactWriteError:
         replay = _replay(resource, marker, fingerprint, principal) if marker is not None else None
-        if replay is None:
-            raise
-        return replay, True
-    return record, False
+        if replay is not None:
+            return replay, True
+        if _landed(resource, item):  # a retry of our own write (a fresh UUIDv7 key is nobody else's)
+            return resource.to_record(item), False
+        raise
+    return resource.to_record(item), False  # after the write: its version (the ETag) is set
 
 
 def create_from_request(
@@ -255,7 +267,11 @@ def _replay(
     saved = json.loads(stored.data or "{}")
     if saved.get("fingerprint") != fingerprint:
         raise UnprocessableEntity("Idempotency-Key was already used with a different request body.")
-    return retrieve(resource, saved["id"], principal)
+    if "item" not in saved:  # a marker written before snapshots were kept
+        return retrieve(resource, saved["id"], principal)
+    assert resource.model and resource.to_record
+    snapshot = resource.model.from_raw_data(saved["item"])
+    return resource.to_record(snapshot)  # the first response again, as the Idempotency-Key draft asks
 
 
 def retrieve(resource: Resource, key: str, principal: Principal | None) -> dict[str, Any]:
@@ -288,17 +304,24 @@ def update(
     before = _counters(resource, item)
     resource.apply_changes(item, clean)
     moved = _counters(resource, item) != before
+    after = _counters(resource, item)
     try:
         if not moved:
-            item.save()  # VersionAttribute adds "version = expected" to the write
+            retrying(item.save)  # VersionAttribute adds "version = expected" to the write
         else:  # a counted partition changed (an item related to another parent): move its count too
-            with TransactWrite(connection=connection()) as transaction:
+            planned = counters.plan(counters.deltas(before, after))
+
+            def build(transaction: TransactWrite) -> None:
                 transaction.save(item)
-                _move_counts(transaction, before, _counters(resource, item))
+                planned.add(transaction)
+
+            transact(build, on_conflict=planned.redraw)
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise (PreconditionFailed() if if_match else Conflict()) from exc
-        raise
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        if _landed(resource, item):  # a retry of our own write, whose first answer was lost
+            return resource.to_record(item)
+        raise (PreconditionFailed() if if_match else Conflict()) from exc
     except TransactWriteError as exc:
         if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
             raise (PreconditionFailed() if if_match else Conflict()) from exc
@@ -306,17 +329,32 @@ def update(
     return resource.to_record(item)
 
 
+def _landed(resource: Resource, item: Any) -> bool:
+    """Whether the stored item is exactly the write of ``item`` (its next version, every value as sent).
+
+    botocore retries a call whose answer was lost; the retry of a conditional
+    write then fails on the version its own first attempt moved. Seeing our own
+    values under the next version means the write happened.
+    """
+    try:
+        stored = resource.model.get(getattr(item, resource.key), consistent_read=True)
+    except DoesNotExist:
+        return False
+    version = getattr(item, "version", None)
+    expected = version + 1 if version is not None else 1
+    if stored.version != expected:
+        return False
+    mine, theirs = item.serialize(), stored.serialize()
+    mine.pop("version", None)
+    theirs.pop("version", None)
+    if mine != theirs:
+        return False
+    item.version = expected
+    return True
+
+
 def _counters(resource: Resource, item: Any) -> list[str]:
     return list(resource.counter_keys(item)) if resource.counter_keys else []
-
-
-def _move_counts(transaction: TransactWrite, before: list[str], after: list[str]) -> None:
-    for key in before:
-        if key not in after:
-            transaction.update(CounterModel(key), actions=[CounterModel.value.add(-1)])
-    for key in after:
-        if key not in before:
-            transaction.update(CounterModel(key), actions=[CounterModel.value.add(1)])
 
 
 def destroy(resource: Resource, key: str, principal: Principal | None, *, if_match: str | None = None) -> None:
@@ -326,20 +364,19 @@ def destroy(resource: Resource, key: str, principal: Principal | None, *, if_mat
     record = resource.to_record(item)
     check(resource, "DELETE", principal, record)
     _check_if_match(record, if_match)
+
+    planned = counters.plan(dict.fromkeys(_counters(resource, item), -1))
+
+    def build(transaction: TransactWrite) -> None:
+        transaction.delete(item)  # conditioned on the version read above
+        planned.add(transaction)
+
     try:
-        with TransactWrite(connection=connection()) as transaction:
-            transaction.delete(item)  # conditioned on the version read above
-            _count_changes(transaction, resource, item, -1)
+        transact(build, on_conflict=planned.redraw)
     except TransactWriteError as exc:
         if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
             raise (PreconditionFailed() if if_match else Conflict()) from exc
         raise
-
-
-def _count_changes(transaction: TransactWrite, resource: Resource, item: Any, delta: int) -> None:
-    """Keep the resource's counter items exact, in the same transaction as the write."""
-    for key in resource.counter_keys(item) if resource.counter_keys else []:
-        transaction.update(CounterModel(key), actions=[CounterModel.value.add(delta)])
 
 
 def search(resource: Resource, query: Query, principal: Principal | None) -> planner.Page:
@@ -374,22 +411,28 @@ def update_many(
         raise BadQuery(f"At most {limit} objects can be changed at once; narrow the query.")
     if not items or not clean:
         return 0  # nothing to change: nothing modified
+    moves: dict[str, int] = {}
+    for item in items:
+        before = _counters(resource, item)
+        resource.apply_changes(item, clean)
+        after = _counters(resource, item)
+        for key in before:
+            moves[key] = moves.get(key, 0) - (key not in after)
+        for key in after:
+            moves[key] = moves.get(key, 0) + (key not in before)
+
+    planned = counters.plan(moves)
+
+    def build(transaction: TransactWrite) -> None:
+        for item in items:
+            transaction.save(item)
+        planned.add(transaction)
+
     try:
-        with TransactWrite(connection=connection()) as transaction:
-            moves: dict[str, int] = {}
-            for item in items:
-                before = _counters(resource, item)
-                resource.apply_changes(item, clean)
-                after = _counters(resource, item)
-                for key in before:
-                    moves[key] = moves.get(key, 0) - (key not in after)
-                for key in after:
-                    moves[key] = moves.get(key, 0) + (key not in before)
-                transaction.save(item)
-            for key, delta in moves.items():
-                if delta:
-                    transaction.update(CounterModel(key), actions=[CounterModel.value.add(delta)])
+        transact(build, on_conflict=planned.redraw)
     except TransactWriteError as exc:
+        if unavailable(exc) is not None:
+            raise  # busy, not conflicting: a 503 with Retry-After
         raise Conflict() from exc
     return len(items)
 

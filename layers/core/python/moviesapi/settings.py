@@ -39,9 +39,11 @@ class Settings:
     refresh_token_lifetime: int
     session_lifetime: int
     rotate_refresh_tokens: bool
+    refresh_reuse_seconds: int
     page_size: int
     max_page_size: int
     max_body_bytes: int
+    max_json_depth: int
     debug: bool
     cors_allow_origin: str
 
@@ -59,9 +61,15 @@ def get_settings() -> Settings:
         # Cookie sessions (Frappe login): absolute lifetime, enforced in code and by DynamoDB TTL.
         session_lifetime=_int("SESSION_LIFETIME", 12 * 3600, 60, 30 * 86_400),
         rotate_refresh_tokens=_flag("ROTATE_REFRESH_TOKENS", True),
+        # A rotated refresh token presented again this soon gets the same new pair (a lost answer's retry),
+        # not reuse detection; Auth0's "reuse interval", off at 0.
+        refresh_reuse_seconds=_int("REFRESH_REUSE_SECONDS", 10, 0, 60),
         page_size=_int("PAGE_SIZE", 10, 1, 1000),
         max_page_size=_int("MAX_PAGE_SIZE", 100, 1, 1000),
         max_body_bytes=_int("MAX_BODY_BYTES", 64 * 1024, 1024, 6 * 1024 * 1024),
+        # Arrays/objects nested deeper than this in client JSON (bodies, q, filters) are refused before
+        # parsing: the decoder recurses per level, and 64 KiB of brackets would exhaust the stack (a 500).
+        max_json_depth=_int("MAX_JSON_DEPTH", 32, 4, 256),
         debug=_flag("API_DEBUG"),
         cors_allow_origin=os.environ.get("CORS_ALLOW_ORIGIN") or "*",
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
@@ -42,6 +43,52 @@ _ATTRIBUTE_TYPES: dict[type, type[Attribute[Any]]] = {
     bool: BooleanAttribute,
     datetime: UTCDateTimeAttribute,
 }
+
+
+# DynamoDB's limits on values (a partition key at most 2048 bytes, a sort key 1024, a key never empty; a
+# number at most 38 significant digits, magnitude 1e-130..<1e126; text valid UTF-8). A request carrying a
+# value outside them fails with a ValidationException, so nothing sends one (the planner, key lookups).
+MAX_HASH_KEY_BYTES = 2048
+MAX_RANGE_KEY_BYTES = 1024
+_MAX_NUMBER_BITS = 420  # 2**420 > 1e126: a cheap bound before any decimal conversion
+
+
+def storable_number(value: int | float | Decimal) -> bool:
+    """Whether DynamoDB can hold ``value`` as a number (``year == 10**200`` cannot be sent)."""
+    if isinstance(value, int) and value.bit_length() > _MAX_NUMBER_BITS:
+        return False
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, ValueError):
+        return False
+    if not number.is_finite():
+        return False
+    if number.is_zero():
+        return True
+    significant = "".join(map(str, number.as_tuple().digits)).strip("0")  # not normalize(): it rounds to 28
+    return len(significant) <= 38 and -130 <= number.adjusted() <= 125
+
+
+def sendable(value: Any, key_bytes: int | None = None) -> bool:
+    """Whether DynamoDB accepts ``value`` in a request; ``key_bytes``: as a key value of at most that many bytes.
+
+    Lists and tuples are sendable (never as a key) when every element is.
+    """
+    if isinstance(value, (list, tuple)):
+        return key_bytes is None and all(sendable(v) for v in value)
+    if value is None or isinstance(value, (bool, datetime)):
+        return key_bytes is None or isinstance(value, datetime)
+    if isinstance(value, (int, float, Decimal)):
+        return storable_number(value)
+    if isinstance(value, str):
+        try:
+            size = len(value.encode("utf-8"))
+        except UnicodeEncodeError:  # a lone surrogate
+            return False
+        return key_bytes is None or 0 < size <= key_bytes
+    if isinstance(value, bytes):
+        return key_bytes is None or 0 < len(value) <= key_bytes
+    return True
 
 
 def time_key(value: Any, item_id: str) -> str:

@@ -4,11 +4,18 @@ HS256 only (the algorithm list is pinned, so ``alg: none`` or RS/HS confusion
 cannot pass), every claim required, a refresh token never accepted as an
 access token. Refresh tokens are single-use when rotation is on: the old one is
 blacklisted atomically, and presenting a rotated token again revokes its whole
-family (reuse detection).
+family (reuse detection) — except within a short reuse interval, where the
+same token gets the same new pair again: a client whose answer was lost (or
+whose request was retried) is not mistaken for a thief. The pair a rotation
+issues is derived from the old token's id and the rotation's time (HS256 is
+deterministic), so nothing secret is stored to hand it out twice.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +29,7 @@ from .models import StateModel, utcnow
 from .settings import get_settings
 from .signing import signing_key
 from .telemetry import count
+from .writes import retrying
 
 ALGORITHM = "HS256"
 ACCESS = "access"
@@ -42,13 +50,15 @@ class TokenClaims:
         return datetime.fromtimestamp(self.exp, tz=UTC)
 
 
-def _encode(token_type: str, user_id: str, lifetime: int, family: str) -> str:
-    now = utcnow()
+def _encode(
+    token_type: str, user_id: str, lifetime: int, family: str, *, jti: str | None = None, issued: int | None = None
+) -> str:
+    issued_at = int(utcnow().timestamp()) if issued is None else issued
     claims: dict[str, Any] = {
         "token_type": token_type,
-        "exp": int((now + timedelta(seconds=lifetime)).timestamp()),
-        "iat": int(now.timestamp()),
-        "jti": uuid.uuid4().hex,
+        "exp": issued_at + lifetime,
+        "iat": issued_at,
+        "jti": jti or uuid.uuid4().hex,
         "user_id": user_id,
     }
     if token_type == REFRESH:
@@ -58,6 +68,23 @@ def _encode(token_type: str, user_id: str, lifetime: int, family: str) -> str:
 
 def issue_access(user_id: str) -> str:
     return _encode(ACCESS, user_id, get_settings().access_token_lifetime, "")
+
+
+def _derived_jti(kind: str, old_jti: str) -> str:
+    """The id of the ``kind`` token a rotation of ``old_jti`` issues: unguessable without the signing key."""
+    return hmac.new(signing_key().encode(), f"{kind}:{old_jti}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _rotated_pair(claims: TokenClaims, issued: int) -> dict[str, str]:
+    """The pair the rotation of ``claims`` at ``issued`` hands out: the same bytes every time."""
+    settings = get_settings()
+    refresh_jti, access_jti = _derived_jti(REFRESH, claims.jti), _derived_jti(ACCESS, claims.jti)
+    return {
+        "refresh": _encode(
+            REFRESH, claims.user_id, settings.refresh_token_lifetime, claims.family, jti=refresh_jti, issued=issued
+        ),
+        "access": _encode(ACCESS, claims.user_id, settings.access_token_lifetime, "", jti=access_jti, issued=issued),
+    }
 
 
 def issue_pair(user_id: str, family: str | None = None) -> dict[str, str]:
@@ -117,14 +144,14 @@ def is_revoked(claims: TokenClaims) -> bool:
     return any(item.is_live(now) for item in StateModel.batch_get(keys))
 
 
-def _revoke(key: str, until: datetime, user_id: str, *, only_once: bool) -> bool:
+def _revoke(key: str, until: datetime, user_id: str, *, only_once: bool, data: str | None = None) -> bool:
     """Write a revocation marker; with ``only_once`` return False if it already existed."""
-    item = StateModel(key, expires_at=until, user_id=user_id)
+    item = StateModel(key, expires_at=until, user_id=user_id, data=data)
     try:
         if only_once:
-            item.save(condition=StateModel.pk.does_not_exist())
+            retrying(lambda: item.save(condition=StateModel.pk.does_not_exist()))
         else:
-            item.save()
+            retrying(item.save)
     except PutError as exc:
         if only_once and exc.cause_response_code == "ConditionalCheckFailedException":
             return False
@@ -153,13 +180,29 @@ def refresh(token: str) -> dict[str, str]:
     claims = decode(token, REFRESH)
     if claims.family and any(i.is_live() for i in StateModel.batch_get([_family_key(claims.family)])):
         raise InvalidToken("Token is blacklisted")
-    if not _revoke(_revoked_key(claims.jti), claims.expires_at, claims.user_id, only_once=True):
-        count("RefreshTokenReused")
-        if claims.family:
-            until = utcnow() + timedelta(seconds=settings.refresh_token_lifetime)
-            _revoke(_family_key(claims.family), until, claims.user_id, only_once=False)
-        raise InvalidToken("Token is blacklisted")
-    return issue_pair(claims.user_id, family=claims.family)
+    issued = int(utcnow().timestamp())
+    marker = json.dumps({"rotated_at": issued})
+    if _revoke(_revoked_key(claims.jti), claims.expires_at, claims.user_id, only_once=True, data=marker):
+        return _rotated_pair(claims, issued)
+    rotated_at = _rotated_at(claims.jti)
+    if rotated_at is not None and 0 <= issued - rotated_at <= settings.refresh_reuse_seconds:
+        count("RefreshTokenRetried")
+        return _rotated_pair(claims, rotated_at)  # the answer the first presentation got
+    count("RefreshTokenReused")
+    if claims.family:
+        until = utcnow() + timedelta(seconds=settings.refresh_token_lifetime)
+        _revoke(_family_key(claims.family), until, claims.user_id, only_once=False)
+    raise InvalidToken("Token is blacklisted")
+
+
+def _rotated_at(jti: str) -> int | None:
+    """When ``jti`` was rotated (None: it was blacklisted another way, e.g. by logout)."""
+    try:
+        item = StateModel.get(_revoked_key(jti), consistent_read=True)
+        value = json.loads(item.data or "{}").get("rotated_at")
+    except (StateModel.DoesNotExist, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) else None
 
 
 def blacklist(token: str) -> None:

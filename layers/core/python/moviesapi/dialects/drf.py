@@ -237,6 +237,19 @@ def _page_size(request: Request, default: int, maximum: int) -> int:
     return default if size < 1 else min(size, maximum)
 
 
+# DynamoDB numbers hold 38 significant digits: the NumberFilter's DecimalField gets Django's max_digits check.
+MAX_FILTER_DIGITS = 38
+
+
+def _decimal_digits(number: Decimal) -> int:
+    """Digits in total as Django's DecimalValidator counts them (``1e200`` has 201, ``1e-5`` has 5)."""
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    if exponent >= 0:
+        return len(digits) + (exponent if digits != (0,) else 0)
+    return max(len(digits), -exponent)
+
+
 def _filters(request: Request, resource: Resource, options: DRF) -> Query:
     """The declared FilterSet and OrderingFilter, as django-filter applies them."""
     errors: dict[str, list[str]] = {}
@@ -252,6 +265,9 @@ def _filters(request: Request, resource: Resource, options: DRF) -> Query:
                 number = Decimal(raw.strip())
                 if not number.is_finite():
                     raise InvalidOperation
+                if _decimal_digits(number) > MAX_FILTER_DIGITS:  # before int(): 1e999999 takes seconds
+                    errors[param] = [f"Ensure that there are no more than {MAX_FILTER_DIGITS} digits in total."]
+                    continue
                 value = int(number) if field.type is int else float(number)
             except (InvalidOperation, ValueError, OverflowError):
                 errors[param] = ["Enter a number."]

@@ -128,9 +128,12 @@ def _fields(request: Request, *names: str) -> dict[str, str]:
 
 
 def obtain_token(request: Request) -> Response:
-    """simplejwt's TokenObtainPairView (``username``; ``password`` is a CharField, so trimmed too)."""
+    """simplejwt's TokenObtainPairView (``username``; ``password`` is a CharField, so trimmed too).
+
+    Throttled per account and client address, shared with Frappe's login (see accounts.authenticate).
+    """
     values = _fields(request, "username", "password")
-    user = accounts.authenticate(values["username"], values["password"])
+    user = accounts.authenticate(values["username"], values["password"], address=request.source_ip)
     return respond(request, 200, tokens.issue_pair(user.id))
 
 

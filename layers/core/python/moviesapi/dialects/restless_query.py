@@ -8,13 +8,12 @@ declaration, by the core's ``bind``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import BadQuery
-from ..http import Request
+from ..http import Request, loads_json
 from ..query import FIELD_OPS, And, Cond, FieldRef, Node, Not, Or, Order, all_of
 from ..registry import Resource
 
@@ -63,7 +62,7 @@ def parse_q(request: Request, body_q: Any = None, *, allow_list: bool = False) -
     if len(raw) > MAX_Q_LENGTH:
         raise BadQuery(f"The q parameter is longer than {MAX_Q_LENGTH} characters.")
     try:
-        value = json.loads(raw)
+        value = loads_json(raw)  # depth-capped: a RecursionError would be a 500
     except ValueError:
         raise BadQuery("Unable to decode data") from None
     if isinstance(value, list) and allow_list:
@@ -154,7 +153,7 @@ def parse_search(resource: Resource, q: Mapping[str, Any]) -> tuple[Node | None,
 def int_param(value: Any, name: str, minimum: int) -> int:
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # int(inf) overflows
         raise BadQuery(f"'{name}' must be an integer.") from None
     if number < minimum:
         raise BadQuery(f"'{name}' must be at least {minimum}.")

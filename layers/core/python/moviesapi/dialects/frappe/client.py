@@ -22,8 +22,8 @@ from aws_lambda_powertools.event_handler import Response
 from ... import batches, resources
 from ...accounts import Principal
 from ...errors import ApiError, NotFound, PermissionDenied
-from ...http import Request
-from ...query import Query
+from ...http import JSONTooDeep, Request, loads_json
+from ...query import Query, bind
 from ...responses import respond
 from .doctypes import DocType, doctype_of
 from .documents import STANDARD_FIELDS, existing_key, fields_of, record_of
@@ -81,7 +81,9 @@ def _safe_filters(args: Args) -> Any:
     raw = args.get("filters")
     if isinstance(raw, str):
         try:
-            return json.loads(raw)
+            return loads_json(raw)
+        except JSONTooDeep as exc:  # JSON, not a name: refused, never looked up
+            raise FrappeError(f"filters is nested too deeply ({exc})") from None
         except ValueError:
             return raw
     return raw
@@ -119,6 +121,7 @@ def get_count(request: Request) -> Response:
     where, empty = combine(parse_filters(doctype, filters if not isinstance(filters, str) else {"name": filters}), [])
     if empty:
         return _message(request, 0)
+    where = bind(doctype.resource, where)  # values coerced to their fields' types, as every list binds them
     key = doctype.resource.key
     return _message(request, resources.aggregate(doctype.resource, where, [("count", key)], principal)[f"count__{key}"])
 
@@ -152,7 +155,7 @@ def get_value(request: Request) -> Response:
     doctype = _doctype(args)
     raw = args.get("fieldname") or "name"
     try:
-        fields = json.loads(raw) if isinstance(raw, str) else raw
+        fields = loads_json(raw) if isinstance(raw, str) else raw
     except ValueError:
         fields = raw  # a bare field name, not JSON
     if isinstance(fields, str):
@@ -250,7 +253,7 @@ def set_value(request: Request) -> Response:
         values = fieldname
         if isinstance(fieldname, str):
             try:
-                values = json.loads(fieldname)
+                values = loads_json(fieldname)
             except ValueError:
                 values = {fieldname: ""}
     else:

@@ -6,13 +6,12 @@ methods, which address the same documents by ``doctype`` and ``name`` arguments.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ... import resources
 from ...accounts import Principal
 from ...errors import MethodNotAllowed, NotFound
-from ...http import Request
+from ...http import Request, loads_json
 from ...query import Cond, Query
 from .doctypes import DocType, doctype_of
 from .errors import FrappeError, does_not_exist, no_permission
@@ -85,7 +84,7 @@ def fields_of(payload: dict[str, Any]) -> dict[str, Any]:
         inner = payload["data"]
         if isinstance(inner, str):
             try:
-                inner = json.loads(inner)
+                inner = loads_json(inner)
             except ValueError:
                 raise FrappeError("data must be a JSON object") from None
         if not isinstance(inner, dict):

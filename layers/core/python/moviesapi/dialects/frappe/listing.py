@@ -23,6 +23,7 @@ from typing import Any
 from ... import resources
 from ...accounts import Principal
 from ...errors import BadQuery
+from ...http import JSONTooDeep, loads_json
 from ...query import Cond, Node, Or, Order, Query, all_of, matches
 from ...registry import Field, coerce
 from .doctypes import DocType, format_value
@@ -91,7 +92,9 @@ def parse_json(args: Args, name: str) -> Any:
     if len(raw) > MAX_PARAM_CHARS:
         raise FrappeError(f"{name} is too long (at most {MAX_PARAM_CHARS} characters)")
     try:
-        return json.loads(raw)
+        return loads_json(raw)
+    except JSONTooDeep as exc:
+        raise FrappeError(f"{name} is nested too deeply ({exc})") from None
     except ValueError:
         raise FrappeError(f"{name} must be valid JSON") from None
 
@@ -136,7 +139,9 @@ def parse_columns(doctype: DocType, raw: Any) -> list[Column]:
         text = raw.strip()
         if text.startswith(("[", '"')):
             try:
-                raw = json.loads(text)  # frappe.parse_json
+                raw = loads_json(text)  # frappe.parse_json, depth-capped
+            except JSONTooDeep as exc:
+                raise FrappeError(f"fields is nested too deeply ({exc})") from None
             except ValueError:
                 raise FrappeError("fields must be valid JSON") from None
     if isinstance(raw, str):

@@ -213,7 +213,7 @@ def login(request: Request) -> Response:
     POST, as Frappe's own ``FrappeClient`` sends them (never a GET).
 
     Failures share one body whether or not the user exists, and count against the
-    account's throttle, the same one the DRF token endpoint uses.
+    login throttle (per account and client address), the one the DRF token endpoint uses.
     """
     data = form_dict(request)  # Frappe's own FrappeClient posts them in the query string
     usr, pwd = data.get("usr"), data.get("pwd")
@@ -225,7 +225,7 @@ def login(request: Request) -> Response:
             response_message="Incomplete login details",
         )
     try:
-        user = accounts.authenticate(_login_username(usr.strip()), pwd)
+        user = accounts.authenticate(_login_username(usr.strip()), pwd, address=request.source_ip)
     except AuthenticationFailed:
         raise FrappeError(
             INVALID_LOGIN, exc_type="AuthenticationError", status=401, response_message=INVALID_LOGIN

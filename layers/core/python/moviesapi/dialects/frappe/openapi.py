@@ -32,6 +32,7 @@ from ...openapi.schemas import example_object, field_schema, patch_example, perm
 from ...registry import Field
 from . import listing, openapi_methods, views
 from .doctypes import DocType, doctypes, url_patterns
+from .documents import STANDARD_FIELDS
 from .errors import METHOD_PREFIX
 
 FAMILY = "Frappe"
@@ -241,7 +242,8 @@ def _list_params(doctype: DocType) -> list[dict[str, Any]]:
     readable = [f for f in doctype.fields if _permits(doctype, f, "read")]
     sortable = [f for f in doctype.fields if _permits(doctype, f, "sort")]
     with_examples = [f for f in readable if (field := _field(doctype, f)) is not None and field.example is not None]
-    shown = ["name", *with_examples[:2]]
+    own = [f for f in with_examples if f not in STANDARD_FIELDS]  # a DocType's own fields, not name/owner/...
+    shown = ["name", *own[:2]]
     return [
         query(
             "fields",

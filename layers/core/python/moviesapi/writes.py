@@ -1,0 +1,104 @@
+"""Writes that survive a busy DynamoDB: retried with full jitter within the invocation's time, idempotent.
+
+botocore already retries single calls on throttling (PynamoDB runs it in
+``standard`` mode); a transaction cancelled because another one held an item
+(``TransactionConflict``) is not retried by anyone, and a retried transaction
+whose first answer was lost would fail its own conditions (the items it wrote
+now exist) and be reported as a failure although it was applied. So every
+transaction here carries one ``ClientRequestToken`` for all its attempts
+(DynamoDB answers a repeat of a successful request with success, changing
+nothing), and conflicts are retried a few times with exponential backoff and
+full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"), never
+past the time the invocation has left. What still fails reaches the client
+as a 503 with ``Retry-After`` (``overload``).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+
+from pynamodb.connection import Connection
+from pynamodb.transactions import TransactWrite
+
+from .overload import unavailable
+from .settings import get_settings
+
+ATTEMPTS = 4
+BASE_DELAY_S = 0.025
+MAX_DELAY_S = 0.4
+# Never start a retry unless this much of the invocation is left for it and the answer.
+RESERVE_S = 1.0
+
+_CONNECTION: Connection | None = None
+
+
+def connection() -> Connection:
+    """One low-level connection per container for transactions, created on first use."""
+    global _CONNECTION
+    if _CONNECTION is None:
+        settings = get_settings()
+        _CONNECTION = Connection(region=settings.region, host=settings.dynamodb_endpoint)
+    return _CONNECTION
+
+
+_deadline: ContextVar[float | None] = ContextVar("invocation_deadline", default=None)
+
+
+def start_invocation(remaining_ms: int | None) -> None:
+    """Note when this invocation must have answered (from Lambda's context); None: no limit known."""
+    _deadline.set(None if remaining_ms is None else time.monotonic() + remaining_ms / 1000)
+
+
+def _time_left() -> float:
+    deadline = _deadline.get()
+    return float("inf") if deadline is None else deadline - time.monotonic()
+
+
+def retrying[T](write: Callable[[], T], *, attempts: int = ATTEMPTS, sleep: Callable[[float], None] = time.sleep) -> T:
+    """``write()``, retried while DynamoDB is busy (throttling, conflicts, its 5xx) and time allows."""
+    for attempt in range(attempts):
+        try:
+            return write()
+        except Exception as exc:
+            if unavailable(exc) is None or attempt == attempts - 1:
+                raise
+            delay = random.uniform(0, min(MAX_DELAY_S, BASE_DELAY_S * 2**attempt))  # noqa: S311 (jitter, not secrets)
+            if _time_left() < delay + RESERVE_S:
+                raise
+            sleep(delay)
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _conflicted(exc: BaseException) -> bool:
+    """Whether a transaction was cancelled because another one held an item (so nothing was applied)."""
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "TransactionConflict" for r in reasons)
+
+
+def transact(build: Callable[[TransactWrite], None], *, on_conflict: Callable[[], None] | None = None) -> None:
+    """Run the transaction ``build`` describes, idempotently and retried while DynamoDB is busy.
+
+    ``build`` is called for each attempt. After a lost answer or a 5xx the attempt
+    is repeated as it was, under the same ``ClientRequestToken`` (DynamoDB refuses
+    a token reused with other parameters, and answers a repeat of a success with
+    success). After a conflict nothing was applied: ``on_conflict`` may change what
+    ``build`` adds (other counter shards), under a new token.
+    """
+    token = uuid.uuid4().hex
+
+    def once() -> None:
+        nonlocal token
+        try:
+            with TransactWrite(connection=connection(), client_request_token=token) as transaction:
+                build(transaction)
+        except Exception as exc:
+            if _conflicted(exc) and on_conflict is not None:
+                on_conflict()
+                token = uuid.uuid4().hex
+            raise
+
+    retrying(once)
