@@ -537,3 +537,39 @@ def test_a_declared_resource_appears_in_every_dialect():
     assert schemas["RestlessReviewFunctions"]["example"]["functions"][-1] == {"name": "avg", "field": "rating"}
     tags = {t["name"] for t in doc["tags"]}
     assert "DRF: reviews" in tags
+
+
+def _accepts(schema_name: str, value: Any) -> bool:
+    """Whether the document's schema ``schema_name`` (with its references) accepts ``value``."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    registry = Registry().with_resource("urn:doc", Resource.from_contents({**DOC, "$schema": DRAFT_2020_12}))
+    schema = {"$ref": f"urn:doc#/components/schemas/{schema_name}"}
+    return Draft202012Validator(schema, registry=registry).is_valid(value)
+
+
+DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+
+
+@pytest.mark.parametrize(("values", "accepted"), [(100, True), (101, False)])
+def test_filter_schemas_cap_in_lists_as_the_server_does(values, accepted):
+    """The server refuses an ``in`` list past ``MAX_LIST_VALUES``; the document says so too."""
+    from moviesapi.query import MAX_LIST_VALUES
+
+    assert values - 1 <= MAX_LIST_VALUES
+    years = list(range(1900, 1900 + values))
+    assert _accepts("RestlessMovieFilter", {"name": "year", "op": "in", "val": years}) is accepted
+    assert _accepts("RestlessMovieFilter", {"name": "year", "op": "==", "val": 1942})
+    assert _accepts("FrappeMovieFilters", [["year", "in", years]]) is accepted
+    assert _accepts("FrappeMovieFilters", [["Movie", "year", "not in", years]]) is accepted
+    assert _accepts("FrappeMovieFilters", [["year", "in", "1942, 1946"]])
+
+
+def test_restless_bodies_refuse_unknown_fields_as_the_server_does():
+    path = DOC["paths"]["/api/movies"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert path["unevaluatedProperties"] is False
+    item = DOC["paths"]["/api/movies/{id}"]["patch"]["requestBody"]["content"]["application/json"]["schema"]
+    assert item["unevaluatedProperties"] is False
+    drf = DOC["paths"]["/api/v1/movies/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert "unevaluatedProperties" not in drf  # DRF's serializers ignore unknown fields

@@ -37,6 +37,7 @@ from ..openapi.schemas import (
     slug,
     title_of,
 )
+from ..query import LIST_VALUE, MAX_LIST_VALUES
 from ..registry import Relation, Resource, exposed, find_resource, reverse_relations
 from . import restless
 from .restless_query import OPERATORS
@@ -248,6 +249,16 @@ def _schemas(builder: Builder, resource: Resource) -> None:
         )
 
 
+def _closed(schema: dict[str, Any]) -> dict[str, Any]:
+    """A body schema refusing fields it does not name, as 0.17 answers an unknown column (400)."""
+    return {"allOf": [schema], "unevaluatedProperties": False}
+
+
+def _list_ops() -> list[str]:
+    """The operator names whose value is a list (``in``, ``not_in``)."""
+    return sorted(name for name, op in OPERATORS.items() if op in LIST_VALUE)
+
+
 def _filter(resource: Resource, name: str) -> dict[str, Any]:
     self_ref = ref(f"{name}Filter")
     return {
@@ -260,6 +271,9 @@ def _filter(resource: Resource, name: str) -> dict[str, Any]:
                     "op": {"type": "string", "enum": list(OPERATORS)},
                     "val": {},
                 },
+                # What the server refuses, refused here too: an in/not_in list past the cap.
+                "if": {"required": ["op"], "properties": {"op": {"enum": _list_ops()}}},
+                "then": {"properties": {"val": {"type": "array", "maxItems": MAX_LIST_VALUES}}},
             },
             {
                 "type": "object",
@@ -348,8 +362,10 @@ def _operation(builder: Builder, route: Route, resource: Resource, method: str, 
     request_body = None
     inputs = builder.resource_inputs(resource)
     if inputs is not None and kind == "create":
-        request_body = body(inputs[0], form=False, example=example_object(resource))
-    elif inputs is not None and kind in ("update", "patch_many"):
+        request_body = body(_closed(inputs[0]), form=False, example=example_object(resource))
+    elif inputs is not None and kind == "update":
+        request_body = body(_closed(inputs[1]), form=False, required=False, example=patch_example(resource))
+    elif inputs is not None and kind == "patch_many":  # beside the fields, `q` may travel in the body
         request_body = body(inputs[1], form=False, required=False, example=patch_example(resource))
     responses = {**_responses(builder, resource, kind), **builder.errors(FAMILY, ERRORS[kind])}
     return operation(

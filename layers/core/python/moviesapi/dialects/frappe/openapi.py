@@ -29,6 +29,7 @@ from ...openapi.builder import (
     served_at,
 )
 from ...openapi.schemas import example_object, field_schema, patch_example, permits, ref, slug
+from ...query import MAX_LIST_VALUES
 from ...registry import Field
 from . import listing, openapi_methods, views
 from .doctypes import DocType, doctypes, url_patterns
@@ -175,6 +176,21 @@ def _filter_example(doctype: DocType, filterable: list[str]) -> list[list[Any]]:
     return out[:2]
 
 
+def _capped_list(op_at: int) -> dict[str, Any]:
+    """``in`` / ``not in`` take at most ``MAX_LIST_VALUES`` values (a list, or a comma string)."""
+    before = [{}] * op_at
+    return {
+        "if": {"prefixItems": [*before, {"enum": ["in", "not in"]}]},
+        "then": {
+            "prefixItems": [
+                *before,
+                {},
+                {"anyOf": [{"type": "string"}, {"type": "array", "maxItems": MAX_LIST_VALUES}]},
+            ]
+        },
+    }
+
+
 def _doctype_schemas(builder: Builder, doctype: DocType) -> None:
     builder.schema(f"Frappe{doctype.name}", _doc_schema(doctype))
     filterable = [f for f in doctype.fields if _permits(doctype, f, "filter")]
@@ -191,12 +207,14 @@ def _doctype_schemas(builder: Builder, doctype: DocType) -> None:
                             "minItems": 3,
                             "maxItems": 3,
                             "prefixItems": [{"enum": filterable}, {"enum": operators}, {}],
+                            **_capped_list(1),
                         },
                         {
                             "type": "array",
                             "minItems": 4,
                             "maxItems": 4,
                             "prefixItems": [{"const": doctype.name}, {"enum": filterable}, {"enum": operators}, {}],
+                            **_capped_list(2),
                         },
                         {"type": "object", "propertyNames": {"enum": filterable}},
                     ]
