@@ -8,7 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from .. import resources
+from .. import aggregates
 from ..errors import BadQuery, NotFound
 from ..http import Request
 from ..responses import respond
@@ -46,7 +46,7 @@ def evaluate(request: Request) -> Response:
         except BadQuery:
             raise BadQuery(f'No such field "{fn["field"]}"') from None
         wanted.append((fn["name"], field.replace("__", ".")))
-    result = resources.aggregate(resource, None, wanted, principal)
+    result = aggregates.aggregate(resource, None, wanted, principal)
     answer = {}
     for fn, (name, field) in zip(functions, wanted, strict=True):  # a function asked twice is answered once
         answer[f"{fn['name']}__{fn['field']}"] = _http_date(result[f"{name}__{field.replace('.', '__')}"])

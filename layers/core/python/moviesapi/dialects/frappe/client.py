@@ -19,7 +19,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from ... import batches, resources
+from ... import aggregates, batches, resources
 from ...accounts import Principal
 from ...errors import ApiError, NotFound, PermissionDenied
 from ...http import JSONTooDeep, Request, loads_json
@@ -123,7 +123,9 @@ def get_count(request: Request) -> Response:
         return _message(request, 0)
     where = bind(doctype.resource, where)  # values coerced to their fields' types, as every list binds them
     key = doctype.resource.key
-    return _message(request, resources.aggregate(doctype.resource, where, [("count", key)], principal)[f"count__{key}"])
+    return _message(
+        request, aggregates.aggregate(doctype.resource, where, [("count", key)], principal)[f"count__{key}"]
+    )
 
 
 @whitelist("frappe.client.get", operation="resource_get")

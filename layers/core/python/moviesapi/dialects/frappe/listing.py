@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
 
-from ... import resources
+from ... import aggregates, resources
 from ...accounts import Principal
 from ...errors import BadQuery
 from ...http import JSONTooDeep, loads_json
@@ -443,7 +443,7 @@ def _grouped_rows(doctype: DocType, listing: Listing, principal: Principal) -> l
     """SQL's ``SELECT <group fields>, <aggregates> ... GROUP BY``: one row per group, ordered, then paged."""
     grouped_fields = [f for f in listing.group_by if doctype.fields[f]]
     functions = sorted({(str(c.fn), _path(doctype, c)) for c in listing.columns if c.fn})
-    groups = resources.grouped(
+    groups = aggregates.grouped(
         doctype.resource, listing.query.where, [str(doctype.fields[f]) for f in grouped_fields], functions, principal
     )
     rows: list[dict[str, Any]] = []
