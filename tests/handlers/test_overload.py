@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 from pynamodb.connection.base import Connection
-from pynamodb.exceptions import CancellationReason, QueryError, TransactWriteError, VerboseClientError
+from pynamodb.exceptions import CancellationReason, GetError, QueryError, TransactWriteError, VerboseClientError
 
 MOVIE = {"title": "Casablanca", "genre": "Drama", "year": 1942}
 
@@ -60,3 +60,22 @@ def test_a_real_server_error_is_still_a_500(invoke, alice, monkeypatch):
     monkeypatch.setattr(Connection, "query", broken)
     r = invoke("resource_list", "movie_list", token=alice, query={})
     assert r.status == 500 and "retry-after" not in r.headers
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        ConnectionClosedError(endpoint_url="http://dynamodb"),
+        ReadTimeoutError(endpoint_url="http://dynamodb"),
+    ],
+)
+def test_a_connection_lost_after_botocores_retries_is_a_503(invoke, alice, monkeypatch, lost):
+    """A dropped or timed-out connection to DynamoDB (botocore gave up) is "retry later", not a bug."""
+    created = invoke("resource_create", "movie_create", token=alice, body=MOVIE).json()
+
+    def unreachable(*_args: Any, **_kwargs: Any) -> Any:
+        raise GetError("Failed to get item", cause=lost)  # as PynamoDB wraps a BotoCoreError
+
+    monkeypatch.setattr(Connection, "get_item", unreachable)
+    r = invoke("resource_get", "movie_get", token=alice, path_id=created["id"])
+    assert r.status == 503 and r.headers["retry-after"] == "1", r.text

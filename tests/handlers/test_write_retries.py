@@ -45,6 +45,7 @@ class FlakyStore:
     conflicts: int = 0  # the next N transactions are cancelled by a conflicting one
     lose_transaction_answers: int = 0  # the next N applied transactions lose their answer
     lose_put_answers: int = 0
+    repeat_puts: int = 0  # the next N puts are applied, their answer lost, and botocore sends them again
     tokens: dict[str, str] = field(default_factory=dict)  # token → digest of the request it succeeded with
     tokens_seen: list[str | None] = field(default_factory=list)
     calls: int = 0
@@ -75,6 +76,9 @@ class FlakyStore:
 
         def put(conn: Connection, *args: Any, **kwargs: Any) -> Any:
             result = real_put(conn, *args, **kwargs)
+            if store.repeat_puts:
+                store.repeat_puts -= 1
+                return real_put(conn, *args, **kwargs)  # what botocore's own retry of a lost answer sees
             if store.lose_put_answers:
                 store.lose_put_answers -= 1
                 raise PutError("Failed", cause=_lost("PutItem"))
@@ -222,3 +226,16 @@ def test_a_refresh_whose_answer_was_lost_keeps_the_session(invoke, signup, store
     r = invoke("token_refresh", body={"refresh": pair["refresh"]})
     assert r.status == 200, r.text
     assert invoke("token_refresh", body={"refresh": r.json()["refresh"]}).status == 200
+
+
+def test_a_login_whose_session_put_was_repeated_is_a_session_not_a_500(invoke, signup, store):
+    """botocore repeats the session's put after a lost answer; the repeat meets the session it wrote itself."""
+    from tests.handlers.frappe_support import login, session_headers
+
+    signup("dora")
+    store.repeat_puts = 2  # the known-address marker (unconditional), then the session (conditional)
+    sid, csrf = login(invoke, "dora")
+    assert store.repeat_puts == 0
+    r = invoke("method_call", "frappe_logged_user", headers=session_headers(sid))
+    assert r.status == 200 and r.json() == {"message": "dora"}, r.text
+    assert r.headers["x-frappe-csrf-token"] == csrf

@@ -22,6 +22,7 @@ from pynamodb.models import Model
 
 from .settings import get_settings
 from .settings import table_name as _table_name
+from .writes import CALL_RETRIES
 
 _settings = get_settings()
 
@@ -34,6 +35,7 @@ class _Meta:
     region = _settings.region
     host = _settings.dynamodb_endpoint
     billing_mode = "PAY_PER_REQUEST"
+    max_retry_attempts = CALL_RETRIES
 
 
 class UserModel(Model):

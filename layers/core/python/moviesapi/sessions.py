@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from .errors import CSRFFailed
 from .http import Request
@@ -53,8 +53,26 @@ def start(user_id: str) -> Session:
     csrf_token = secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(seconds=get_settings().session_lifetime)
     item = StateModel(_pk(sid), user_id=user_id, expires_at=expires_at, data=json.dumps({"csrf_token": csrf_token}))
-    item.save(condition=StateModel.pk.does_not_exist())
+    try:
+        item.save(condition=StateModel.pk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException" or not _stored_as(item):
+            raise
     return Session(sid, user_id, csrf_token, expires_at)
+
+
+def _stored_as(item: StateModel) -> bool:
+    """Whether ``item`` is stored exactly: our own first attempt landed and only its answer was lost.
+
+    botocore repeats a put whose answer never came; the repeat then fails its
+    ``attribute_not_exists`` on the session it wrote itself (a fresh 256-bit sid
+    and CSRF token are nobody else's), which is a success, not a 500.
+    """
+    try:
+        stored = StateModel.get(item.pk, consistent_read=True)
+    except DoesNotExist:
+        return False
+    return stored.user_id == item.user_id and stored.data == item.data
 
 
 def load(sid: str) -> Session | None:

@@ -30,6 +30,7 @@ from pynamodb.models import Model
 from .ids import new_id
 from .models import utcnow
 from .settings import get_settings, table_name
+from .writes import CALL_RETRIES
 
 if TYPE_CHECKING:
     from .registry import AccessPath, Field, Resource
@@ -158,6 +159,7 @@ def build_model(resource: Resource) -> type[Model]:
             "region": settings.region,
             "host": settings.dynamodb_endpoint,
             "billing_mode": "PAY_PER_REQUEST",
+            "max_retry_attempts": CALL_RETRIES,
         },
     )
     attrs: dict[str, Any] = {"Meta": meta, "__module__": __name__}

@@ -28,6 +28,10 @@ from .overload import unavailable
 from .settings import get_settings
 
 ATTEMPTS = 4
+# botocore's own retries of single calls (standard mode): 0-1 s then 0-2 s of full-jitter backoff at most, so
+# a request of ten calls under a busy DynamoDB still answers (a 503 at worst) well inside Lambda's timeout;
+# botocore's default of three retries could sleep 7 s on one call.
+CALL_RETRIES = 2
 BASE_DELAY_S = 0.025
 MAX_DELAY_S = 0.4
 # Never start a retry unless this much of the invocation is left for it and the answer.
@@ -41,7 +45,9 @@ def connection() -> Connection:
     global _CONNECTION
     if _CONNECTION is None:
         settings = get_settings()
-        _CONNECTION = Connection(region=settings.region, host=settings.dynamodb_endpoint)
+        _CONNECTION = Connection(
+            region=settings.region, host=settings.dynamodb_endpoint, max_retry_attempts=CALL_RETRIES
+        )
     return _CONNECTION
 
 
