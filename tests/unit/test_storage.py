@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from moviesapi.catalog import MOVIE, USER
 from moviesapi.models import INFRA_MODELS, UserModel, all_models
-from moviesapi.storage import counter_keys
+from moviesapi.storage import LISTING_SHARDS, counter_keys, listing_partitions, listing_value
 
 
 def _indexes(model):
@@ -45,7 +45,8 @@ def test_new_items_get_keys_shadows_owner_and_counters():
     item = MOVIE.new_item({"title": "Casablanca", "genre": "Drama", "year": 1942}, owner)
     assert item.title_lc == "casablanca" and item.genre_lc == "drama"
     assert item.creator_id == "u1" and item.creator_username == "alice" and item.creator_first_name == "Alice"
-    assert item.listing == "movies" and item.updated_at_key.endswith(f"#{item.id}")
+    assert item.listing == listing_value("movies", item.id) and item.updated_at_key.endswith(f"#{item.id}")
+    assert item.listing in MOVIE.access_paths[-1].partitions[:LISTING_SHARDS]
     assert counter_keys(MOVIE, item) == ["count#movies#by_creator#u1", "count#movies"]
     record = MOVIE.to_record(item)
     assert record["creator"] == {  # the owner's public fields, copied from the caller's profile
@@ -56,3 +57,17 @@ def test_new_items_get_keys_shadows_owner_and_counters():
         "date_joined": joined,
     }
     assert record["year"] == 1942
+
+
+def test_listing_shards_are_stable_spread_and_kept_on_update():
+    """An item's listing shard comes from its id alone: updates keep it, and ids spread over every shard."""
+    from moviesapi.ids import new_id
+
+    assert listing_partitions("movies") == (*(f"movies#{k}" for k in range(LISTING_SHARDS)), "movies")
+    ids = [new_id() for _ in range(400)]
+    assert {listing_value("movies", i) for i in ids} == set(listing_partitions("movies")[:LISTING_SHARDS])
+    assert all(listing_value("movies", i) == listing_value("movies", i) for i in ids)
+    item = MOVIE.model(ids[0])
+    item.listing = "movies"  # written before the shards: stays where it is
+    MOVIE.apply_changes(item, {"title": "Heat"})
+    assert item.listing == "movies"

@@ -3,7 +3,8 @@
 The planner picks, in order: a GetItem when the key is fixed; a Query on the
 index whose partition the filter pins by equality (with a sort-key range when
 the filter has one); a Query on the resource's "everything, newest first"
-partition when the order is the natural one; otherwise a Scan. Translatable
+partition (its write shards merged: ``shards``) when the order is the natural
+one; otherwise a Scan. Translatable
 conditions are pushed down as a FilterExpression; the whole tree is then
 evaluated in memory too (``query.matches``), so the answer never depends on
 what could be pushed down.
@@ -29,7 +30,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
-from . import counters
+from . import counters, shards
 from .errors import BadQuery
 from .query import And, Cond, FieldRef, Node, Or, Order, Query, conjuncts, matches, sort_records
 from .registry import AccessPath, Resource
@@ -289,7 +290,7 @@ def _too_big() -> BadQuery:
 
 
 class _Reader:
-    """Iterates a plan's items, keeping ScannedCount and enforcing the read budget."""
+    """Iterates a plan's items (a sharded partition's shards merged), keeping ScannedCount and the read budget."""
 
     def __init__(
         self,
@@ -300,6 +301,7 @@ class _Reader:
         wanted: int | None = None,
     ) -> None:
         self.resource, self.plan, self.stats = resource, p, stats
+        self.merge: shards.Merge | None = None
         model = resource.model
         # Without a residual filter every item read is returned: read no more than the page needs.
         page_size = DYNAMO_PAGE if wanted is None or p.residual else max(1, min(DYNAMO_PAGE, wanted))
@@ -307,6 +309,8 @@ class _Reader:
             self.iterator = model.scan(
                 filter_condition=p.filter_condition, page_size=page_size, last_evaluated_key=start_key
             )
+        elif _partitions(p):
+            self.merge = shards.read(model, p, start_key, wanted=wanted, page=DYNAMO_PAGE)
         else:
             self.iterator = p.path.index.query(
                 p.hash_key,
@@ -319,23 +323,29 @@ class _Reader:
         self.base = stats.scanned
 
     def __iter__(self) -> Iterator[Model]:
-        for item in self.iterator:
+        for item in self.merge if self.merge is not None else self.iterator:
             self._account()
             yield item
         self._account()
 
     def _account(self) -> None:
-        self.stats.scanned = self.base + self.iterator.page_iter.total_scanned_count
+        read = self.merge.scanned if self.merge is not None else self.iterator.page_iter.total_scanned_count
+        self.stats.scanned = self.base + read
         if self.stats.scanned > MAX_READ_ITEMS:
             raise _too_big()
 
     @property
     def last_key(self) -> dict[str, Any] | None:
-        return self.iterator.last_evaluated_key
+        return self.merge.cursor() if self.merge is not None else self.iterator.last_evaluated_key
+
+
+def _partitions(p: Plan) -> tuple[Any, ...]:
+    """The write shards a plan's constant partition is spread over (empty: one partition)."""
+    return p.path.partitions if p.path is not None and p.path.hash_field is None else ()
 
 
 def _fingerprint(query: Query, p: Plan) -> str:
-    text = repr((p.describe, p.hash_key, query.where, query.order))
+    text = repr((p.describe, p.hash_key, _partitions(p), query.where, query.order))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -371,7 +381,8 @@ def _count(
         return counters.total(p.path.counter(p.hash_key))
     if p.path is not None and not p.residual:
         stats.count_source = "select-count"
-        total = p.path.index.count(p.hash_key, range_key_condition=p.range_condition)
+        parts = _partitions(p) or (p.hash_key,)
+        total = sum(p.path.index.count(k, range_key_condition=p.range_condition) for k in parts)
         stats.scanned += total
         if stats.scanned > MAX_READ_ITEMS:
             raise _too_big()
@@ -491,5 +502,5 @@ def all_matching(resource: Resource, where: Node | None) -> tuple[list[Model], S
         stats.scanned = 1
         return ([item] if matches(where, resource.to_record(item)) else []), stats
     _refuse_if_too_big(resource, p, stats)
-    reader = _Reader(resource, p, stats)
+    reader = _Reader(resource, p, stats)  # in index order: aggregates' groups come in the order first read
     return [i for i in reader if matches(where, resource.to_record(i))], stats

@@ -129,8 +129,9 @@ class AccessPath:
     ``order_field`` (a creation timestamp beside time-ordered ids), so ordering by
     them reads the index too.
 
-    The storage layer fills in ``index``, ``range_attribute``, ``constant_hash``
-    and ``counter`` when it builds the table.
+    The storage layer fills in ``index``, ``range_attribute``, ``constant_hash``,
+    ``partitions`` (a constant partition's write shards, merged on read) and
+    ``counter`` when it builds the table.
     """
 
     name: str
@@ -143,6 +144,7 @@ class AccessPath:
     index: Any = None
     range_attribute: str | None = None
     constant_hash: Any = None
+    partitions: tuple[Any, ...] = ()
     counter: Callable[[Any], str] | None = None
 
     def __post_init__(self) -> None:

@@ -1,0 +1,177 @@
+"""Reading a write-sharded partition: every shard queried lazily, merged in the index's order.
+
+One DynamoDB partition takes about 1,000 writes a second, so storage spreads a
+constant "everything in this order" partition over shards (plus the unsharded
+partition older writes used). A read first asks each shard for twice its share
+of the page and one, then tops up a shard that runs dry while the page is not
+full, and merges them by the index's sort key: with items spread evenly a page
+is one Query per partition (the requests run one after another, so their count
+is the page's latency), reading about twice the page, never shards times it.
+
+A position is, per shard, the key of the last item taken from it (None: not
+started; ``EXHAUSTED``: nothing left), so a cursor restarts each shard right
+after what it returned, with ExclusiveStartKey.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pynamodb.models import Model
+from pynamodb.pagination import PageIterator
+
+from .errors import BadQuery
+
+if TYPE_CHECKING:
+    from .planner import Plan
+
+EXHAUSTED = "x"
+Position = dict[str, Any] | str | None
+
+
+class _Shard:
+    """One partition's query: pages fetched one request at a time, buffered until merged."""
+
+    def __init__(self, open_query: Callable[[Any, Any], PageIterator], partition: Any, start: Position) -> None:
+        self.done = start == EXHAUSTED
+        self.position: Position = start
+        self.pages = None if self.done else open_query(partition, start)
+        self.buffer: deque[tuple[Model, dict[str, Any]]] = deque()
+        self.scanned = 0
+        self.requests = 0
+
+    def fill(self, model: type[Model], batch: int) -> None:
+        """Fetch pages of ``batch`` items until one is buffered or the partition ends."""
+        while not self.buffer and not self.done:
+            assert self.pages is not None
+            self.pages.page_size = batch
+            self.requests += 1
+            try:
+                page = next(self.pages)
+            except StopIteration:
+                self.done = True
+                break
+            self.scanned += page.get("ScannedCount", 0)
+            self.buffer.extend((model.from_raw_data(raw), raw) for raw in page.get("Items", ()))
+            self.done = self.pages.last_evaluated_key is None
+
+    def take(self) -> Model:
+        item, raw = self.buffer.popleft()
+        assert self.pages is not None
+        if self.done and not self.buffer:
+            self.position = EXHAUSTED
+        else:
+            self.position = {name: raw[name] for name in self.pages.key_names}
+        return item
+
+
+class Merge:
+    """Items of several partitions of one index, in the index's order."""
+
+    def __init__(
+        self,
+        model: type[Model],
+        open_query: Callable[[Any, Any], PageIterator],
+        partitions: Sequence[Any],
+        sort_attribute: str,
+        *,
+        descending: bool = False,
+        start: Sequence[Position] | None = None,
+        wanted: int | None = None,
+        filtered: bool = False,
+        page: int = 1000,
+    ) -> None:
+        starts = list(start) if start is not None else [None] * len(partitions)
+        if len(starts) != len(partitions) or not all(
+            s is None or s == EXHAUSTED or isinstance(s, dict) for s in starts
+        ):
+            raise ValueError("positions do not match the partitions")
+        self.model, self.sort_attribute = model, sort_attribute
+        self.descending = descending
+        self.shards = [_Shard(open_query, p, s) for p, s in zip(partitions, starts, strict=True)]
+        self.wanted, self.filtered, self.page = wanted, filtered, page
+        self.taken = 0
+
+    @property
+    def scanned(self) -> int:
+        """Items DynamoDB read so far, over every shard (ScannedCount)."""
+        return sum(s.scanned for s in self.shards)
+
+    def cursor(self) -> dict[str, Any] | None:
+        """Where each shard stands, for a cursor; None when no shard can hold another item."""
+        if not any(s.buffer or not s.done for s in self.shards):
+            return None
+        return {"s": [s.position for s in self.shards]}
+
+    def _batch(self, first: bool = False) -> int:
+        """How many items the next request asks a shard for.
+
+        While a page fills: the shard's share of what is still wanted, never more
+        than the page still lacks over everything fetched (a lone look-ahead
+        once it has it). After that (reading the rest, or no page): whole pages.
+        A filtered read cannot know what a match costs: the shards share one page.
+        """
+        if self.wanted is None or self.taken >= self.wanted:
+            return self.page
+        live = sum(1 for s in self.shards if s.buffer or not s.done) or 1
+        if self.filtered:
+            return max(1, self.page // live)
+        share = -(-(self.wanted - self.taken) // live)
+        if first:
+            # The first round: twice each shard's share and one, so a page usually needs one request per
+            # shard (items spread evenly; a shard holding more than that is topped up below).
+            return max(1, min(self.page, 2 * share + 1))
+        lacking = self.wanted - self.taken - sum(len(s.buffer) for s in self.shards)
+        return max(1, min(self.page, share, lacking))
+
+    def _next_shard(self) -> _Shard | None:
+        best: _Shard | None = None
+        for shard in self.shards:
+            shard.fill(self.model, self._batch(first=shard.requests == 0))
+            if not shard.buffer:
+                continue
+            if best is None or self._before(shard.buffer[0][0], best.buffer[0][0]):
+                best = shard
+        return best
+
+    def _before(self, a: Model, b: Model) -> bool:
+        """Whether ``a`` comes strictly before ``b`` in the requested direction (ties: earlier shard)."""
+        x, y = getattr(a, self.sort_attribute), getattr(b, self.sort_attribute)
+        return bool(x > y) if self.descending else bool(x < y)
+
+    def __iter__(self) -> Iterator[Model]:
+        while (shard := self._next_shard()) is not None:
+            self.taken += 1
+            yield shard.take()
+
+
+def read(model: type[Model], p: Plan, cursor: dict[str, Any] | None, **options: Any) -> Merge:
+    """A ``Merge`` of the plan's partitions, each queried alike, restarted from a cursor's positions."""
+    path = p.path
+    assert path is not None and path.range_attribute
+
+    def open_query(partition: Any, position: Position) -> PageIterator:
+        return path.index.query(
+            partition,
+            range_key_condition=p.range_condition,
+            filter_condition=p.filter_condition,
+            scan_index_forward=not p.descending,
+            last_evaluated_key=position,
+        ).page_iter
+
+    try:
+        start = None if cursor is None else cursor["s"]
+        return Merge(
+            model,
+            open_query,
+            path.partitions,
+            path.range_attribute,
+            descending=p.descending,
+            filtered=bool(p.residual),
+            start=start,
+            **options,
+        )
+    except (KeyError, ValueError, TypeError):
+        raise BadQuery("Invalid cursor.") from None

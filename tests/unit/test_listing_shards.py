@@ -1,0 +1,164 @@
+"""The "everything in this order" indexes are write-sharded and merged on read, exactly.
+
+Items spread over ``LISTING_SHARDS`` listing partitions (plus the unsharded one
+older writes used); every page, cursor walk, offset and total must read as if
+there were one partition, and a page of n must read about n + shards items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from moto import mock_aws
+from moviesapi import planner, resources
+from moviesapi.accounts import Principal, register
+from moviesapi.catalog import MOVIE
+from moviesapi.errors import BadQuery
+from moviesapi.query import Cond, Order, Query
+from moviesapi.storage import LISTING_SHARDS
+
+PARTITIONS = LISTING_SHARDS + 1  # the shards and the legacy unsharded partition
+NEWEST = (Order("created_at", True),)
+OLDEST = (Order("created_at"),)
+
+
+@pytest.fixture(scope="module")
+def movies() -> Iterator[list[dict[str, Any]]]:
+    from moviesapi.models import ensure_tables
+
+    with mock_aws():
+        ensure_tables()
+        user = register(
+            {
+                "username": "shard",
+                "email": "shard@example.com",
+                "password1": "correct-horse-42",
+                "password2": "correct-horse-42",
+            }
+        )
+        owner = Principal(user.id, user.username)
+        records = [
+            resources.create(MOVIE, {"title": f"Film {i}", "genre": "Drama", "year": 1950 + i % 40}, owner)
+            for i in range(90)
+        ]
+        for r in records[::15]:  # written before the shards: the unsharded partition
+            MOVIE.model.get(r["id"]).update(actions=[MOVIE.model.listing.set("movies")])
+        yield records
+
+
+def _ids(records: list[dict[str, Any]]) -> list[str]:
+    return [r["id"] for r in records]
+
+
+def _sorted(records: list[dict[str, Any]], field: str, descending: bool) -> list[dict[str, Any]]:
+    return sorted(records, key=lambda r: (r[field], r["id"]), reverse=descending)
+
+
+def test_items_spread_over_every_partition_and_legacy_items_are_listed(movies):
+    listings = {MOVIE.model.get(r["id"]).listing for r in movies}
+    assert listings == set(MOVIE.access_paths[-1].partitions)
+    page = planner.run(MOVIE, Query(limit=None))
+    assert sorted(_ids(page.records)) == sorted(_ids(movies)) and page.count == len(movies)
+
+
+@pytest.mark.parametrize("order", [NEWEST, OLDEST, (), (Order("updated_at", True),), (Order("updated_at"),)])
+def test_pages_are_in_exact_order_across_shards(movies, order):
+    field, descending = (order[0].field, order[0].descending) if order else ("created_at", False)  # index order
+    key = "id" if field == "created_at" else field
+    expected = _sorted(movies, key, descending)
+    for offset in (0, 7, 41, 85):
+        page = planner.run(MOVIE, Query(order=order, offset=offset, limit=10))
+        assert page.stats.access.startswith("query:by_")
+        assert _ids(page.records) == _ids(expected[offset : offset + 10])
+        assert page.count == len(movies)
+
+
+@pytest.mark.parametrize("order", [NEWEST, OLDEST])
+@pytest.mark.parametrize("limit", [1, 5, 10, 25])
+def test_a_page_costs_about_one_query_per_partition(movies, order, limit, monkeypatch):
+    """Each partition is first asked for twice its share of the page (and one): with items spread evenly
+    a page is one Query per partition, whatever its size; a skewed shard is topped up. Requests are what
+    a page's latency is made of (they run one after another); items read stay about twice the page.
+    """
+    from pynamodb.connection.base import Connection
+
+    queries = {"n": 0}
+    real = Connection.query
+
+    def counted(self: Connection, *args: Any, **kwargs: Any) -> Any:
+        queries["n"] += 1
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "query", counted)
+    pages, read, asked, cursor = 0, 0, 0, None
+    while True:
+        before = queries["n"]
+        page = planner.run(MOVIE, Query(order=order, limit=limit, with_count=False, cursor=cursor))
+        assert queries["n"] - before <= PARTITIONS + 2
+        assert page.stats.scanned <= 2 * limit + 3 * PARTITIONS + 1
+        pages, read, asked, cursor = (
+            pages + 1,
+            read + page.stats.scanned,
+            asked + queries["n"] - before,
+            page.next_cursor,
+        )
+        if not cursor:
+            break
+    assert asked / pages <= PARTITIONS + 1
+    assert read / pages <= 2 * limit + 3 * PARTITIONS
+    first = planner.run(MOVIE, Query(order=order, limit=limit))
+    assert first.stats.count_source == "counter"
+
+
+FILTERS = {  # a filter and the same test in plain Python
+    "none": (None, lambda r: True),
+    "pushed down": (Cond("title", "like", "%1%"), lambda r: "1" in r["title"]),
+    "range": (Cond("year", "ge", 1975), lambda r: r["year"] >= 1975),
+}
+
+
+@pytest.mark.parametrize("order", [NEWEST, OLDEST])
+@pytest.mark.parametrize("name", list(FILTERS))
+@pytest.mark.parametrize("limit", [1, 4, 13])
+def test_cursor_walk_returns_every_item_once_in_order(movies, order, name, limit):
+    where, keep = FILTERS[name]
+    expected = _ids(_sorted([r for r in movies if keep(r)], "id", order[0].descending))
+    seen: list[str] = []
+    cursor = None
+    for _ in range(200):
+        page = planner.run(MOVIE, Query(where=where, order=order, limit=limit, with_count=False, cursor=cursor))
+        assert len(page.records) <= limit
+        seen.extend(_ids(page.records))
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert seen == expected
+
+
+def test_select_count_sums_the_shards(movies):
+    """A key range over a constant partition is counted shard by shard (no catalog path has one yet)."""
+    path = next(a for a in MOVIE.access_paths if a.name == "by_created")
+    bound = sorted(_ids(movies))[29]
+    p = planner.Plan(path, hash_key=path.constant_hash, range_condition=MOVIE.model.id > bound, native_order=True)
+    stats = planner.Stats()
+    assert planner._count(MOVIE, p, Query(), stats, 0, None) == 60
+    assert stats.count_source == "select-count" and stats.scanned == 60
+
+
+def test_all_matching_reads_every_shard_in_index_order(movies):
+    """Patch-many and aggregates see the items in index order (groups come in the order first read)."""
+    items, stats = planner.all_matching(MOVIE, Cond("year", "lt", 1960))
+    assert [i.id for i in items] == sorted(r["id"] for r in movies if r["year"] < 1960)
+    assert stats.scanned == len(movies) + 1  # every partition read once, plus the budget's counter read
+
+
+def test_a_cursor_from_another_query_or_forged_is_refused(movies):
+    page = planner.run(MOVIE, Query(order=NEWEST, limit=3, with_count=False))
+    assert page.next_cursor
+    with pytest.raises(BadQuery):
+        planner.run(MOVIE, Query(order=OLDEST, limit=3, with_count=False, cursor=page.next_cursor))
+    forged = planner.encode_cursor({"s": [None]}, "nope")
+    with pytest.raises(BadQuery):
+        planner.run(MOVIE, Query(order=NEWEST, limit=3, with_count=False, cursor=forged))
