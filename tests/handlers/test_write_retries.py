@@ -239,3 +239,31 @@ def test_a_login_whose_session_put_was_repeated_is_a_session_not_a_500(invoke, s
     r = invoke("method_call", "frappe_logged_user", headers=session_headers(sid))
     assert r.status == 200 and r.json() == {"message": "dora"}, r.text
     assert r.headers["x-frappe-csrf-token"] == csrf
+
+
+@pytest.mark.parametrize(
+    ("event", "link"),
+    [("movie_create", "location"), ("restless_create", "location")],
+)
+def test_links_name_the_domain_api_gateway_served_not_the_host_header(alice, event, link):
+    """A client's Host header is not where the API lives: Location comes from requestContext.domainName."""
+    from tests.conftest import FakeContext, Reply, load_function, make_event
+
+    request = make_event(event, token=alice, body=MOVIE, headers={"Host": "evil.example"})
+    request["requestContext"]["domainName"] = "api.example.com"
+    r = Reply(load_function("resource_create").lambda_handler(request, FakeContext()))
+    assert r.status == 201, r.text
+    assert r.headers[link].startswith("https://api.example.com/")
+    assert "evil.example" not in r.text
+
+
+def test_page_links_name_the_domain_api_gateway_served(invoke, alice):
+    from tests.conftest import FakeContext, Reply, load_function, make_event
+
+    for n in range(3):
+        invoke("resource_create", "movie_create", token=alice, body={**MOVIE, "title": f"Film {n}"})
+    request = make_event("movie_list", token=alice, query={"page_size": ["1"]}, headers={"Host": "evil.example"})
+    request["requestContext"]["domainName"] = "api.example.com"
+    r = Reply(load_function("resource_list").lambda_handler(request, FakeContext()))
+    assert r.status == 200, r.text
+    assert r.json()["next"].startswith("https://api.example.com/")
