@@ -21,12 +21,12 @@ from aws_lambda_powertools.event_handler import Response
 
 from ... import aggregates, batches, resources
 from ...accounts import Principal
-from ...errors import ApiError, NotFound, PermissionDenied
+from ...errors import ApiError, PermissionDenied
 from ...http import JSONTooDeep, Request, loads_json
 from ...query import Query, bind
 from ...responses import respond
 from .doctypes import DocType, doctype_of
-from .documents import STANDARD_FIELDS, existing_key, fields_of, record_of
+from .documents import STANDARD_FIELDS, delete_document, fields_of, record_of, update_document
 from .errors import FrappeError, does_not_exist, no_permission, require_user
 from .listing import Args, combine, list_rows, parse_columns, parse_filters, parse_json
 from .methods import form_dict, whitelist
@@ -225,23 +225,6 @@ def insert_many(request: Request) -> Response:
     return _message(request, [str(r[res.key]) for (res, _), r in zip(batch, records, strict=True)])
 
 
-def _update(doctype: DocType, name: str, values: dict[str, Any], principal: Principal) -> dict[str, Any]:
-    """Change the fields in ``values`` of document ``name`` (only its owner may), as a partial update."""
-    try:
-        return resources.update(
-            doctype.resource,
-            existing_key(doctype, name, principal),
-            values,
-            principal,
-            partial=True,
-            method="PUT" if doctype.resource.allows("PUT") else "PATCH",
-        )
-    except NotFound:
-        raise does_not_exist(doctype.name, name) from None
-    except PermissionDenied as exc:
-        raise no_permission("write", doctype.name, name) from exc
-
-
 @whitelist("frappe.client.set_value", methods=WRITE_VERBS, operation="resource_update")
 def set_value(request: Request) -> Response:
     """Set ``fieldname`` to ``value``, or every field of a JSON object ``fieldname``; the document."""
@@ -262,7 +245,7 @@ def set_value(request: Request) -> Response:
         values = {fieldname: value}
     if not isinstance(values, dict) or any(k in STANDARD_FIELDS for k in values):
         raise FrappeError("Cannot edit standard fields")
-    return _message(request, doctype.doc(_update(doctype, name, values, principal)))
+    return _message(request, doctype.doc(update_document(doctype, name, values, principal)))
 
 
 @whitelist("frappe.client.save", methods=WRITE_VERBS, operation="resource_update")
@@ -289,7 +272,7 @@ def save(request: Request) -> Response:
                 status=409,
             )
     values = {k: v for k, v in fields_of(doc).items() if k not in STANDARD_FIELDS}
-    return _message(request, doctype.doc(_update(doctype, name, values, principal)))
+    return _message(request, doctype.doc(update_document(doctype, name, values, principal)))
 
 
 @whitelist("frappe.client.bulk_update", methods=WRITE_VERBS, operation="resource_update")
@@ -310,7 +293,7 @@ def bulk_update(request: Request) -> Response:
                 raise FrappeError("Each doc must be a JSON object")
             doctype = doctype_of(_required(doc, "doctype"))
             values = {k: v for k, v in doc.items() if k not in STANDARD_FIELDS and k != "docname"}
-            _update(doctype, _name(doc, "docname"), values, principal)
+            update_document(doctype, _name(doc, "docname"), values, principal)
         except ApiError as exc:
             failed.append({"doc": doc, "exc": f"{type(exc).__name__}: {exc.message}"})
     return _message(request, {"failed_docs": failed})
@@ -321,15 +304,7 @@ def delete(request: Request) -> Response:
     """Delete document ``name`` (only its owner may); Frappe returns nothing."""
     principal = require_user(request)
     args = form_dict(request)
-    doctype, name = _doctype(args), _name(args)
-    if not doctype.writable:
-        raise no_permission("delete", doctype.name, name)
-    try:
-        resources.destroy(doctype.resource, existing_key(doctype, name, principal), principal)
-    except NotFound:
-        raise does_not_exist(doctype.name, name) from None
-    except PermissionDenied as exc:
-        raise no_permission("delete", doctype.name, name) from exc
+    delete_document(_doctype(args), _name(args), principal)
     return _message(request, None)
 
 

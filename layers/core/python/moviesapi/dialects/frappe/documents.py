@@ -10,7 +10,7 @@ from typing import Any
 
 from ... import resources
 from ...accounts import Principal
-from ...errors import MethodNotAllowed, NotFound
+from ...errors import MethodNotAllowed, NotFound, PermissionDenied
 from ...http import Request, loads_json
 from ...query import Cond, Query
 from .doctypes import DocType, doctype_of
@@ -69,6 +69,38 @@ def record_of(doctype: DocType, name: str, principal: Principal) -> dict[str, An
 def existing_key(doctype: DocType, name: str, principal: Principal) -> str:
     """The key of an existing document (404 when there is none)."""
     return name if doctype.names_are_keys else record_of(doctype, name, principal)[doctype.resource.key]
+
+
+def update_document(
+    doctype: DocType, name: str, values: dict[str, Any], principal: Principal, if_match: str | None = None
+) -> dict[str, Any]:
+    """Change the fields in ``values`` of document ``name`` (only its owner may): Frappe's 404 and 403."""
+    try:
+        return resources.update(
+            doctype.resource,
+            existing_key(doctype, name, principal),
+            values,
+            principal,
+            partial=True,
+            if_match=if_match,
+            method="PUT" if doctype.resource.allows("PUT") else "PATCH",
+        )
+    except NotFound:
+        raise does_not_exist(doctype.name, name) from None
+    except PermissionDenied as exc:
+        raise no_permission("write", doctype.name, name) from exc
+
+
+def delete_document(doctype: DocType, name: str, principal: Principal, if_match: str | None = None) -> None:
+    """Delete document ``name`` (only its owner may): Frappe's 404 and 403."""
+    if not doctype.writable:
+        raise no_permission("delete", doctype.name, name)
+    try:
+        resources.destroy(doctype.resource, existing_key(doctype, name, principal), principal, if_match=if_match)
+    except NotFound:
+        raise does_not_exist(doctype.name, name) from None
+    except PermissionDenied as exc:
+        raise no_permission("delete", doctype.name, name) from exc
 
 
 # What a client may send but never sets: Frappe's standard fields (``frappe.model.default_fields``).

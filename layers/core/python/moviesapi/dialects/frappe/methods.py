@@ -133,11 +133,14 @@ def refuse_method(request: Request, name: str) -> Response:
     raise NotFound(f"Failed to get method for command {_shown(name)}")
 
 
+def query_args(request: Request) -> dict[str, Any]:
+    """The query string's arguments (the last value of each), as Frappe's ``form_dict`` holds them."""
+    return {name: values[-1] for name, values in request.query.items() if values}
+
+
 def form_dict(request: Request) -> dict[str, Any]:
     """A method's arguments as Frappe reads them: the query string, overlaid by the body's fields."""
-    args: dict[str, Any] = {name: values[-1] for name, values in request.query.items() if values}
-    args.update(request.data())
-    return args
+    return {**query_args(request), **request.data()}
 
 
 # ------------------------------------------------------------------ the whitelisted methods

@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from ... import resources
-from ...errors import ApiError, NotFound, PermissionDenied
+from ...errors import ApiError, NotFound
 from ...formats import Route
 from ...http import Request
 from ...operations import AUTH_TABLES, READ, WRITE, Operation
@@ -22,13 +22,11 @@ from ...responses import respond
 from .. import ANY, DIALECTS, Endpoint, refusing_the_rest
 from . import methods
 from .doctypes import doctype_at, url_patterns
-from .documents import body_of, doctype_for, existing_key, record_of
+from .documents import body_of, delete_document, doctype_for, record_of, update_document
 from .errors import (
     METHOD_PREFIX,
     RESOURCE_PREFIX,
-    does_not_exist,
     error_response,
-    no_permission,
     require_user,
 )
 from .listing import list_rows
@@ -119,8 +117,7 @@ def list_docs(request: Request, doctype_name: str) -> Response:
     """``GET /api/resource/<DocType>`` → ``{"data": [...]}`` (dicts, or lists with ``as_dict=0``)."""
     doctype = doctype_for(request, doctype_name)
     principal = require_user(request, doctype.name)
-    args = {name: values[-1] for name, values in request.query.items() if values}
-    return respond(request, 200, {"data": list_rows(doctype, args, principal)})
+    return respond(request, 200, {"data": list_rows(doctype, methods.query_args(request), principal)})
 
 
 def get_doc(request: Request, doctype_name: str, name: str) -> Response:
@@ -144,21 +141,7 @@ def update_doc(request: Request, doctype_name: str, name: str) -> Response:
     """``PUT /api/resource/<DocType>/<name>``: only the fields sent change; only the owner may."""
     doctype = doctype_for(request, doctype_name, name)
     principal = require_user(request, doctype.name)
-    data = body_of(request)
-    try:
-        record = resources.update(
-            doctype.resource,
-            existing_key(doctype, name, principal),
-            data,
-            principal,
-            partial=True,
-            if_match=request.header("if-match") or None,
-            method="PUT" if doctype.resource.allows("PUT") else "PATCH",
-        )
-    except NotFound:
-        raise does_not_exist(doctype.name, name) from None
-    except PermissionDenied as exc:
-        raise no_permission("write", doctype.name, name) from exc
+    record = update_document(doctype, name, body_of(request), principal, request.header("if-match") or None)
     return respond(request, 200, {"data": doctype.doc(record)}, {"ETag": resources.etag(record)})
 
 
@@ -166,13 +149,7 @@ def delete_doc(request: Request, doctype_name: str, name: str) -> Response:
     """``DELETE /api/resource/<DocType>/<name>`` → 202 ``{"message": "ok"}``."""
     doctype = doctype_for(request, doctype_name, name)
     principal = require_user(request, doctype.name)
-    try:
-        key = existing_key(doctype, name, principal)
-        resources.destroy(doctype.resource, key, principal, if_match=request.header("if-match") or None)
-    except NotFound:
-        raise does_not_exist(doctype.name, name) from None
-    except PermissionDenied as exc:
-        raise no_permission("delete", doctype.name, name) from exc
+    delete_document(doctype, name, principal, request.header("if-match") or None)
     return respond(request, 202, {"message": "ok"})
 
 
