@@ -24,7 +24,7 @@ from .ids import new_id
 from .models import StateModel, UniqueModel, UserModel, utcnow
 from .passwords import MAX_LENGTH, hash_password, validate_password, verify_password
 from .telemetry import count, logger
-from .writes import transact
+from .writes import landed, transact
 
 USERNAME_RE = re.compile(r"^[\w.@+-]+\Z")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
@@ -173,7 +173,7 @@ def create_user(clean: dict[str, str], *, taken: dict[str, str] | None = None) -
     try:
         transact(build)
     except TransactWriteError as exc:
-        if _registered(user):  # a retry of our own write, whose first answer was lost
+        if landed(user):  # a retry of our own write, whose first answer was lost
             count("UserRegistered")
             return user
         reasons = exc.cancellation_reasons or []
@@ -186,15 +186,6 @@ def create_user(clean: dict[str, str], *, taken: dict[str, str] | None = None) -
         raise
     count("UserRegistered")
     return user
-
-
-def _registered(user: UserModel) -> bool:
-    """Whether ``user`` (a fresh UUIDv7 id, nobody else's) is already stored: our own write landed."""
-    try:
-        UserModel.get(user.id, consistent_read=True)
-    except DoesNotExist:
-        return False
-    return True
 
 
 def get_user(user_id: str) -> UserModel | None:

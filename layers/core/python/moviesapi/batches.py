@@ -19,7 +19,7 @@ from .errors import BadQuery, Conflict, NotAuthenticated, ValidationFailed
 from .permissions import check
 from .registry import Resource
 from .resources import validate
-from .writes import transact
+from .writes import cancelled_by, transact
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
 
@@ -63,7 +63,7 @@ def create_all(batch: Sequence[tuple[Resource, dict[str, Any]]], principal: Prin
         try:
             transact(build, on_conflict=planned.redraw)
         except TransactWriteError as exc:
-            if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
+            if cancelled_by(exc, "ConditionalCheckFailed"):
                 raise Conflict() from exc
             raise
     return [resource.to_record(item) for resource, item in items if resource.to_record]

@@ -33,7 +33,7 @@ from .overload import unavailable
 from .permissions import check
 from .query import Cond, Node, Order, Query, all_of, bind, bind_order
 from .registry import Field, Relation, Resource, coerce, find_resource
-from .writes import retrying, transact
+from .writes import cancelled_by, landed, retrying, transact
 
 REQUIRED = "This field is required."
 ITEM_NOT_FOUND = "no_item"  # NotFound's code when the item itself is missing (not the URL)
@@ -238,7 +238,7 @@ def create_once(
         replay = _replay(resource, marker, fingerprint, principal) if marker is not None else None
         if replay is not None:
             return replay, True
-        if _landed(resource, item):  # a retry of our own write (a fresh UUIDv7 key is nobody else's)
+        if landed(item):  # a retry of our own write (a fresh UUIDv7 key is nobody else's)
             return resource.to_record(item), False
         raise
     return resource.to_record(item), False  # after the write: its version (the ETag) is set
@@ -319,38 +319,14 @@ def update(
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-        if _landed(resource, item):  # a retry of our own write, whose first answer was lost
+        if landed(item):  # a retry of our own write, whose first answer was lost
             return resource.to_record(item)
         raise (PreconditionFailed() if if_match else Conflict()) from exc
     except TransactWriteError as exc:
-        if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
+        if cancelled_by(exc, "ConditionalCheckFailed"):
             raise (PreconditionFailed() if if_match else Conflict()) from exc
         raise
     return resource.to_record(item)
-
-
-def _landed(resource: Resource, item: Any) -> bool:
-    """Whether the stored item is exactly the write of ``item`` (its next version, every value as sent).
-
-    botocore retries a call whose answer was lost; the retry of a conditional
-    write then fails on the version its own first attempt moved. Seeing our own
-    values under the next version means the write happened.
-    """
-    try:
-        stored = resource.model.get(getattr(item, resource.key), consistent_read=True)
-    except DoesNotExist:
-        return False
-    version = getattr(item, "version", None)
-    expected = version + 1 if version is not None else 1
-    if stored.version != expected:
-        return False
-    mine, theirs = item.serialize(), stored.serialize()
-    mine.pop("version", None)
-    theirs.pop("version", None)
-    if mine != theirs:
-        return False
-    item.version = expected
-    return True
 
 
 def _counters(resource: Resource, item: Any) -> list[str]:
@@ -374,7 +350,7 @@ def destroy(resource: Resource, key: str, principal: Principal | None, *, if_mat
     try:
         transact(build, on_conflict=planned.redraw)
     except TransactWriteError as exc:
-        if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
+        if cancelled_by(exc, "ConditionalCheckFailed"):
             raise (PreconditionFailed() if if_match else Conflict()) from exc
         raise
 

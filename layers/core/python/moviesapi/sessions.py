@@ -28,6 +28,7 @@ from .errors import CSRFFailed
 from .http import Request
 from .models import StateModel, utcnow
 from .settings import get_settings
+from .writes import landed
 
 COOKIE_NAME = "sid"
 CSRF_HEADERS = ("x-frappe-csrf-token", "x-csrftoken")
@@ -56,23 +57,9 @@ def start(user_id: str) -> Session:
     try:
         item.save(condition=StateModel.pk.does_not_exist())
     except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException" or not _stored_as(item):
+        if exc.cause_response_code != "ConditionalCheckFailedException" or not landed(item):
             raise
     return Session(sid, user_id, csrf_token, expires_at)
-
-
-def _stored_as(item: StateModel) -> bool:
-    """Whether ``item`` is stored exactly: our own first attempt landed and only its answer was lost.
-
-    botocore repeats a put whose answer never came; the repeat then fails its
-    ``attribute_not_exists`` on the session it wrote itself (a fresh 256-bit sid
-    and CSRF token are nobody else's), which is a success, not a 500.
-    """
-    try:
-        stored = StateModel.get(item.pk, consistent_read=True)
-    except DoesNotExist:
-        return False
-    return stored.user_id == item.user_id and stored.data == item.data
 
 
 def load(sid: str) -> Session | None:

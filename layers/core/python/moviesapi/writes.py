@@ -21,7 +21,10 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from pynamodb.attributes import VersionAttribute
 from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from .overload import unavailable
@@ -64,25 +67,59 @@ def _time_left() -> float:
     return float("inf") if deadline is None else deadline - time.monotonic()
 
 
-def retrying[T](write: Callable[[], T], *, attempts: int = ATTEMPTS, sleep: Callable[[float], None] = time.sleep) -> T:
+def retrying[T](write: Callable[[], T]) -> T:
     """``write()``, retried while DynamoDB is busy (throttling, conflicts, its 5xx) and time allows."""
-    for attempt in range(attempts):
+    for attempt in range(ATTEMPTS):
         try:
             return write()
         except Exception as exc:
-            if unavailable(exc) is None or attempt == attempts - 1:
+            if unavailable(exc) is None or attempt == ATTEMPTS - 1:
                 raise
             delay = random.uniform(0, min(MAX_DELAY_S, BASE_DELAY_S * 2**attempt))  # noqa: S311 (jitter, not secrets)
             if _time_left() < delay + RESERVE_S:
                 raise
-            sleep(delay)
+            time.sleep(delay)
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
-def _conflicted(exc: BaseException) -> bool:
-    """Whether a transaction was cancelled because another one held an item (so nothing was applied)."""
+def cancelled_by(exc: BaseException, code: str) -> bool:
+    """Whether a transaction was cancelled for ``code`` on some item (``ConditionalCheckFailed``, ...)."""
     reasons = getattr(exc, "cancellation_reasons", None) or []
-    return any(r is not None and r.code == "TransactionConflict" for r in reasons)
+    return any(r is not None and r.code == code for r in reasons)
+
+
+def landed(item: Model) -> bool:
+    """Whether the stored item is exactly the write of ``item``: every value as sent, its next version.
+
+    botocore repeats a call whose answer was lost, and a write retried here is
+    repeated too; the repeat of a conditional write then fails on what its own
+    first attempt changed (the item now exists, or its version moved). Seeing our
+    own values stored (under the next version, for a versioned item) means the
+    write happened: a success, not a 409 or a 500. A fresh random key or a
+    version makes another writer's identical item impossible.
+    """
+    attributes = item.get_attributes()
+    keys = [getattr(item, name) for name, a in attributes.items() if a.is_hash_key]
+    keys += [getattr(item, name) for name, a in attributes.items() if a.is_range_key]
+    try:
+        stored = type(item).get(*keys, consistent_read=True)
+    except DoesNotExist:
+        return False
+    mine, theirs = item.serialize(), stored.serialize()
+    version = next((name for name, a in attributes.items() if isinstance(a, VersionAttribute)), None)
+    expected = None
+    if version is not None:
+        current = getattr(item, version)
+        expected = current + 1 if current is not None else 1
+        if getattr(stored, version) != expected:
+            return False
+        mine.pop(attributes[version].attr_name, None)
+        theirs.pop(attributes[version].attr_name, None)
+    if mine != theirs:
+        return False
+    if version is not None:
+        setattr(item, version, expected)
+    return True
 
 
 def transact(build: Callable[[TransactWrite], None], *, on_conflict: Callable[[], None] | None = None) -> None:
@@ -102,7 +139,7 @@ def transact(build: Callable[[TransactWrite], None], *, on_conflict: Callable[[]
             with TransactWrite(connection=connection(), client_request_token=token) as transaction:
                 build(transaction)
         except Exception as exc:
-            if _conflicted(exc) and on_conflict is not None:
+            if on_conflict is not None and cancelled_by(exc, "TransactionConflict"):
                 on_conflict()
                 token = uuid.uuid4().hex
             raise
