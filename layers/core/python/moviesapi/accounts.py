@@ -69,6 +69,35 @@ class Principal:
         profile = {"first_name": user.first_name, "last_name": user.last_name, "date_joined": user.date_joined}
         return cls(user.id, user.username, auth, profile)
 
+    @classmethod
+    def from_identity(cls, user_id: str, claims: Mapping[str, Any], auth: str) -> Principal | None:
+        """The caller as a token's ``identity`` claims describe them (see ``identity``); None if incomplete."""
+        username, profile = claims.get("username"), claims.get("profile")
+        if not isinstance(username, str) or not username or not isinstance(profile, dict):
+            return None
+        kept = {k: profile.get(k) for k in ("first_name", "last_name") if isinstance(profile.get(k), str)}
+        try:
+            kept["date_joined"] = datetime.fromisoformat(str(profile["date_joined"]))
+        except (KeyError, ValueError):
+            return None
+        return cls(user_id, username, auth, kept)
+
+
+def identity(user: UserModel) -> dict[str, Any]:
+    """What a token says about its user, so a request can be authorised without reading the user.
+
+    Public fields only (they are in every item the user owns): the username and the profile
+    an owned item copies. A deactivated user's access token still works until it expires.
+    """
+    return {
+        "username": user.username,
+        "profile": {
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "date_joined": user.date_joined.isoformat() if user.date_joined else None,
+        },
+    }
+
 
 def username_key(username: str) -> str:
     return f"username#{username.casefold()}"

@@ -24,7 +24,8 @@ class Authenticator(Protocol):
 
 
 class JWTAuthentication:
-    """``Authorization: Bearer <access token>``, as simplejwt's JWTAuthentication answers it."""
+    """``Authorization: Bearer <access token>``, as simplejwt's JWTAuthentication answers it (its errors),
+    authorising from the token's claims as its JWTStatelessUserAuthentication does (no user read)."""
 
     scheme = "Bearer"
     header_types = ("Bearer",)  # simplejwt's AUTH_HEADER_TYPES: any other scheme is not this one's
@@ -44,7 +45,12 @@ class JWTAuthentication:
             raise InvalidToken("Given token not valid for any token type", messages=[reason]) from exc
         if not claims.user_id:
             raise InvalidToken("Token contained no recognizable user identification")
-        user = get_user(claims.user_id)
+        # Stateless, as simplejwt's JWTStatelessUserAuthentication: the token says who the caller is,
+        # so no user read; a deactivated user keeps access until the token expires (5 minutes).
+        stateless = Principal.from_identity(claims.user_id, claims.identity, "jwt")
+        if stateless is not None:
+            return stateless
+        user = get_user(claims.user_id)  # a token issued before identity claims
         if user is None:
             raise InvalidToken("User not found", code="user_not_found")
         if not user.is_active:

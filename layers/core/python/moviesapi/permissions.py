@@ -7,6 +7,7 @@ method, the caller and the resource (DRF's ``view``), and for object checks the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .accounts import Principal
@@ -27,7 +28,13 @@ class Permission(Protocol):
 
 
 class BasePermission:
-    """Allows everything; subclasses override the checks they care about."""
+    """Allows everything; subclasses override the checks they care about.
+
+    ``write_condition`` states the object check of a write as record path → required value,
+    so the write itself can carry it (one DynamoDB call, ``guarded``); None means it cannot be
+    stated so, and the item is read first. A subclass overriding ``has_object_permission``
+    alone is read first.
+    """
 
     def has_permission(self, method: str, principal: Principal | None, resource: Resource) -> bool:
         return True
@@ -36,6 +43,11 @@ class BasePermission:
         self, method: str, principal: Principal | None, resource: Resource, record: dict[str, Any]
     ) -> bool:
         return True
+
+    def write_condition(self, method: str, principal: Principal | None, resource: Resource) -> Mapping[str, Any] | None:
+        if type(self).has_object_permission is not BasePermission.has_object_permission:
+            return None
+        return {}
 
 
 class AllowAny(BasePermission):
@@ -65,6 +77,13 @@ class IsOwnerOrReadOnly(BasePermission):
         if method in SAFE_METHODS:
             return True
         return principal is not None and owner_id(resource, record) == principal.user_id
+
+    def write_condition(self, method: str, principal: Principal | None, resource: Resource) -> Mapping[str, Any] | None:
+        if method in SAFE_METHODS:
+            return {}
+        if principal is None or resource.owner_path is None:
+            return None  # refused or unowned: let the read-first flow answer as it always has
+        return {resource.owner_path: principal.user_id}
 
 
 def owner_id(resource: Resource, record: dict[str, Any]) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import counters, planner
+from . import counters, guarded, planner
 from .accounts import Principal
 from .errors import (
     ApiError,
@@ -282,6 +282,42 @@ def retrieve(resource: Resource, key: str, principal: Principal | None) -> dict[
     return record
 
 
+def _valid_key(key: Any) -> bool:
+    return isinstance(key, str) and bool(key) and len(key) <= 64
+
+
+def _if_match_version(if_match: str | None) -> tuple[bool, int | None]:
+    """``(expressible, version)``: the version an ``If-Match`` asks for, when a condition can say it.
+
+    No header or ``*``: any version. One tag ``W/"N"`` / ``"N"``: version N. Anything else
+    (several tags, a tag no version can match) is judged on the item read first.
+    """
+    if not if_match or if_match.strip() == "*":
+        return True, None
+    tag = if_match.strip().removeprefix("W/")
+    if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit() and len(tag) < 24:
+        return True, int(tag[1:-1])
+    return False, None
+
+
+def _judge(resource: Resource, stored: Any, principal: Principal | None, method: str, if_match: str | None) -> Any:
+    """The checks of a read-first write, in DRF's order, on the stored item: 404, 403, then 412."""
+    if stored is None:
+        raise NotFound(f"No {resource.title} matches the given query.", code=ITEM_NOT_FOUND)
+    assert resource.to_record
+    record = resource.to_record(stored)
+    check(resource, method, principal, record)
+    _check_if_match(record, if_match)
+    return record
+
+
+def _checked(resource: Resource, key: str, principal: Principal | None, method: str, if_match: str | None) -> Any:
+    """The stored item, read and judged (a write that cannot carry its checks in its condition)."""
+    item = _load(resource, key)
+    _judge(resource, item, principal, method, if_match)
+    return item
+
+
 def update(
     resource: Resource,
     key: str,
@@ -292,21 +328,43 @@ def update(
     if_match: str | None = None,
     method: str | None = None,
 ) -> dict[str, Any]:
-    """Apply a change guarded by the item's version, so concurrent writers cannot lose updates."""
+    """Apply a change in one conditional write (``guarded``); concurrent writers cannot lose updates.
+
+    Without ``If-Match`` concurrent changes merge field by field (the last writer of a field
+    wins, as in DRF); with it, a stale version is a 412. An invalid body on an item the caller
+    may not see or change answers 404/403 first, as DRF does.
+    """
     method = method or ("PATCH" if partial else "PUT")
     check(resource, method, principal)
     assert resource.to_record and resource.apply_changes
-    item = _load(resource, key)
-    record = resource.to_record(item)
-    check(resource, method, principal, record)
-    _check_if_match(record, if_match)
-    clean = validate(resource, data, partial=partial)
+    try:
+        clean = validate(resource, data, partial=partial)
+    except ValidationFailed:
+        _checked(resource, key, principal, method, if_match)
+        raise
+    expressible, version = _if_match_version(if_match)
+    planned = guarded.plan(resource, method, principal, version, clean) if expressible else None
+    if planned is None or not _valid_key(key):
+        return _update_read_first(resource, key, clean, principal, method, if_match)
+    try:
+        item = guarded.update(resource, key, clean, planned)
+    except guarded.Refused as refused:
+        _judge(resource, refused.stored, principal, method, if_match)
+        raise Conflict() from refused
+    return resource.to_record(item)
+
+
+def _update_read_first(
+    resource: Resource, key: str, clean: dict[str, Any], principal: Principal | None, method: str, if_match: str | None
+) -> dict[str, Any]:
+    """Read, judge, write guarded by the version read: for rules a condition cannot state."""
+    assert resource.to_record and resource.apply_changes
+    item = _checked(resource, key, principal, method, if_match)
     before = _counters(resource, item)
     resource.apply_changes(item, clean)
-    moved = _counters(resource, item) != before
     after = _counters(resource, item)
     try:
-        if not moved:
+        if after == before:
             retrying(item.save)  # VersionAttribute adds "version = expected" to the write
         else:  # a counted partition changed (an item related to another parent): move its count too
             planned = counters.plan(counters.deltas(before, after))
@@ -334,21 +392,26 @@ def _counters(resource: Resource, item: Any) -> list[str]:
 
 
 def destroy(resource: Resource, key: str, principal: Principal | None, *, if_match: str | None = None) -> None:
+    """Delete in one transaction (the item and its counters) carrying its checks (``guarded``)."""
     check(resource, "DELETE", principal)
-    assert resource.to_record
-    item = _load(resource, key)
-    record = resource.to_record(item)
-    check(resource, "DELETE", principal, record)
-    _check_if_match(record, if_match)
-
-    planned = counters.plan(dict.fromkeys(_counters(resource, item), -1))
+    expressible, version = _if_match_version(if_match)
+    planned = guarded.plan(resource, "DELETE", principal, version, None) if expressible else None
+    if planned is not None and _valid_key(key):
+        try:
+            guarded.delete(resource, key, planned)
+        except guarded.Refused as refused:
+            _judge(resource, refused.stored, principal, "DELETE", if_match)
+            raise Conflict() from refused
+        return
+    item = _checked(resource, key, principal, "DELETE", if_match)
+    planned_counts = counters.plan(dict.fromkeys(_counters(resource, item), -1))
 
     def build(transaction: TransactWrite) -> None:
         transaction.delete(item)  # conditioned on the version read above
-        planned.add(transaction)
+        planned_counts.add(transaction)
 
     try:
-        transact(build, on_conflict=planned.redraw)
+        transact(build, on_conflict=planned_counts.redraw)
     except TransactWriteError as exc:
         if cancelled_by(exc, "ConditionalCheckFailed"):
             raise (PreconditionFailed() if if_match else Conflict()) from exc

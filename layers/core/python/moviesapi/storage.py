@@ -252,6 +252,16 @@ def counter_keys(resource: Resource, item: Model) -> list[str]:
     return keys
 
 
+def counted_attributes(resource: Resource) -> set[str]:
+    """The attributes whose values name an item's counters (a counted partition's key)."""
+    layout = _index_layout(resource)
+    return {
+        layout[p.name]["hash"]
+        for p in resource.access_paths
+        if p.counted and p.counter is not None and p.hash_field is not None
+    }
+
+
 def _value(f: Field, value: Any) -> Any:
     if value is not None and f.type is int:
         return int(value)

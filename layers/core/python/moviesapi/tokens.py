@@ -17,7 +17,8 @@ import hashlib
 import hmac
 import json
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -44,14 +45,26 @@ class TokenClaims:
     exp: int
     iat: int
     family: str
+    # The user's public identity (``accounts.identity``): authorisation without a user read.
+    identity: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def expires_at(self) -> datetime:
         return datetime.fromtimestamp(self.exp, tz=UTC)
 
 
+IDENTITY_CLAIMS = ("username", "profile")
+
+
 def _encode(
-    token_type: str, user_id: str, lifetime: int, family: str, *, jti: str | None = None, issued: int | None = None
+    token_type: str,
+    user_id: str,
+    lifetime: int,
+    family: str,
+    *,
+    jti: str | None = None,
+    issued: int | None = None,
+    identity: Mapping[str, Any] | None = None,
 ) -> str:
     issued_at = int(utcnow().timestamp()) if issued is None else issued
     claims: dict[str, Any] = {
@@ -60,14 +73,15 @@ def _encode(
         "iat": issued_at,
         "jti": jti or uuid.uuid4().hex,
         "user_id": user_id,
+        **{k: v for k, v in (identity or {}).items() if k in IDENTITY_CLAIMS},
     }
     if token_type == REFRESH:
         claims["fam"] = family
     return jwt.encode(claims, signing_key(), algorithm=ALGORITHM)
 
 
-def issue_access(user_id: str) -> str:
-    return _encode(ACCESS, user_id, get_settings().access_token_lifetime, "")
+def issue_access(user_id: str, identity: Mapping[str, Any] | None = None) -> str:
+    return _encode(ACCESS, user_id, get_settings().access_token_lifetime, "", identity=identity)
 
 
 def _derived_jti(kind: str, old_jti: str) -> str:
@@ -81,18 +95,36 @@ def _rotated_pair(claims: TokenClaims, issued: int) -> dict[str, str]:
     refresh_jti, access_jti = _derived_jti(REFRESH, claims.jti), _derived_jti(ACCESS, claims.jti)
     return {
         "refresh": _encode(
-            REFRESH, claims.user_id, settings.refresh_token_lifetime, claims.family, jti=refresh_jti, issued=issued
+            REFRESH,
+            claims.user_id,
+            settings.refresh_token_lifetime,
+            claims.family,
+            jti=refresh_jti,
+            issued=issued,
+            identity=claims.identity,
         ),
-        "access": _encode(ACCESS, claims.user_id, settings.access_token_lifetime, "", jti=access_jti, issued=issued),
+        "access": _encode(
+            ACCESS,
+            claims.user_id,
+            settings.access_token_lifetime,
+            "",
+            jti=access_jti,
+            issued=issued,
+            identity=claims.identity,
+        ),
     }
 
 
-def issue_pair(user_id: str, family: str | None = None) -> dict[str, str]:
-    """A new ``{"refresh", "access"}`` pair; ``family`` links rotated refresh tokens."""
+def issue_pair(user_id: str, family: str | None = None, identity: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """A new ``{"refresh", "access"}`` pair; ``family`` links rotated refresh tokens.
+
+    Both carry the user's ``identity`` (rotation copies it from the refresh token).
+    """
     settings = get_settings()
+    family = family or uuid.uuid4().hex
     return {
-        "refresh": _encode(REFRESH, user_id, settings.refresh_token_lifetime, family or uuid.uuid4().hex),
-        "access": issue_access(user_id),
+        "refresh": _encode(REFRESH, user_id, settings.refresh_token_lifetime, family, identity=identity),
+        "access": issue_access(user_id, identity),
     }
 
 
@@ -127,6 +159,7 @@ def decode(token: str, expected_type: str | None = None) -> TokenClaims:
         exp=int(claims["exp"]) if isinstance(claims["exp"], int | float) else 0,
         iat=int(claims.get("iat") or 0) if isinstance(claims.get("iat") or 0, int | float) else 0,
         family=str(claims.get("fam") or ""),
+        identity={k: claims[k] for k in IDENTITY_CLAIMS if k in claims},
     )
 
 
@@ -176,7 +209,7 @@ def refresh(token: str) -> dict[str, str]:
     settings = get_settings()
     if not settings.rotate_refresh_tokens:
         claims = verify(token, REFRESH)
-        return {"access": issue_access(claims.user_id)}
+        return {"access": issue_access(claims.user_id, claims.identity)}
     claims = decode(token, REFRESH)
     if claims.family and any(i.is_live() for i in StateModel.batch_get([_family_key(claims.family)])):
         raise InvalidToken("Token is blacklisted")

@@ -27,6 +27,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from . import aws  # noqa: F401 (every DynamoDB connection shares its session)
 from .overload import unavailable
 from .settings import get_settings
 

@@ -134,7 +134,7 @@ def obtain_token(request: Request) -> Response:
     """
     values = _fields(request, "username", "password")
     user = accounts.authenticate(values["username"], values["password"], address=request.source_ip)
-    return respond(request, 200, tokens.issue_pair(user.id))
+    return respond(request, 200, tokens.issue_pair(user.id, identity=accounts.identity(user)))
 
 
 def refresh_token(request: Request) -> Response:

@@ -1,0 +1,63 @@
+"""One botocore session per container, shared by every DynamoDB connection and Secrets Manager.
+
+PynamoDB opens one botocore session per model connection, and each session
+loads and parses DynamoDB's service model and resolves credentials again: on
+a cold start with several tables that is repeated work on the critical path.
+Here every connection (``pynamodb.connection.base.get_session``) and the
+signing-key client take the same session, created on first use, so the
+service models are parsed once.
+
+The session also counts DynamoDB API calls (a ``before-call`` hook, registered
+before any client exists, so every client copies it): ``calls()`` is how many
+this invocation made. The entry point logs it with each request; tests assert
+exact counts per request with it.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+import botocore.session
+import pynamodb.connection.base
+
+_SESSION: botocore.session.Session | None = None
+_calls: ContextVar[list[str] | None] = ContextVar("dynamodb_calls", default=None)
+
+
+def session() -> botocore.session.Session:
+    """The container's botocore session, created once, with the call counter registered."""
+    global _SESSION
+    if _SESSION is None:
+        _SESSION = botocore.session.get_session()
+        _SESSION.register("before-call.dynamodb", _count)
+    return _SESSION
+
+
+def _count(model: Any, **_: Any) -> None:
+    made = _calls.get()
+    if made is not None:
+        made.append(model.name)
+
+
+def start_counting() -> list[str]:
+    """Start a fresh list of this invocation's DynamoDB operations (names, in order) and return it."""
+    made: list[str] = []
+    _calls.set(made)
+    return made
+
+
+def calls() -> list[str]:
+    """The DynamoDB operations made since ``start_counting`` (empty when not counting)."""
+    return list(_calls.get() or ())
+
+
+def boto3_session() -> Any:
+    """A boto3 session over the shared botocore session (for Powertools' parameter providers)."""
+    import boto3
+
+    return boto3.Session(botocore_session=session())
+
+
+# Every PynamoDB connection opens its session through this name: hand it the shared one.
+pynamodb.connection.base.get_session = session  # type: ignore[assignment]

@@ -1,0 +1,174 @@
+"""Update and delete in one DynamoDB call: what a read-first flow checks becomes the write's condition.
+
+Reading an item to see that it exists, that the caller may change it and that
+its version is the one the client saw (``If-Match``), then writing it, is two
+calls. Here those checks are the write's condition (the key exists, each
+permission's ``write_condition``, the version), and when it fails DynamoDB
+hands back the stored item (``ReturnValuesOnConditionCheckFailure=ALL_OLD``),
+so the very checks a read-first flow makes run on it and answer 404, 403 or
+412 as that flow would. ``plan`` says None when a rule cannot be a condition
+(a permission class without ``write_condition``, a change that moves an item
+between counted partitions, a counter the condition does not pin down): the
+caller then reads first (``resources``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+from pynamodb.constants import ALL_NEW, ALL_OLD, KEY
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from . import counters
+from .accounts import Principal
+from .storage import PARTITION_ATTRIBUTE, VERSION_ATTRIBUTE, apply_changes, counted_attributes, counter_keys
+from .writes import cancelled_by, retrying, transact
+
+if TYPE_CHECKING:
+    from .registry import Resource
+
+
+class Refused(Exception):
+    """The write's condition failed; ``stored`` is the item as it was (None: there is none)."""
+
+    def __init__(self, stored: Model | None) -> None:
+        super().__init__("condition failed")
+        self.stored = stored
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the stored item must hold for the write to go ahead: attribute → value, and the version."""
+
+    required: Mapping[str, Any]
+    version: int | None
+
+
+def plan(
+    resource: Resource,
+    method: str,
+    principal: Principal | None,
+    version: int | None,
+    changing: Mapping[str, Any] | None,
+) -> Plan | None:
+    """The condition for ``method`` by ``principal``, or None when only a read-first flow can decide.
+
+    ``changing`` is the validated change (None for a delete): a change to a counted
+    partition's key needs the old value to move its count, and a delete must name
+    every counter it leaves from what the condition pins down.
+    """
+    required: dict[str, Any] = {}
+    for permission in resource.permissions or ():
+        rule = getattr(permission, "write_condition", None)
+        paths = None if rule is None else rule(method, principal, resource)
+        if paths is None:
+            return None
+        for path, value in paths.items():
+            f = resource.field_at(path)
+            if f is None:
+                return None
+            required[f.attribute] = value
+    counted = counted_attributes(resource)
+    if changing is None:
+        if not counted <= set(required):
+            return None
+    elif counted & {f.attribute for name in changing for f in _written(resource, name)}:
+        return None
+    return Plan(required, version)
+
+
+def _written(resource: Resource, name: str) -> list[Any]:
+    relation = resource.relations.get(name)
+    if relation is not None:
+        return list(relation.resolved.values())
+    return [resource.fields[name]] if name in resource.fields else []
+
+
+def _condition(resource: Resource, plan: Plan) -> Any:
+    model = resource.model
+    assert model is not None
+    condition = getattr(model, resource.fields[resource.key].attribute).exists()
+    for attribute, value in plan.required.items():
+        condition &= getattr(model, attribute) == value
+    if plan.version is not None:
+        condition &= getattr(model, VERSION_ATTRIBUTE) == plan.version
+    return condition
+
+
+def update(resource: Resource, key: str, clean: dict[str, Any], plan: Plan) -> Model:
+    """Apply ``clean`` to the stored item in one UpdateItem; return the item as stored after it."""
+    model = resource.model
+    assert model is not None
+    draft = model(key)
+    before = dict(draft.attribute_values)
+    apply_changes(resource, draft, clean)  # values, shadows, timestamps, index keys, as a full write would
+    actions, written = [], []
+    for name, value in draft.attribute_values.items():
+        if name == resource.fields[resource.key].attribute or (name in before and before[name] == value):
+            continue
+        written.append(name)
+        attribute = getattr(model, name)
+        # The listing shard is set once, by the item's first write: keep it.
+        actions.append(attribute.set(attribute | value) if name == PARTITION_ATTRIBUTE else attribute.set(value))
+    actions.append(getattr(model, VERSION_ATTRIBUTE).add(1))
+    table = model._get_connection()
+    hash_key = draft._get_hash_range_key_serialized_values()[0]
+    kwargs = table.get_operation_kwargs(
+        hash_key,
+        key=KEY,
+        actions=actions,
+        condition=_condition(resource, plan),
+        return_values=ALL_NEW,
+        return_values_on_condition_failure=ALL_OLD,
+    )
+    try:
+        # Straight to botocore: PynamoDB's update_item neither sends ReturnValuesOnConditionCheckFailure
+        # nor keeps the item DynamoDB returns with the failure.
+        answer = retrying(lambda: table.connection.client.update_item(**kwargs))
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        stored = model.from_raw_data(exc.response["Item"]) if exc.response.get("Item") else None
+        if stored is not None and _own_write(draft, stored, plan, written):
+            return stored  # botocore repeated our write after a lost answer: its first attempt landed
+        raise Refused(stored) from exc
+    return model.from_raw_data(answer["Attributes"])
+
+
+def _own_write(draft: Model, stored: Model, plan: Plan, names: list[str]) -> bool:
+    """Whether ``stored`` is our write applied: the version we asked for plus one, our values."""
+    if plan.version is None or getattr(stored, VERSION_ATTRIBUTE, None) != plan.version + 1:
+        return False
+    return all(getattr(draft, n) == getattr(stored, n, None) for n in names)
+
+
+def delete(resource: Resource, key: str, plan: Plan) -> None:
+    """Delete the item and move its counters in one transaction, conditioned on ``plan``."""
+    model = resource.model
+    assert model is not None
+    ghost = model(key)
+    for attribute, value in plan.required.items():
+        setattr(ghost, attribute, value)  # what the condition guarantees: enough to name its counters
+    planned = counters.plan(dict.fromkeys(counter_keys(resource, ghost), -1))
+    kwargs = ghost.get_delete_kwargs_from_instance(
+        condition=_condition(resource, plan), return_values_on_condition_failure=ALL_OLD, add_version_condition=False
+    )
+
+    def build(transaction: TransactWrite) -> None:
+        # PynamoDB's TransactWrite.delete takes no return_values (its save and update do): add the
+        # delete as built above, with ALL_OLD, so a refusal brings the stored item back.
+        transaction._delete_items.append(kwargs)
+        planned.add(transaction)
+
+    try:
+        transact(build, on_conflict=planned.redraw)
+    except Exception as exc:
+        if not cancelled_by(exc, "ConditionalCheckFailed"):
+            raise
+        reasons = [r for r in getattr(exc, "cancellation_reasons", None) or [] if r is not None]
+        stored = next((r.raw_item for r in reasons if r.code == "ConditionalCheckFailed"), None)
+        raise Refused(model.from_raw_data(stored) if stored else None) from exc
