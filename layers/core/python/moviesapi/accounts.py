@@ -24,7 +24,7 @@ from .ids import new_id
 from .models import StateModel, UniqueModel, UserModel, utcnow
 from .passwords import MAX_LENGTH, hash_password, validate_password, verify_password
 from .telemetry import count, logger
-from .writes import landed, transact
+from .writes import cancelled_by, landed, transact
 
 USERNAME_RE = re.compile(r"^[\w.@+-]+\Z")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
@@ -444,9 +444,33 @@ def authenticate(username: Any, password: Any, *, address: str) -> UserModel:
         for slot in held:
             _spend(slot)
         raise AuthenticationFailed(BAD_CREDENTIALS, code="no_active_account")
-    _give_back_all(held)
-    _remember_address(username, address)
+    _settle_success(held, username, address)
     return user
+
+
+def _settle_success(held: list[_Slot], username: str, address: str) -> None:
+    """After a right password: give every slot back and remember the address, in one transaction.
+
+    If a window turned over meanwhile (a give-back's condition fails), each is settled on its own.
+    """
+
+    def build(transaction: TransactWrite) -> None:
+        for slot in held:
+            transaction.update(
+                StateModel(slot.counter.key),
+                actions=[StateModel.count.add(-1)],
+                condition=(StateModel.expires_at == slot.window_end) & (StateModel.count > 0),
+            )
+        transaction.save(StateModel(_known_key(username, address), expires_at=utcnow() + KNOWN_ADDRESS_LIFETIME))
+
+    try:
+        transact(build)
+    except TransactWriteError as exc:
+        if not cancelled_by(exc, "ConditionalCheckFailed"):
+            logger.warning("Login throttle bookkeeping failed", extra={"error": exc.cause_response_code})
+            return
+        _give_back_all(held)
+        _remember_address(username, address)
 
 
 def public_user(user: UserModel) -> dict[str, Any]:

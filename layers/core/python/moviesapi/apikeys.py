@@ -1,7 +1,9 @@
 """API key pairs (Frappe's ``token <api_key>:<api_secret>``): generation and verification.
 
-The key is an identifier, found through a guard item ``apikey#<key>`` → user id in
-the uniques table (one GetItem, no scan). The secret is shown once and stored only
+The key is an identifier: the user's id without dashes (public, like the id), so a
+request reads only the user (one GetItem); older random keys are found through their
+guard item ``apikey#<key>`` → user id in the uniques table (one more GetItem). The
+guard item is written for every key, so a key belongs to one user. The secret is shown once and stored only
 as ``sha256$<hex digest>``: it is 128 random bits, so unlike a password it cannot be
 guessed offline and a slow hash (argon2) would only add ~50 ms and 19 MiB to every
 API call. A pepper would add nothing against a 128-bit secret and would tie every
@@ -28,10 +30,11 @@ from .overload import unavailable
 from .writes import transact
 
 HASH_SCHEME = "sha256"
-KEY_BYTES = 8  # 16 hex characters: an identifier, not a secret
+KEY_BYTES = 8  # 16 hex characters: an identifier, not a secret (keys made before they named the user)
 SECRET_BYTES = 16  # 32 hex characters: 128 bits
 MAX_LENGTH = 128
 _PRINTABLE = re.compile(r"^[\x21-\x7e]+\Z")
+_HEX32 = re.compile(r"^[0-9a-f]{32}\Z")
 _DUMMY = f"{HASH_SCHEME}${'0' * 64}"
 
 BAD_PAIR = "Invalid API key or secret."
@@ -52,6 +55,20 @@ def _secret_matches(stored: str | None, secret: str) -> bool:
     return same and stored is not None
 
 
+def key_for(user_id: str) -> str:
+    """A new key: the user's id without dashes (public like the id), so a request reads only the user."""
+    compact = user_id.replace("-", "")
+    return compact if _HEX32.match(compact) else secrets.token_hex(KEY_BYTES)
+
+
+def _owner_of(api_key: str) -> str | None:
+    """The user id a key made by ``key_for`` names, or None (an older random key)."""
+    if not _HEX32.match(api_key):
+        return None
+    k = api_key
+    return f"{k[:8]}-{k[8:12]}-{k[12:16]}-{k[16:20]}-{k[20:]}"
+
+
 def _well_formed(value: object) -> bool:
     return isinstance(value, str) and 0 < len(value) <= MAX_LENGTH and bool(_PRINTABLE.match(value))
 
@@ -62,8 +79,10 @@ def verify(api_key: object, api_secret: object) -> UserModel:
         raise AuthenticationFailed(BAD_PAIR)
     assert isinstance(api_key, str) and isinstance(api_secret, str)
     user: UserModel | None = None
+    owner = _owner_of(api_key)
     try:
-        user = get_user(UniqueModel.get(guard_key(api_key)).user_id)
+        # A key naming its user is one read; an older random key is found through its guard item.
+        user = get_user(owner) if owner is not None else get_user(UniqueModel.get(guard_key(api_key)).user_id)
     except DoesNotExist:
         user = None
     stored = user.api_secret_hash if user is not None and user.api_key == api_key else None
@@ -99,7 +118,7 @@ def generate(user_id: str, attempts: int = 3) -> tuple[str, str]:
         except DoesNotExist:
             raise AuthenticationFailed("User not found") from None
         previous = user.api_key
-        api_key = previous or secrets.token_hex(KEY_BYTES)
+        api_key = previous or key_for(user.id)
         api_secret = secrets.token_hex(SECRET_BYTES)
         guard = UniqueModel(guard_key(api_key), user_id=user.id)
         same_key = UserModel.api_key.does_not_exist() if previous is None else UserModel.api_key == previous

@@ -110,10 +110,10 @@ class SessionCookieAuthentication:
     scheme = "Session"
 
     def authenticate(self, request: Request) -> Principal | None:
-        session = sessions.from_request(request)
-        if session is None:
+        found = sessions.from_request(request)
+        if found is None:
             return None
-        user = get_user(session.user_id)
+        session, user = found
         if user is None or not user.is_active:
             return None
         sessions.check_csrf(session, request)

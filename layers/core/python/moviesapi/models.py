@@ -10,6 +10,8 @@ create their tables from the same models. Connections open lazily, once per cont
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -22,7 +24,7 @@ from pynamodb.models import Model
 
 from .settings import get_settings
 from .settings import table_name as _table_name
-from .writes import CALL_RETRIES
+from .writes import CALL_RETRIES, connection, retrying
 
 _settings = get_settings()
 
@@ -106,6 +108,34 @@ class StateModel(Model):
 
     def is_live(self, now: datetime | None = None) -> bool:
         return self.expires_at > (now or utcnow())
+
+
+def read_together(*wanted: tuple[type[Model], str]) -> list[Model | None]:
+    """Items of several tables by hash key in one consistent BatchGetItem (None: no such item).
+
+    PynamoDB's ``batch_get`` reads one table; a request that needs, say, a session and its
+    user reads both in one round trip here. Keys DynamoDB leaves unprocessed are read again.
+    """
+    requests: dict[str, dict[str, Any]] = {}
+    for model, key in wanted:
+        name = model.Meta.table_name
+        hash_key = model._hash_key_attribute().attr_name
+        requests.setdefault(name, {"Keys": [], "ConsistentRead": True})["Keys"].append({hash_key: {"S": key}})
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for _ in range(3):
+        answer = retrying(partial(connection().client.batch_get_item, RequestItems=requests))
+        for name, items in (answer.get("Responses") or {}).items():
+            model = next(m for m, _ in wanted if m.Meta.table_name == name)
+            hash_key = model._hash_key_attribute().attr_name
+            for raw in items:
+                found[(name, raw[hash_key]["S"])] = raw
+        requests = answer.get("UnprocessedKeys") or {}
+        if not requests:
+            break
+    return [
+        model.from_raw_data(found[(model.Meta.table_name, key)]) if (model.Meta.table_name, key) in found else None
+        for model, key in wanted
+    ]
 
 
 INFRA_MODELS: tuple[type[Model], ...] = (UserModel, UniqueModel, StateModel)

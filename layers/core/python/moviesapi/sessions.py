@@ -24,9 +24,10 @@ from urllib.parse import urlsplit
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
+from .accounts import get_user
 from .errors import CSRFFailed
 from .http import Request
-from .models import StateModel, utcnow
+from .models import StateModel, UserModel, read_together, utcnow
 from .settings import get_settings
 from .writes import landed
 
@@ -48,9 +49,23 @@ def _pk(sid: str) -> str:
     return f"sid#{hashlib.sha256(sid.encode()).hexdigest()}"
 
 
+SECRET_PART = 43  # secrets.token_urlsafe(32)
+_USER_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+
+
+def _owner_of(sid: str) -> str | None:
+    """The user id a sid names after its secret part (public, as in every item they own), or None."""
+    user_id = sid[SECRET_PART:]
+    return user_id if _USER_ID.match(user_id) else None
+
+
 def start(user_id: str) -> Session:
-    """A new session for ``user_id``; the sid and CSRF token are only ever returned here."""
-    sid = secrets.token_urlsafe(32)
+    """A new session for ``user_id``; the sid and CSRF token are only ever returned here.
+
+    The sid is 256 random bits followed by the user id, so one BatchGetItem reads the
+    session and its user together (``load_with_user``).
+    """
+    sid = secrets.token_urlsafe(32) + (user_id if _USER_ID.match(user_id) else "")
     csrf_token = secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(seconds=get_settings().session_lifetime)
     item = StateModel(_pk(sid), user_id=user_id, expires_at=expires_at, data=json.dumps({"csrf_token": csrf_token}))
@@ -70,6 +85,23 @@ def load(sid: str) -> Session | None:
         item = StateModel.get(_pk(sid), consistent_read=True)
     except DoesNotExist:
         return None
+    return _session(sid, item)
+
+
+def load_with_user(sid: str) -> tuple[Session, UserModel | None] | None:
+    """The live session behind ``sid`` and its user, in one call when the sid names the user."""
+    user_id = _owner_of(sid) if _SID_RE.match(sid) else None
+    if user_id is None:
+        session = load(sid)
+        return None if session is None else (session, get_user(session.user_id))
+    state, user = read_together((StateModel, _pk(sid)), (UserModel, user_id))
+    session = None if state is None else _session(sid, state)
+    if session is None or session.user_id != user_id:
+        return None
+    return session, user  # type: ignore[return-value]
+
+
+def _session(sid: str, item: StateModel) -> Session | None:
     if not item.is_live() or not item.user_id:
         return None
     try:
@@ -98,9 +130,10 @@ def sid_of(request: Request) -> str | None:
     return None
 
 
-def from_request(request: Request) -> Session | None:
+def from_request(request: Request) -> tuple[Session, UserModel | None] | None:
+    """The request's live session and its user (None: no sid, or one that names no live session)."""
     sid = sid_of(request)
-    return load(sid) if sid else None
+    return load_with_user(sid) if sid else None
 
 
 # What a browser sends in ``Sec-Fetch-Site`` for a request its own page (or the user) made.

@@ -161,7 +161,8 @@ def get_logged_user(request: Request) -> Response:
     principal = require_user(request)
     headers: dict[str, str] = {}
     if principal.auth == "session":
-        session = sessions.from_request(request)
+        sid = sessions.sid_of(request)
+        session = sessions.load(sid) if sid else None
         if session is not None:
             headers["X-Frappe-CSRF-Token"] = session.csrf_token
     return respond(request, 200, {"message": principal.username}, headers)

@@ -1,0 +1,144 @@
+"""DynamoDB calls per request, exactly: the floors of README "DynamoDB calls per request" in every dialect.
+
+Counted by the layer's own botocore ``before-call`` hook (``moviesapi.aws``), which
+every client of the container's one session carries; a regression that adds a
+read fails here. Each list is the operations in the order they were made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from moviesapi import aws, tokens
+from tests.conftest import PASSWORD
+from tests.handlers.frappe_support import generate_keys, login, session_headers, token_header
+
+MOVIE = {"title": "Casablanca", "genre": "Drama", "year": 1942}
+LISTING = ["Query"] * 5  # four listing shards and the unsharded partition older items live in
+TOTAL = ["BatchGetItem"]  # the counter's shards, summed
+
+
+@pytest.fixture
+def world(invoke, signup) -> dict[str, Any]:
+    alice, bob = signup("alice"), signup("bob")
+    mine = invoke("resource_create", "movie_create", token=alice["access"], body=MOVIE).json()["id"]
+    theirs = invoke("resource_create", "movie_create", token=bob["access"], body=MOVIE).json()["id"]
+    key, secret = generate_keys(invoke, alice["access"])
+    sid, _ = login(invoke, "alice")
+    return {"alice": alice, "bob": bob, "mine": mine, "theirs": theirs, "key": (key, secret), "sid": sid}
+
+
+def calls(invoke, *args: Any, status: int, **kwargs: Any) -> list[str]:
+    reply = invoke(*args, **kwargs)
+    assert reply.status == status, reply.text
+    return aws.calls()
+
+
+def test_drf_crud_is_one_call_each(invoke, world):
+    access, mine = world["alice"]["access"], world["mine"]
+    assert calls(invoke, "resource_get", "movie_get", token=access, path_id=mine, status=200) == ["GetItem"]
+    assert calls(invoke, "resource_create", "movie_create", token=access, body=MOVIE, status=201) == [
+        "TransactWriteItems"  # the movie and its counter shards, all or nothing
+    ]
+    body = {**MOVIE, "title": "Casablanca (1942)"}
+    assert calls(invoke, "resource_update", "movie_update", token=access, path_id=mine, body=body, status=200) == [
+        "UpdateItem"
+    ]
+    patch = {"title": "Casablanca!"}
+    assert calls(invoke, "resource_update", "movie_patch", token=access, path_id=mine, body=patch, status=200) == [
+        "UpdateItem"
+    ]
+    assert calls(invoke, "resource_delete", "movie_delete", token=access, path_id=mine, status=204) == [
+        "TransactWriteItems"
+    ]
+
+
+def test_drf_list_page_with_total(invoke, world):
+    access = world["alice"]["access"]
+    assert calls(invoke, "resource_list", "movie_list", token=access, query={}, status=200) == LISTING + TOTAL
+
+
+def test_refusals_cost_the_write_alone(invoke, world):
+    """404, 403 and 412 come from the item DynamoDB returns with the failed condition: no read first."""
+    access, theirs = world["alice"]["access"], world["theirs"]
+    body = {**MOVIE, "title": "Mine now"}
+    update = ("resource_update", "movie_update")
+    assert calls(invoke, *update, token=access, path_id=theirs, body=body, status=403) == ["UpdateItem"]
+    missing = "0190d1a0-0000-7000-8000-000000000000"
+    assert calls(invoke, *update, token=access, path_id=missing, body=body, status=404) == ["UpdateItem"]
+    stale = {"If-Match": 'W/"7"'}
+    mine = world["mine"]
+    assert calls(invoke, *update, token=access, path_id=mine, body=body, headers=stale, status=412) == ["UpdateItem"]
+    assert calls(invoke, "resource_delete", "movie_delete", token=access, path_id=theirs, status=403) == [
+        "TransactWriteItems"
+    ]
+    # DRF finds the object and checks its permissions before validating: an invalid body reads first.
+    assert calls(invoke, *update, token=access, path_id=theirs, body={"year": "x"}, status=403) == ["GetItem"]
+
+
+def test_a_token_without_identity_claims_reads_the_user(invoke, world):
+    """Access tokens issued before they carried the user's identity still work, at one read more."""
+    user_id = tokens.decode(world["alice"]["access"]).user_id
+    legacy = tokens.issue_access(user_id)
+    assert calls(invoke, "resource_get", "movie_get", token=legacy, path_id=world["mine"], status=200) == [
+        "GetItem",  # the user
+        "GetItem",  # the movie
+    ]
+
+
+def test_auth_endpoints(invoke, world):
+    obtain = {"username": "alice", "password": PASSWORD}
+    # Three throttle slots taken (an atomic ADD each, before argon2), the username guard, the user,
+    # then the slots given back and the address remembered in one transaction.
+    sign_in = ["UpdateItem"] * 3 + ["GetItem", "GetItem", "TransactWriteItems"]
+    assert calls(invoke, "token_obtain", body=obtain, status=200) == sign_in
+    refresh = {"refresh": world["alice"]["refresh"]}
+    assert calls(invoke, "token_refresh", body=refresh, status=200) == ["BatchGetItem", "PutItem"]
+    new = {"email": "c@example.com", "username": "carol", "password1": PASSWORD, "password2": PASSWORD}
+    assert calls(invoke, "register", body=new, status=201) == ["TransactWriteItems"]
+    frappe = {"usr": "alice", "pwd": PASSWORD}
+    assert calls(invoke, "session_login", "frappe_login", body=frappe, status=200) == [*sign_in, "PutItem"]
+
+
+def test_frappe_credentials_cost_one_read(invoke, world):
+    """An API key names its user (one GetItem); a sid names its user too (session and user in one batch)."""
+    key = token_header(*world["key"])
+    mine = world["mine"]
+    assert calls(invoke, "resource_get", "frappe_get", headers=key, path_id=mine, status=200) == [
+        "GetItem",
+        "GetItem",
+    ]
+    cookie = session_headers(world["sid"])
+    assert calls(invoke, "resource_get", "frappe_get", headers=cookie, path_id=mine, status=200) == [
+        "BatchGetItem",
+        "GetItem",
+    ]
+    body = {"title": "Vertigo", "genre": "Thriller", "year": 1958}
+    assert calls(invoke, "resource_create", "frappe_create", headers=key, body=body, status=200) == [
+        "GetItem",
+        "TransactWriteItems",
+    ]
+    assert calls(invoke, "resource_update", "frappe_update", headers=key, path_id=mine, body=body, status=200) == [
+        "GetItem",
+        "UpdateItem",
+    ]
+    assert calls(invoke, "resource_delete", "frappe_delete", headers=key, path_id=mine, status=202) == [
+        "GetItem",
+        "TransactWriteItems",
+    ]
+
+
+def test_restless_crud_is_one_call_each(invoke, world):
+    access, mine = world["alice"]["access"], world["mine"]
+    assert calls(invoke, "resource_get", "restless_get", token=access, path_id=mine, status=200) == ["GetItem"]
+    assert calls(invoke, "resource_create", "restless_create", token=access, body=MOVIE, status=201) == [
+        "TransactWriteItems"
+    ]
+    assert calls(
+        invoke, "resource_update", "restless_patch", token=access, path_id=mine, body={"year": 1943}, status=200
+    ) == ["UpdateItem"]
+    assert calls(invoke, "resource_delete", "restless_delete", token=access, path_id=mine, status=204) == [
+        "TransactWriteItems"
+    ]
