@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from moviesapi import aws, tokens
+
 from tests.conftest import PASSWORD
 from tests.handlers.frappe_support import generate_keys, login, session_headers, token_header
 
