@@ -54,8 +54,9 @@ validate: $(STAMP)
 build: $(STAMP)
 	$(BIN)/sam build
 
+# `make bench BENCH_ARGS="--runs 3"` for a quick run; `--only cold,warm,...` for some sections.
 bench: $(STAMP)
-	PYTHONPATH=layers/core/python:. $(BIN)/python -m benchmarks
+	PYTHONPATH=layers/core/python:. $(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis

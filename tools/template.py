@@ -138,6 +138,16 @@ def generate(routes: Sequence[Route] | None = None) -> str:
     return render(build(routes))
 
 
+def _write_route_table() -> None:
+    """The functions' route table (``moviesapi.dialects.ROUTES``) comes from the same endpoint lists."""
+    import subprocess
+
+    from moviesapi import dialects
+
+    dialects.write_routes()
+    subprocess.run([sys.executable, "-m", "ruff", "format", "-q", dialects.__file__], check=False)  # noqa: S603
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the template, ``--write`` it, or ``--check`` that the committed file is current."""
     parser = argparse.ArgumentParser(prog="python -m tools.template", description=__doc__.splitlines()[0])
@@ -154,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write:
         if not TEMPLATE_PATH.exists() or TEMPLATE_PATH.read_text() != text:
             TEMPLATE_PATH.write_text(text)
+        _write_route_table()
         return 0
     if args.check:
         current = TEMPLATE_PATH.read_text() if TEMPLATE_PATH.exists() else ""

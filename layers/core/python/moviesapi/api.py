@@ -9,23 +9,27 @@ with structured logging (correlation id), tracing and metrics.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from .aws import start_counting
 from .dialects import cors_request_headers, dialect_for
 from .errors import ApiError, NotFound
 from .formats import Route, match_path, strip_event_suffix
 from .http import Request
 from .overload import unavailable
-from .rendering import Renderer
 from .responses import DEFAULT_RENDERERS, negotiate
 from .settings import get_settings
 from .telemetry import flush as flush_metrics
-from .telemetry import logger, tracer
+from .telemetry import logger, traced
 from .writes import start_invocation
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from .rendering import Renderer
 
 # Cross-origin browsers may call the API with tokens (never with cookies: no credentials).
 CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-Match", *cors_request_headers())
@@ -121,14 +125,15 @@ def create_app(*, negotiation: bool = True) -> APIGatewayRestResolver:
 
 
 def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
-    """The Lambda handler for ``app``: logging with correlation id, tracing, metrics."""
+    """The Lambda handler for ``app``: logging with correlation id, tracing (when on), metrics."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False)
+    @traced
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         app.context.clear()
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         start_invocation(remaining() if callable(remaining) else None)
+        start_counting()  # this invocation's DynamoDB calls (aws.calls())
         # Route ``/movies.json`` as ``/movies`` and ``{id}`` = ``abc.json`` as ``abc``; the request
         # itself is built from the original event (see request_of).
         app.append_context(original_event=event)

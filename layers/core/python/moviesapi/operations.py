@@ -4,17 +4,20 @@ An operation names a function (``functions/<name>/app.py``, ``<Name>Function``
 in the template) and says what it may touch. Its routes are the dialects'
 endpoints naming it, so ``mount`` (the function's routes) and the template's
 events (``tools/template.py``) come from the same lists and cannot drift.
+``mount`` reads them from ``dialects.ROUTES`` (generated from those lists) so a
+function's cold start imports no dialect; each view imports its own at its first request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from .dialects import HTTP_METHODS, ROUTES, Dialect, Endpoint, allowed_at, dialect, endpoints, routes_of
 
-from .dialects import HTTP_METHODS, Dialect, Endpoint, endpoints, methods_at
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 READ, WRITE = "read", "write"
 NOT_ALLOWED = "not_allowed"
@@ -137,20 +140,21 @@ def mount(app: APIGatewayRestResolver, name: str) -> None:
     dialect (405 with ``Allow``); OPTIONS answers a CORS preflight with the
     methods served on that path, and otherwise ``Allow``.
     """
-    by_name(name)
-    for dialect, endpoint in operation_endpoints(name):
+    if name not in {op.name for op in OPERATIONS} and all(e.operation != name for _, e in ROUTES):
+        raise KeyError(f"No operation named {name!r}")
+    for dialect_name, endpoint in routes_of(name):
         path = _powertools_path(endpoint.pattern)
         served = [m for m in endpoint.served if m != "OPTIONS"]
         if served:
-            app.route(path, method=served)(_view(app, dialect, name))
+            app.route(path, method=served)(_view(app, dialect_name, name))
         if endpoint.catch_all:
             others = [m for m in HTTP_METHODS if m not in served and m != "OPTIONS"]
-            app.route(path, method=others)(_view(app, dialect, NOT_ALLOWED))
+            app.route(path, method=others)(_view(app, dialect_name, NOT_ALLOWED))
         if endpoint.catch_all or "OPTIONS" in endpoint.served:
-            app.route(path, method=["OPTIONS"])(_options_view(app, dialect, methods_at(endpoint.pattern)))
+            app.route(path, method=["OPTIONS"])(_options_view(app, dialect_name, allowed_at(endpoint.pattern)))
 
 
-def _options_view(app: APIGatewayRestResolver, dialect: Dialect, methods: tuple[str, ...]) -> Callable[..., Response]:
+def _options_view(app: APIGatewayRestResolver, dialect_name: str, methods: tuple[str, ...]) -> Callable[..., Response]:
     """A CORS preflight gets the path's methods; a plain OPTIONS is the dialect's (DRF: its metadata)."""
     from .api import is_preflight, options_response, request_of
 
@@ -158,22 +162,25 @@ def _options_view(app: APIGatewayRestResolver, dialect: Dialect, methods: tuple[
 
     def view(**params: Any) -> Response:
         request = request_of(app)
-        answer = getattr(dialect, "options", None)
-        if answer is None or is_preflight(request):
+        if is_preflight(request):
+            return options_response(request, served)
+        answer = getattr(dialect(dialect_name), "options", None)
+        if answer is None:
             return options_response(request, served)
         return answer(request, params, served)
 
     return view
 
 
-def _view(app: APIGatewayRestResolver, dialect: Dialect, operation: str) -> Callable[..., Response]:
+def _view(app: APIGatewayRestResolver, dialect_name: str, operation: str) -> Callable[..., Response]:
+    """The route's view; its dialect is imported at the first request it serves."""
     from .api import request_of
 
     def view(**params: Any) -> Response:
         request = request_of(app)
         if request.method == "HEAD":
             request.method = "GET"  # served as GET; lambda_entry drops the body
-        return dialect.handle(operation, request, params)
+        return dialect(dialect_name).handle(operation, request, params)
 
-    view.__name__ = f"{dialect.name}_{operation}"
+    view.__name__ = f"{dialect_name}_{operation}"
     return view

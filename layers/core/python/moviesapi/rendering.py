@@ -1,13 +1,13 @@
 """Renderers: one class per representation (media type, format name, render).
 
 The negotiation module picks one per request; every response, errors included,
-goes through a renderer. The browsable HTML pages live in ``browsable.py``.
+goes through a renderer. Negotiation needs only each renderer's media type and
+format, so the HTML pages (``browsable.py``) and the ``csv`` module are imported
+at the first response that uses them, not at cold start.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
@@ -54,6 +54,31 @@ class JSONRenderer(Renderer):
 
     def render(self, data: Any, context: dict[str, Any]) -> str:
         return "" if data is None else to_json(data)
+
+
+class BrowsableAPIRenderer(Renderer):
+    """``.api`` (and a browser's ``Accept: text/html``): the interactive page, JSON view first."""
+
+    media_type = "text/html"
+    format = "api"
+    charset = "utf-8"
+    default_view = "json"
+
+    def render(self, data: Any, context: dict[str, Any]) -> str:
+        from .browsable import render_page
+
+        return render_page(data, context, self.default_view)
+
+
+class HTMLRenderer(BrowsableAPIRenderer):
+    """``.html``: the same page with the table view first, for reading rather than debugging.
+
+    DRF splits HTML into a template renderer and the browsable API; here both are one
+    page (the issue asks ``.html`` to be browsable too) and differ in the default tab.
+    """
+
+    format = "html"
+    default_view = "table"
 
 
 # ------------------------------------------------------------------ CSV
@@ -140,6 +165,9 @@ class CSVRenderer(Renderer):
                 context["headers"]["Link"] = ", ".join(links)
         if not columns:
             return ""
+        import csv
+        import io
+
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(columns)

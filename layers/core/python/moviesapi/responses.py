@@ -7,11 +7,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from .browsable import BrowsableAPIRenderer, HTMLRenderer
 from .errors import ApiError
 from .http import Request
 from .negotiation import select_renderer
-from .rendering import CSVRenderer, JSONRenderer, Renderer
+from .rendering import BrowsableAPIRenderer, CSVRenderer, HTMLRenderer, JSONRenderer, Renderer
 
 # DRF's order: JSON first (a client that accepts anything gets JSON), then the browsable API,
 # which a browser's Accept (text/html) selects; .html and .csv by suffix, ?format= or Accept.

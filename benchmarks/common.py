@@ -1,0 +1,294 @@
+"""What every benchmark shares: paths, Lambda's environment, the committed events, the layer on the path.
+
+Nothing here imports the layer: subprocess benchmarks build their environment
+from ``lambda_env`` and their import path from ``layer_path``.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_LAYER = ROOT / "layers" / "core" / "python"
+BUILT_LAYER = ROOT / ".aws-sam" / "build" / "CoreLayer" / "python"
+SECRET = "bench-signing-key-that-is-long-enough-for-hs256-0123456789"
+PASSWORD = "correct-horse-42"
+REGION = "us-east-1"
+TRACE_ID = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+
+
+def site_packages() -> str:
+    """The venv's site-packages: stands in for the Lambda runtime's boto3/botocore (and host-arch wheels)."""
+    import boto3
+
+    return str(Path(boto3.__file__).resolve().parent.parent)
+
+
+# ---------------------------------------------------------------------------------------------- the environment
+
+
+def template_globals() -> dict[str, str]:
+    """The functions' environment as template.yaml's Globals declare it, resolved as ``sam local`` would."""
+    from samcli.yamlhelper import yaml_parse
+
+    template = yaml_parse((ROOT / "template.yaml").read_text())
+    params = template.get("Parameters") or {}
+    resources = template.get("Resources") or {}
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    env: dict[str, str] = {}
+    for name, value in variables.items():
+        ref = value.get("Ref") if isinstance(value, dict) else None
+        if ref is None:
+            env[name] = str(value)
+        elif (resources.get(ref) or {}).get("Type") == "AWS::DynamoDB::Table":
+            env[name] = "movies-api-" + name.removesuffix("_TABLE").lower().replace("_", "-")
+        elif ref in params:
+            env[name] = str(params[ref].get("Default", ""))
+        else:
+            env[name] = ""  # e.g. JWT_SECRET_ARN: a resource locally absent; JWT_SECRET stands in
+    return env
+
+
+def lambda_env(endpoint: str, function: str = "MovieGetFunction", **extra: str) -> dict[str, str]:
+    """Lambda's variables + the template's Globals, against the moto server at ``endpoint``; tracing ON."""
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT")}
+    env = {
+        **keep,
+        **template_globals(),
+        "LAMBDA_TASK_ROOT": str(ROOT / "functions"),
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "_X_AMZN_TRACE_ID": TRACE_ID,
+        "AWS_LAMBDA_FUNCTION_NAME": function,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "JWT_SECRET": SECRET,
+        "DYNAMODB_ENDPOINT": endpoint,
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoint,
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "PYTHONDONTWRITEBYTECODE": "1",  # as on Lambda: /opt is read-only, nothing new is cached
+    }
+    env.pop("POWERTOOLS_TRACE_DISABLED", None)
+    env.update(extra)
+    return env
+
+
+# ---------------------------------------------------------------------------------------------- the layer
+
+_ELF_MACHINE = {"x86_64": 62, "AMD64": 62, "aarch64": 183, "arm64": 183}
+
+
+def _foreign(path: Path, machine: int) -> bool:
+    """True for a native extension built for another CPU (the layer is built for arm64)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(20)
+    except OSError:
+        return False
+    return head[:4] == b"\x7fELF" and int.from_bytes(head[18:20], "little") != machine
+
+
+class LayerPath:
+    """The layer the cold-start runs import: the built one (``make build``) when it exists, else the source.
+
+    The build targets arm64; on another CPU its native extensions cannot load, so the
+    run uses an overlay of the built layer (symlinks) without the top-level packages that
+    hold foreign native code: the venv's site-packages (last on the path, standing in
+    for the runtime's boto3/botocore) supplies those. ``substituted`` names them.
+    """
+
+    def __init__(self) -> None:
+        self.built = BUILT_LAYER.is_dir()
+        self.substituted: list[str] = []
+        self._tmp: str | None = None
+        if not self.built:
+            self.path = str(SOURCE_LAYER)
+            return
+        machine = _ELF_MACHINE.get(platform.machine(), 0)
+        self._tmp = tempfile.mkdtemp(prefix="bench-layer-")
+        for entry in sorted(BUILT_LAYER.iterdir()):
+            files = [entry] if entry.is_file() else list(entry.rglob("*.so"))
+            if any(_foreign(f, machine) for f in files if f.suffix == ".so" or ".so" in f.name):
+                self.substituted.append(entry.name)
+                continue
+            os.symlink(entry, Path(self._tmp) / entry.name)
+        self.path = self._tmp
+
+    @property
+    def label(self) -> str:
+        if not self.built:
+            return f"source layer ({SOURCE_LAYER.relative_to(ROOT)}; run make build for the built one)"
+        note = f"; host-arch wheels for {', '.join(self.substituted)}" if self.substituted else ""
+        return f"built layer (.aws-sam/build/CoreLayer/python{note}), venv site-packages after it"
+
+    def pythonpath(self) -> str:
+        return os.pathsep.join([self.path, site_packages()])
+
+    def close(self) -> None:
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------- moto server
+
+
+class MotoServer:
+    """A moto server in its own process (its CPU is not the parent's; mock_aws here cannot reset it)."""
+
+    SCRIPT = (
+        "import sys; from localapi.server import start_moto; s = start_moto(); "
+        "print(s.endpoint, flush=True); sys.stdin.read(); s.stop()"
+    )
+
+    def __init__(self) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", self.SCRIPT], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert self.proc.stdout is not None
+        self.endpoint = self.proc.stdout.readline().strip()
+        if not self.endpoint.startswith("http"):
+            raise RuntimeError("the moto server did not start")
+
+    def stop(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+# ---------------------------------------------------------------------------------------------- events
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return json.loads((ROOT / "events" / f"{name}.json").read_text())
+
+
+def make_event(
+    name: str,
+    *,
+    body: Any = None,
+    token: str | None = None,
+    path_id: str | None = None,
+    query: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A committed event adjusted as API Gateway would fill it for another request (as tests/conftest.py)."""
+    event = copy.deepcopy(load_event(name))
+    if body is not None:
+        event["body"] = json.dumps(body)
+    extra = dict(headers or {})
+    if token:
+        extra["Authorization"] = f"Bearer {token}"
+    for key, value in extra.items():
+        event["headers"][key] = value
+        event.setdefault("multiValueHeaders", {})[key] = [value]
+    if path_id is not None:
+        params = event.get("pathParameters") or {}
+        event["pathParameters"] = {k: path_id if v == "MOVIE_ID" else v for k, v in params.items()} or None
+        event["path"] = event["path"].replace("MOVIE_ID", path_id)
+        event["requestContext"]["path"] = event["requestContext"]["path"].replace("MOVIE_ID", path_id)
+    if query is not None:
+        event["multiValueQueryStringParameters"] = query or None
+        event["queryStringParameters"] = {k: v[-1] for k, v in query.items()} or None
+    return event
+
+
+class FakeContext:
+    """Enough of the Lambda context for Powertools."""
+
+    function_name = "bench-function"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench-function"
+    log_group_name = "/aws/lambda/bench-function"
+    log_stream_name = "2026/11/24/[$LATEST]bench"
+
+    def __init__(self) -> None:
+        self.aws_request_id = str(uuid.uuid4())
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+_LOADED: dict[str, ModuleType] = {}
+
+
+def load_file(path: Path, name: str) -> ModuleType:
+    """Import a file under a unique module name (every function's entry file is ``app.py``)."""
+    if name not in _LOADED:
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _LOADED[name] = module
+    return _LOADED[name]
+
+
+def load_function(name: str) -> ModuleType:
+    return load_file(ROOT / "functions" / name / "app.py", f"function_{name}")
+
+
+def in_process_env() -> None:
+    """The environment for the in-process benchmarks (moto's mock_aws; set before the layer is imported)."""
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "JWT_SECRET": SECRET,
+            "JWT_SECRET_ARN": "",
+            "DYNAMODB_ENDPOINT": "",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_METRICS_NAMESPACE": "Bench",
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+        }
+    )
+
+
+class ReadCounter:
+    """Items DynamoDB read (``ScannedCount`` of every Query/Scan) through the layer's shared session.
+
+    Registered on ``moviesapi.aws.session()`` before any client exists (clients copy the
+    session's handlers when they are made); ``reset()`` before a request, ``scanned`` after.
+    """
+
+    def __init__(self) -> None:
+        self.scanned = 0
+        self.requests: list[str] = []
+        import moto  # noqa: F401  (first: moto hooks botocore's built-in handlers, which new sessions copy)
+        from moviesapi import aws
+
+        aws.session().register("after-call.dynamodb", self._after)
+
+    def _after(self, http_response: Any = None, parsed: Any = None, model: Any = None, **_: Any) -> None:
+        if model is not None:
+            self.requests.append(model.name)
+        if isinstance(parsed, dict) and model is not None and model.name in ("Query", "Scan"):
+            self.scanned += int(parsed.get("ScannedCount", 0))
+
+    def reset(self) -> None:
+        self.scanned = 0
+        self.requests = []

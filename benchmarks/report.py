@@ -1,0 +1,140 @@
+"""Printing the figures: each section's table, and the final summary (figure | ours | floor | ratio | goal | met?)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from benchmarks.calls import CallRow
+from benchmarks.cold import ColdResult
+from benchmarks.layer import GOAL_MB, LayerSize
+from benchmarks.reads import GOAL as READS_GOAL
+from benchmarks.reads import ReadRow
+from benchmarks.warm import OPS, WarmResult
+
+WARM_GOAL = 1.10
+SECRET_NOISE = 1.05  # "off the cold path": the first fetch adds no more than this ratio (the runs' noise)
+
+
+@dataclass
+class Row:
+    figure: str
+    ours: str
+    floor: str
+    ratio: str
+    goal: str
+    met: str
+
+
+def _met(ratio: float, goal: float) -> str:
+    return "-" if math.isnan(ratio) else ("yes" if ratio <= goal else "NO")
+
+
+def cold_section(result: ColdResult, runs: int, rows: list[Row]) -> str:
+    lines = [
+        f"cold first response: fresh process per sample, {runs} interleaved runs each, medians; ours = {result.layer}",
+        "",
+        "| request | ours process ms | floor process ms | ratio | ours import+invoke ms"
+        " | floor import+invoke ms | goal |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, (case, ours, floor) in result.cases.items():
+        ratio = ours.median() / floor.median()
+        lines.append(
+            f"| {name} | {ours.median():.0f} | {floor.median():.0f} | {ratio:.2f}x | "
+            f"{ours.median('import_ms'):.0f}+{ours.median('invoke_ms'):.0f} | "
+            f"{floor.median('import_ms'):.0f}+{floor.median('invoke_ms'):.0f} | ≤ {case.goal:.2f}x |"
+        )
+        rows.append(
+            Row(
+                f"cold first response: {name}",
+                f"{ours.median():.0f} ms",
+                f"{floor.median():.0f} ms",
+                f"{ratio:.2f}x",
+                f"≤ {case.goal:.2f}x",
+                _met(ratio, case.goal),
+            )
+        )
+    return "\n".join(lines)
+
+
+def secret_section(result: ColdResult, rows: list[Row]) -> str:
+    assert result.secret is not None
+    env_key, sm_key = result.secret
+    added = sm_key.median() - env_key.median()
+    ratio = sm_key.median() / env_key.median()
+    added_invoke = sm_key.median("invoke_ms") - env_key.median("invoke_ms")
+    rows.append(
+        Row(
+            "first signing-key fetch (Secrets Manager), movie get cold",
+            f"{sm_key.median():.0f} ms",
+            f"{env_key.median():.0f} ms (JWT_SECRET)",
+            f"{ratio:.2f}x ({added:+.0f} ms; invoke {added_invoke:+.0f} ms)",
+            f"off the cold path (invoke adds ≤ {SECRET_NOISE - 1:.0%})",
+            _met((env_key.median() + max(added_invoke, 0)) / env_key.median(), SECRET_NOISE),
+        )
+    )
+    return (
+        "signing key: movie get cold start with the key from Secrets Manager (moto) vs JWT_SECRET\n\n"
+        "| variant | process ms | import ms | invoke ms |\n|---|---|---|---|\n"
+        f"| JWT_SECRET | {env_key.median():.0f} | {env_key.median('import_ms'):.0f} | "
+        f"{env_key.median('invoke_ms'):.0f} |\n"
+        f"| JWT_SECRET_ARN (first fetch) | {sm_key.median():.0f} | {sm_key.median('import_ms'):.0f} | "
+        f"{sm_key.median('invoke_ms'):.0f} |\n\n"
+        f"the first fetch adds {added:.0f} ms to the first response "
+        f"({ratio:.2f}x; {added_invoke:+.0f} ms in the invoke)"
+    )
+
+
+def warm_section(result: WarmResult, rounds: int, batch: int, rows: list[Row]) -> str:
+    lines = [
+        f"warm CPU per request (process_time, Tracer on), {rounds} interleaved rounds x {batch} requests, medians",
+        "",
+        "| request | ours µs | floor µs | ratio | goal |",
+        "|---|---|---|---|---|",
+    ]
+    for op in OPS:
+        ours, floor = result.median_us("ours", op), result.median_us("floor", op)
+        ratio = ours / floor if floor else math.nan
+        lines.append(f"| {op} | {ours:.0f} | {floor:.0f} | {ratio:.2f}x | ≤ {WARM_GOAL:.2f}x |")
+        rows.append(
+            Row(
+                f"warm CPU per request: {op}",
+                f"{ours:.0f} µs",
+                f"{floor:.0f} µs",
+                f"{ratio:.2f}x",
+                f"≤ {WARM_GOAL:.2f}x",
+                _met(ratio, WARM_GOAL),
+            )
+        )
+    return "\n".join(lines)
+
+
+def calls_rows(calls: list[CallRow], rows: list[Row]) -> None:
+    for r in calls:
+        goal = "-" if r.goal is None else str(r.goal)
+        rows.append(Row(f"DynamoDB calls: {r.request}", str(len(r.calls)), goal, "-", goal, r.met))
+
+
+def layer_rows(size: LayerSize | None, rows: list[Row]) -> None:
+    if size is None:
+        rows.append(Row("built layer, unzipped", "run make build first", "-", "-", f"≤ {GOAL_MB:.0f} MB", "-"))
+        return
+    met = "yes" if size.mb <= GOAL_MB else "NO"
+    rows.append(Row("built layer, unzipped", f"{size.mb:.1f} MB", "-", "-", f"≤ {GOAL_MB:.0f} MB", met))
+
+
+def reads_rows(reads: list[ReadRow], rows: list[Row]) -> None:
+    for r in reads:
+        if not r.equality:
+            continue
+        ratio = "-" if r.ratio is None else f"{r.ratio:.2f}"
+        rows.append(
+            Row(f"items read ÷ returned: {r.label}", f"{r.read}/{r.returned}", "-", ratio, f"≤ {READS_GOAL}", r.met)
+        )
+
+
+def summary(rows: list[Row]) -> str:
+    lines = ["summary", "", "| figure | ours | floor | ratio | goal | met? |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r.figure} | {r.ours} | {r.floor} | {r.ratio} | {r.goal} | {r.met} |" for r in rows]
+    return "\n".join(lines)

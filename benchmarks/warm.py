@@ -1,0 +1,135 @@
+"""Warm CPU per request: ours and the floor in two long-lived worker processes, batches interleaved.
+
+Each worker answers real events in process against the moto server, with Lambda's
+variables and the template's Globals (Tracer on as deployed), and reports
+``time.process_time()`` per request (its own CPU only: moto's runs in the server's
+process). The parent alternates batches: ours get, floor get, ours list, floor list, ...
+for ``rounds`` rounds; the figure is the ratio of the per-request medians.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchmarks.common import ROOT, FakeContext, LayerPath, lambda_env, make_event, site_packages
+
+OPS = ("get", "list", "create", "update")
+FUNCTIONS = {"get": "resource_get", "list": "resource_list", "create": "resource_create", "update": "resource_update"}
+WARMUP = 3
+
+
+def events(fx: dict[str, str]) -> dict[str, tuple[dict[str, Any], int]]:
+    token, movie = fx["token"], fx["movie_id"]
+    body = {"title": "Warm", "genre": "Western", "year": 1951}
+    return {
+        "get": (make_event("movie_get", token=token, path_id=movie), 200),
+        "list": (make_event("movie_list", token=token, query={}), 200),
+        "create": (make_event("movie_create", token=token, body=body), 201),
+        "update": (make_event("movie_update", token=token, path_id=movie, body=body), 200),
+    }
+
+
+def worker(side: str, fixture: str) -> None:
+    """Read ``op n`` lines; answer each with the JSON list of n per-request CPU seconds."""
+    fx = json.loads(fixture)
+    if side == "ours":
+        from benchmarks.common import load_function
+
+        handlers = {op: load_function(fn).lambda_handler for op, fn in FUNCTIONS.items()}
+    else:
+        from benchmarks.floor import HANDLERS
+
+        handlers = dict(HANDLERS)
+    cases = events(fx)
+    for op, (event, status) in cases.items():
+        for _ in range(WARMUP):
+            reply = handlers[op](event, FakeContext())
+            if reply["statusCode"] != status:
+                sys.exit(f"{side} {op}: {json.dumps(reply)[:800]}")
+    print("ready", flush=True)
+    for line in sys.stdin:
+        op, n = line.split()
+        handler, (event, _) = handlers[op], cases[op]
+        cpu: list[float] = []
+        for _ in range(int(n)):
+            context = FakeContext()
+            t0 = time.process_time()
+            handler(event, context)
+            cpu.append(time.process_time() - t0)
+        print(json.dumps(cpu), flush=True)
+
+
+class Worker:
+    def __init__(self, side: str, fixture: dict[str, str], env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.warm", side, json.dumps(fixture)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        if self._line() != "ready":
+            raise RuntimeError(f"the {side} warm worker did not start")
+
+    def _line(self) -> str:
+        assert self.proc.stdout is not None
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("a warm worker died")
+            line = line.strip()
+            if line == "ready" or line.startswith("["):  # skip the handlers' own log/metric lines
+                return line
+
+    def batch(self, op: str, n: int) -> list[float]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(f"{op} {n}\n")
+        self.proc.stdin.flush()
+        result: list[float] = json.loads(self._line())
+        return result
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+@dataclass
+class WarmResult:
+    ours: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPS})
+    floor: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPS})
+
+    def median_us(self, side: str, op: str) -> float:
+        return statistics.median(getattr(self, side)[op]) * 1e6
+
+
+def measure(endpoint: str, fixture: dict[str, str], rounds: int, batch: int) -> WarmResult:
+    layer = LayerPath()
+    try:
+        ours_env = lambda_env(endpoint, "ResourceGetFunction", PYTHONPATH=f"{layer.pythonpath()}:{ROOT}")
+        floor_env = lambda_env(endpoint, "ResourceGetFunction", PYTHONPATH=f"{ROOT}:{site_packages()}")
+        for env in (ours_env, floor_env):
+            env["POWERTOOLS_LOG_LEVEL"] = env.get("POWERTOOLS_LOG_LEVEL") or "INFO"
+        ours, floor = Worker("ours", fixture, ours_env), Worker("floor", fixture, floor_env)
+        result = WarmResult()
+        try:
+            for _ in range(rounds):
+                for op in OPS:
+                    result.ours[op] += ours.batch(op, batch)
+                    result.floor[op] += floor.batch(op, batch)
+        finally:
+            ours.close()
+            floor.close()
+        return result
+    finally:
+        layer.close()
+
+
+if __name__ == "__main__":
+    worker(sys.argv[1], sys.argv[2])

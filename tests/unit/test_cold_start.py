@@ -1,0 +1,107 @@
+"""A function's cold start imports only what its request needs (issue 13).
+
+``mount`` reads the committed ``dialects.ROUTES`` instead of importing every
+dialect, so the table must equal the dialects' endpoints; the import checks run
+in a fresh interpreter, as Lambda's cold start does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from moviesapi import dialects
+
+ROOT = Path(__file__).resolve().parents[2]
+LAMBDA = {
+    "LAMBDA_TASK_ROOT": "/var/task",
+    "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+    "AWS_LAMBDA_FUNCTION_NAME": "ResourceGetFunction",
+    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+}
+# Imports a request to /api/v1/... never needs; the renderers' modules load at their first use.
+NOT_ON_THE_COLD_PATH = (
+    "moviesapi.dialects.frappe",
+    "moviesapi.dialects.restless",
+    "moviesapi.browsable",
+    "moviesapi.openapi",
+    "csv",
+)
+
+
+def test_routes_table_is_the_dialects_endpoints():
+    assert dialects.live_routes() == dialects.ROUTES, (
+        "dialects.ROUTES is stale: run `PYTHONPATH=layers/core/python python -c "
+        '"from moviesapi.dialects import write_routes; write_routes()"` then `ruff format layers`'
+    )
+
+
+def test_allow_from_the_table_is_the_dialects_answer():
+    for pattern in {e.pattern for _, e in dialects.ROUTES}:
+        assert dialects.allowed_at(pattern) == dialects.methods_at(pattern), pattern
+
+
+def _fresh(script: str, **env: str) -> dict[str, object]:
+    """Run ``script`` in a new interpreter (the layer on the path); it prints one JSON line."""
+    base = {k: v for k, v in os.environ.items() if k not in LAMBDA}
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**base, "PYTHONPATH": str(ROOT / "layers" / "core" / "python"), **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+IMPORT_GET = """
+import json, runpy, sys
+ns = runpy.run_path("functions/resource_get/app.py")
+mounted = sorted(m for m in sys.modules if m.startswith(("moviesapi.dialects.", "aws_xray_sdk")))
+event = {"httpMethod": "GET", "path": "/api/v1/no-such-collection/1/", "resource": "/api/v1/{collection}/{id}",
+         "headers": {"Accept": "application/json"}, "pathParameters": {"collection": "no-such-collection", "id": "1"},
+         "requestContext": {"stage": "dev", "domainName": "x.execute-api.us-east-1.amazonaws.com"}}
+class Ctx:
+    function_name = "f"; memory_limit_in_mb = 512; aws_request_id = "r"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:f"
+    def get_remaining_time_in_millis(self): return 10000
+reply = ns["lambda_handler"](event, Ctx())
+print(json.dumps({"mounted": mounted, "status": reply["statusCode"], "after": sorted(sys.modules)}))
+"""
+
+
+def test_a_function_imports_no_dialect_and_no_xray_until_a_request_needs_it():
+    found = _fresh(IMPORT_GET, POWERTOOLS_TRACE_DISABLED="true")
+    assert found["mounted"] == [], "mount imported a dialect, or X-Ray loaded with tracing off"
+    assert found["status"] == 404
+    after = found["after"]
+    assert isinstance(after, list)
+    assert "moviesapi.dialects.drf" in after
+    assert not [m for m in after if m.startswith(NOT_ON_THE_COLD_PATH) or m.startswith("aws_xray_sdk")]
+
+
+TRACED = """
+import json, runpy, sys
+ns = runpy.run_path("functions/resource_get/app.py")
+from aws_xray_sdk.core import patcher
+inner = ns["lambda_handler"].__wrapped__  # under the Logger's decorator: the Tracer's, wrapping the handler
+print(json.dumps({"patched": sorted(patcher._PATCHED_MODULES), "traced": hasattr(inner, "__wrapped__"),
+                  "ext": sorted(m for m in sys.modules if m.startswith("aws_xray_sdk.ext."))}))
+"""
+
+
+def test_in_lambda_the_handler_is_traced_and_only_botocore_patched():
+    found = _fresh(TRACED, POWERTOOLS_TRACE_DISABLED="false", **LAMBDA)
+    assert found["patched"] == ["botocore"]
+    assert found["traced"] is True
+    assert found["ext"] == [
+        "aws_xray_sdk.ext.boto_utils",
+        "aws_xray_sdk.ext.botocore",
+        "aws_xray_sdk.ext.botocore.patch",
+        "aws_xray_sdk.ext.util",
+    ]
