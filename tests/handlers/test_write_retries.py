@@ -267,3 +267,33 @@ def test_page_links_name_the_domain_api_gateway_served(invoke, alice):
     r = Reply(load_function("resource_list").lambda_handler(request, FakeContext()))
     assert r.status == 200, r.text
     assert r.json()["next"].startswith("https://api.example.com/")
+
+
+def test_a_conditional_update_repeated_after_a_lost_answer_is_a_success_not_a_412(invoke, alice, monkeypatch):
+    """botocore sends an UpdateItem again when its answer is lost; the repeat fails its own version
+    condition (the first attempt moved the version) and DynamoDB returns the item: it is ours, a 200."""
+    import botocore.client
+
+    created = invoke("resource_create", "movie_create", token=alice, body=MOVIE).json()
+    real = botocore.client.BaseClient._make_api_call
+    repeated: list[str] = []
+
+    def lose_first_answer(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "UpdateItem" and not repeated:
+            repeated.append(operation)
+            real(client, operation, params)  # applied; its answer never arrives
+        return real(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", lose_first_answer)
+    body = {**MOVIE, "title": "Sent twice"}
+    r = invoke(
+        "resource_update", "movie_update", token=alice, path_id=created["id"], body=body, headers={"If-Match": 'W/"1"'}
+    )
+    assert repeated == ["UpdateItem"]
+    assert r.status == 200, r.text
+    assert r.json()["title"] == "Sent twice" and r.headers["etag"] == 'W/"2"'
+    # A different client's stale If-Match is still refused.
+    r = invoke(
+        "resource_update", "movie_update", token=alice, path_id=created["id"], body=body, headers={"If-Match": 'W/"1"'}
+    )
+    assert r.status == 412, r.text
