@@ -19,11 +19,10 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
-from .models import CounterModel
+from .models import CounterModel, batch_get
 
 SHARDS = 64  # more than the concurrent containers that write one counter: they settle apart
 
@@ -85,14 +84,23 @@ def deltas(before: Iterable[str], after: Iterable[str]) -> dict[str, int]:
 
 def total(key: str) -> int:
     """Counter ``key``'s value: its shards summed, in one BatchGetItem."""
-    return int(sum(item.value or 0 for item in CounterModel.batch_get(shard_keys(key))))
+    return totals([key])[key]
+
+
+BATCH_GET_KEYS = 100  # DynamoDB's BatchGetItem limit
 
 
 def totals(keys: Iterable[str]) -> dict[str, int]:
-    """Several counters at once (one BatchGetItem per 100 shard items)."""
+    """Several counters at once (one BatchGetItem per 100 shard items), read as raw numbers."""
     wanted = list(dict.fromkeys(keys))
-    out: dict[str, Any] = dict.fromkeys(wanted, 0)
+    out: dict[str, int] = dict.fromkeys(wanted, 0)
     owner = {shard: key for key in wanted for shard in shard_keys(key)}
-    for item in CounterModel.batch_get(list(owner)):
-        out[owner[item.key]] += int(item.value or 0)
+    shards = list(owner)
+    table = CounterModel.Meta.table_name
+    names = {"#k": CounterModel.key.attr_name, "#v": CounterModel.value.attr_name}
+    for start in range(0, len(shards), BATCH_GET_KEYS):
+        chunk = shards[start : start + BATCH_GET_KEYS]
+        request = {"Keys": [{names["#k"]: {"S": k}} for k in chunk], "ProjectionExpression": "#k, #v"}
+        for raw in batch_get({table: {**request, "ExpressionAttributeNames": names}}).get(table, []):
+            out[owner[raw[names["#k"]]["S"]]] += int(raw.get(names["#v"], {}).get("N", "0"))
     return out

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pynamodb.attributes import (
     BooleanAttribute,
     NumberAttribute,
@@ -110,11 +111,33 @@ class StateModel(Model):
         return self.expires_at > (now or utcnow())
 
 
+BATCH_GET_ROUNDS = 5
+
+
+def batch_get(requests: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """One BatchGetItem (``RequestItems``), its unprocessed keys asked again; raw items per table.
+
+    Raw items, not models: a count summed over 65 counter shards would otherwise build 65
+    model instances per list page. Keys still unprocessed after a few rounds are DynamoDB
+    throttling us: raised as such (a 503 with Retry-After), never answered as missing.
+    """
+    found: dict[str, list[dict[str, Any]]] = {}
+    for _ in range(BATCH_GET_ROUNDS):
+        answer = retrying(partial(connection().client.batch_get_item, RequestItems=requests))
+        for name, items in (answer.get("Responses") or {}).items():
+            found.setdefault(name, []).extend(items)
+        requests = answer.get("UnprocessedKeys") or {}
+        if not requests:
+            return found
+    error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Keys left unprocessed"}}
+    raise ClientError(error, "BatchGetItem")  # type: ignore[arg-type]
+
+
 def read_together(*wanted: tuple[type[Model], str]) -> list[Model | None]:
     """Items of several tables by hash key in one consistent BatchGetItem (None: no such item).
 
     PynamoDB's ``batch_get`` reads one table; a request that needs, say, a session and its
-    user reads both in one round trip here. Keys DynamoDB leaves unprocessed are read again.
+    user reads both in one round trip here.
     """
     requests: dict[str, dict[str, Any]] = {}
     for model, key in wanted:
@@ -122,16 +145,11 @@ def read_together(*wanted: tuple[type[Model], str]) -> list[Model | None]:
         hash_key = model._hash_key_attribute().attr_name
         requests.setdefault(name, {"Keys": [], "ConsistentRead": True})["Keys"].append({hash_key: {"S": key}})
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    for _ in range(3):
-        answer = retrying(partial(connection().client.batch_get_item, RequestItems=requests))
-        for name, items in (answer.get("Responses") or {}).items():
-            model = next(m for m, _ in wanted if m.Meta.table_name == name)
-            hash_key = model._hash_key_attribute().attr_name
-            for raw in items:
-                found[(name, raw[hash_key]["S"])] = raw
-        requests = answer.get("UnprocessedKeys") or {}
-        if not requests:
-            break
+    for name, items in batch_get(requests).items():
+        model = next(m for m, _ in wanted if m.Meta.table_name == name)
+        hash_key = model._hash_key_attribute().attr_name
+        for raw in items:
+            found[(name, raw[hash_key]["S"])] = raw
     return [
         model.from_raw_data(found[(model.Meta.table_name, key)]) if (model.Meta.table_name, key) in found else None
         for model, key in wanted
