@@ -11,39 +11,51 @@ import re
 from difflib import SequenceMatcher
 from functools import lru_cache
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
-# OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1 is the minimum;
-# we use m=19 MiB, t=2, p=1 with a 16-byte salt and 32-byte hash.
-_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16)
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    """argon2 (its cffi bindings) loads when a password is hashed or checked, not on every cold start.
+
+    OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1 is the minimum;
+    we use m=19 MiB, t=2, p=1 with a 16-byte salt and 32-byte hash.
+    """
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16)
+
 
 MIN_LENGTH = 8
 MAX_LENGTH = 256
 
 
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    return _hasher().hash(password)
 
 
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    return _HASHER.hash("not-a-real-password-used-to-equalise-timing")
+    return _hasher().hash("not-a-real-password-used-to-equalise-timing")
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; verifies a dummy hash when there is no user."""
     if len(password) > MAX_LENGTH:
         return False
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     try:
-        return _HASHER.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        return _hasher().verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _HASHER.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)
 
 
 @lru_cache(maxsize=1)
