@@ -128,6 +128,18 @@ def test_owner_updates_put_and_patch(invoke, alice):
     assert invoke("resource_get", "movie_get", token=alice, path_id=movie["id"]).json()["title"] == "Casablanca (1942)"
 
 
+def test_a_patch_keeps_the_other_fields_findable(invoke, alice):
+    """A PATCH writes only what it changes: the title and genre filters still find a movie whose year moved."""
+    movie = create(invoke, alice, title="Casablanca", genre="Drama", year=1942)
+    r = invoke("resource_update", "movie_patch", token=alice, path_id=movie["id"], body={"year": 1943})
+    assert r.status == 200, r.text
+    for query in ({"title": ["casab"]}, {"genre": ["DRAMA"]}, {"year": ["1943"]}):
+        r = invoke("resource_list", "movie_list", token=alice, query=query)
+        assert [m["id"] for m in r.json()["results"]] == [movie["id"]], query
+    r = invoke("resource_list", "movie_list", token=alice, query={"year": ["1942"]})
+    assert r.json()["results"] == []
+
+
 def test_put_requires_every_field(invoke, alice):
     movie = create(invoke, alice)
     r = invoke("resource_update", "movie_update", token=alice, path_id=movie["id"], body={"title": "Only title"})

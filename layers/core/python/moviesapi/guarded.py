@@ -25,7 +25,14 @@ from pynamodb.transactions import TransactWrite
 
 from . import counters
 from .accounts import Principal
-from .storage import PARTITION_ATTRIBUTE, VERSION_ATTRIBUTE, apply_changes, counted_attributes, counter_keys
+from .storage import (
+    PARTITION_ATTRIBUTE,
+    VERSION_ATTRIBUTE,
+    apply_changes,
+    changed_attributes,
+    counted_attributes,
+    counter_keys,
+)
 from .writes import cancelled_by, retrying, transact
 
 if TYPE_CHECKING:
@@ -104,13 +111,12 @@ def update(resource: Resource, key: str, clean: dict[str, Any], plan: Plan) -> M
     model = resource.model
     assert model is not None
     draft = model(key)
-    before = dict(draft.attribute_values)
     apply_changes(resource, draft, clean)  # values, shadows, timestamps, index keys, as a full write would
-    actions, written = [], []
-    for name, value in draft.attribute_values.items():
-        if name == resource.fields[resource.key].attribute or (name in before and before[name] == value):
-            continue
-        written.append(name)
+    # Only what this change sets: the draft knows nothing of the stored item's other attributes.
+    written = sorted(changed_attributes(resource, clean))
+    actions = []
+    for name in written:
+        value = getattr(draft, name)
         attribute = getattr(model, name)
         # The listing shard is set once, by the item's first write: keep it.
         actions.append(attribute.set(attribute | value) if name == PARTITION_ATTRIBUTE else attribute.set(value))

@@ -309,6 +309,31 @@ def _target_record(target_name: str, key: str) -> dict[str, Any]:
         return {}
 
 
+def changed_attributes(resource: Resource, clean: dict[str, Any]) -> set[str]:
+    """The attributes ``apply_changes`` sets for ``clean``: its values, the timestamps it stamps,
+    and what is derived from either (search shadows, derived sort keys, the listing shard).
+
+    A write that sends only these (``guarded.update``) leaves every other attribute, and
+    everything derived from it, as stored.
+    """
+    sources: set[str] = set()
+    for name in clean:
+        relation = resource.relations.get(name)
+        if relation is not None:
+            sources |= {f.attribute for f in relation.resolved.values()}
+        else:
+            sources.add(resource.fields[name].attribute)
+    sources |= {f.attribute for f in resource.fields.values() if f.auto == "update"}
+    written = set(sources)
+    written |= {f.search_attribute for f in resource.fields.values() if f.search_attribute and f.attribute in sources}
+    for path_layout in _index_layout(resource).values():
+        if path_layout["hash"] == PARTITION_ATTRIBUTE:
+            written.add(PARTITION_ATTRIBUTE)
+        if path_layout["derived_range"] and path_layout["range_field"].attribute in sources:
+            written.add(path_layout["range"])
+    return written
+
+
 def apply_changes(resource: Resource, item: Model, clean: dict[str, Any], *, now: datetime | None = None) -> None:
     """Set validated values, then everything derived from them (shadows, timestamps, index keys)."""
     for name, value in clean.items():
