@@ -36,7 +36,8 @@ def calls(invoke, *args: Any, status: int, **kwargs: Any) -> list[str]:
     return aws.calls()
 
 
-def test_drf_crud_is_one_call_each(invoke, world):
+def test_drf_crud_is_one_call_each_but_delete(invoke, world):
+    """Delete reads the item first: its genre names the per-genre count it leaves (README: the trade)."""
     access, mine = world["alice"]["access"], world["mine"]
     assert calls(invoke, "resource_get", "movie_get", token=access, path_id=mine, status=200) == ["GetItem"]
     assert calls(invoke, "resource_create", "movie_create", token=access, body=MOVIE, status=201) == [
@@ -50,9 +51,36 @@ def test_drf_crud_is_one_call_each(invoke, world):
     assert calls(invoke, "resource_update", "movie_patch", token=access, path_id=mine, body=patch, status=200) == [
         "UpdateItem"
     ]
-    assert calls(invoke, "resource_delete", "movie_delete", token=access, path_id=mine, status=204) == [
-        "TransactWriteItems"
+    moved = {**body, "genre": "Film noir"}
+    assert calls(invoke, "resource_update", "movie_update", token=access, path_id=mine, body=moved, status=200) == [
+        "UpdateItem",  # refused: the genre is not the one assumed; the stored item comes back with the refusal
+        "TransactWriteItems",  # the change and its per-genre counts moved, under the returned version
     ]
+    assert calls(invoke, "resource_delete", "movie_delete", token=access, path_id=mine, status=204) == [
+        "GetItem",
+        "TransactWriteItems",
+    ]
+
+
+def test_a_genre_page_with_total_reads_the_page(invoke, world):
+    """An equality on genre reads its own index partition in id order and its count: nothing else."""
+    access = world["alice"]["access"]
+    r = invoke(
+        "resource_list",
+        "restless_list",
+        token=access,
+        query={"q": ['{"filters": [{"name": "genre", "op": "==", "val": "Drama"}]}']},
+    )
+    assert r.status == 200 and r.json()["num_results"] == 2, r.text
+    assert aws.calls() == ["Query", "BatchGetItem"]
+    # A movie that changes genre moves its count: both totals stay exact.
+    body = {**MOVIE, "genre": "Comedy"}
+    r = invoke("resource_update", "movie_update", token=access, path_id=world["mine"], body=body)
+    assert r.status == 200, r.text
+    for genre, total in (("Drama", 1), ("Comedy", 1)):
+        q = {"q": [f'{{"filters": [{{"name": "genre", "op": "==", "val": "{genre}"}}]}}']}
+        r = invoke("resource_list", "restless_list", token=access, query=q)
+        assert r.json()["num_results"] == total and len(r.json()["objects"]) == total, (genre, r.text)
 
 
 def test_drf_list_page_with_total(invoke, world):
@@ -71,9 +99,7 @@ def test_refusals_cost_the_write_alone(invoke, world):
     stale = {"If-Match": 'W/"7"'}
     mine = world["mine"]
     assert calls(invoke, *update, token=access, path_id=mine, body=body, headers=stale, status=412) == ["UpdateItem"]
-    assert calls(invoke, "resource_delete", "movie_delete", token=access, path_id=theirs, status=403) == [
-        "TransactWriteItems"
-    ]
+    assert calls(invoke, "resource_delete", "movie_delete", token=access, path_id=theirs, status=403) == ["GetItem"]
     # DRF finds the object and checks its permissions before validating: an invalid body reads first.
     assert calls(invoke, *update, token=access, path_id=theirs, body={"year": "x"}, status=403) == ["GetItem"]
 
@@ -120,17 +146,18 @@ def test_frappe_credentials_cost_one_read(invoke, world):
         "GetItem",
         "TransactWriteItems",
     ]
-    assert calls(invoke, "resource_update", "frappe_update", headers=key, path_id=mine, body=body, status=200) == [
-        "GetItem",
-        "UpdateItem",
-    ]
+    same_genre = {**body, "genre": "Drama"}
+    assert calls(
+        invoke, "resource_update", "frappe_update", headers=key, path_id=mine, body=same_genre, status=200
+    ) == ["GetItem", "UpdateItem"]
     assert calls(invoke, "resource_delete", "frappe_delete", headers=key, path_id=mine, status=202) == [
+        "GetItem",
         "GetItem",
         "TransactWriteItems",
     ]
 
 
-def test_restless_crud_is_one_call_each(invoke, world):
+def test_restless_crud_is_one_call_each_but_delete(invoke, world):
     access, mine = world["alice"]["access"], world["mine"]
     assert calls(invoke, "resource_get", "restless_get", token=access, path_id=mine, status=200) == ["GetItem"]
     assert calls(invoke, "resource_create", "restless_create", token=access, body=MOVIE, status=201) == [
@@ -140,5 +167,6 @@ def test_restless_crud_is_one_call_each(invoke, world):
         invoke, "resource_update", "restless_patch", token=access, path_id=mine, body={"year": 1943}, status=200
     ) == ["UpdateItem"]
     assert calls(invoke, "resource_delete", "restless_delete", token=access, path_id=mine, status=204) == [
-        "TransactWriteItems"
+        "GetItem",
+        "TransactWriteItems",
     ]

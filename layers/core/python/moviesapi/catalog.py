@@ -134,6 +134,8 @@ MOVIE = create_api(
         AccessPath(
             "by_creator", "creator.username", order_field="id", same_order=CREATED, hash_value=user_id_for, counted=True
         ),
+        # One genre, newest first (the dialects' default order), with an exact count per genre.
+        AccessPath("by_genre", "genre", order_field="id", same_order=CREATED, counted=True),
         AccessPath("by_genre_year", "genre", range_field="year"),
         AccessPath("by_created", order_field="id", same_order=CREATED, counted=True),
         AccessPath("by_updated", order_field="updated_at", counted=True),

@@ -6,16 +6,18 @@ calls. Here those checks are the write's condition (the key exists, each
 permission's ``write_condition``, the version), and when it fails DynamoDB
 hands back the stored item (``ReturnValuesOnConditionCheckFailure=ALL_OLD``),
 so the very checks a read-first flow makes run on it and answer 404, 403 or
-412 as that flow would. ``plan`` says None when a rule cannot be a condition
-(a permission class without ``write_condition``, a change that moves an item
-between counted partitions, a counter the condition does not pin down): the
-caller then reads first (``resources``).
+412 as that flow would. A change to a counted attribute (a genre with a count
+per genre) is sent assuming the count does not move; when it does, the stored
+item returned says from where, and the caller moves it. ``plan`` says None
+when a rule cannot be a condition (a permission class without
+``write_condition``, a delete whose counters the condition does not pin down):
+the caller then reads first (``resources``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -49,10 +51,20 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class Plan:
-    """What the stored item must hold for the write to go ahead: attribute → value, and the version."""
+    """What the stored item must hold for the write to go ahead: attribute → value, and the version.
+
+    ``assumed``: counted attributes the change sets, required to already hold those values (an
+    unchanged count, the usual PUT); when one does not, the stored item DynamoDB returns says
+    which counts move (``moves``).
+    """
 
     required: Mapping[str, Any]
     version: int | None
+    assumed: Mapping[str, Any] = field(default_factory=dict)
+
+    def moves(self, stored: Model) -> bool:
+        """Whether ``stored`` differs from the change on a counted attribute (its counts must move)."""
+        return any(getattr(stored, name, None) != value for name, value in self.assumed.items())
 
 
 def plan(
@@ -83,9 +95,16 @@ def plan(
     if changing is None:
         if not counted <= set(required):
             return None
-    elif counted & {f.attribute for name in changing for f in _written(resource, name)}:
-        return None
-    return Plan(required, version)
+        return Plan(required, version)
+    assumed = {}
+    for name, value in changing.items():
+        relation = resource.relations.get(name)
+        for f in _written(resource, name):
+            if f.attribute in counted:
+                if relation is not None:
+                    return None  # a relation's counted key: read first
+                assumed[f.attribute] = value
+    return Plan(required, version, assumed)
 
 
 def _written(resource: Resource, name: str) -> list[Any]:
@@ -103,6 +122,8 @@ def _condition(resource: Resource, plan: Plan) -> Any:
         condition &= getattr(model, attribute) == value
     if plan.version is not None:
         condition &= getattr(model, VERSION_ATTRIBUTE) == plan.version
+    for attribute, value in plan.assumed.items():
+        condition &= getattr(model, attribute) == value
     return condition
 
 

@@ -350,16 +350,26 @@ def update(
         item = guarded.update(resource, key, clean, planned)
     except guarded.Refused as refused:
         _judge(resource, refused.stored, principal, method, if_match)
+        if planned.moves(refused.stored):  # a counted value changes: move its count, from the item returned
+            return _update_read_first(resource, key, clean, principal, method, if_match, item=refused.stored)
         raise Conflict() from refused
     return resource.to_record(item)
 
 
 def _update_read_first(
-    resource: Resource, key: str, clean: dict[str, Any], principal: Principal | None, method: str, if_match: str | None
+    resource: Resource,
+    key: str,
+    clean: dict[str, Any],
+    principal: Principal | None,
+    method: str,
+    if_match: str | None,
+    *,
+    item: Any = None,
 ) -> dict[str, Any]:
-    """Read, judge, write guarded by the version read: for rules a condition cannot state."""
+    """Read (unless ``item`` was just returned), judge, write guarded by its version: for rules a
+    condition cannot state and for changes that move counts."""
     assert resource.to_record and resource.apply_changes
-    item = _checked(resource, key, principal, method, if_match)
+    item = item if item is not None else _checked(resource, key, principal, method, if_match)
     before = _counters(resource, item)
     resource.apply_changes(item, clean)
     after = _counters(resource, item)
