@@ -21,6 +21,8 @@ def test_movie_table_is_generated_from_its_access_paths():
         # ids are UUIDv7 (creation order), so the creation-ordered indexes sort by the id itself
         "by_creator": [("creator_id", "HASH"), ("id", "RANGE")],
         "by_genre": [("genre", "HASH"), ("id", "RANGE")],
+        "by_genre_updated": [("genre", "HASH"), ("updated_at_key", "RANGE")],
+        "by_year": [("id", "RANGE"), ("year", "HASH")],
         "by_genre_year": [("genre", "HASH"), ("year", "RANGE")],
         "by_created": [("id", "RANGE"), ("listing", "HASH")],
         "by_updated": [("listing", "HASH"), ("updated_at_key", "RANGE")],
@@ -48,7 +50,12 @@ def test_new_items_get_keys_shadows_owner_and_counters():
     assert item.creator_id == "u1" and item.creator_username == "alice" and item.creator_first_name == "Alice"
     assert item.listing == listing_value("movies", item.id) and item.updated_at_key.endswith(f"#{item.id}")
     assert item.listing in MOVIE.access_paths[-1].partitions[:LISTING_SHARDS]
-    assert counter_keys(MOVIE, item) == ["count#movies#by_creator#u1", "count#movies#by_genre#Drama", "count#movies"]
+    assert counter_keys(MOVIE, item) == [
+        "count#movies#by_creator#u1",
+        "count#movies#by_genre#Drama",
+        "count#movies#by_year#1942",
+        "count#movies",
+    ]
     record = MOVIE.to_record(item)
     assert record["creator"] == {  # the owner's public fields, copied from the caller's profile
         "id": "u1",

@@ -134,8 +134,11 @@ MOVIE = create_api(
         AccessPath(
             "by_creator", "creator.username", order_field="id", same_order=CREATED, hash_value=user_id_for, counted=True
         ),
-        # One genre, newest first (the dialects' default order), with an exact count per genre.
+        # An equality on a filtered field reads its own partition, in the dialects' default orders (DRF and
+        # Restless by id, Frappe by modified), with an exact count per value (DRF's and Restless's totals).
         AccessPath("by_genre", "genre", order_field="id", same_order=CREATED, counted=True),
+        AccessPath("by_genre_updated", "genre", order_field="updated_at"),
+        AccessPath("by_year", "year", order_field="id", same_order=CREATED, counted=True),
         AccessPath("by_genre_year", "genre", range_field="year"),
         AccessPath("by_created", order_field="id", same_order=CREATED, counted=True),
         AccessPath("by_updated", order_field="updated_at", counted=True),
