@@ -244,3 +244,21 @@ def test_logout_blacklists_refresh(invoke, signup):
     assert r.status == 200 and r.json() == {}
     assert invoke("token_refresh", body={"refresh": pair["refresh"]}).status == 401
     assert invoke("token_verify", body={"token": pair["refresh"]}).status == 401
+
+
+@pytest.mark.parametrize("gone", ["deactivated", "deleted"])
+def test_refresh_stops_for_a_user_who_is_gone(invoke, signup, gone):
+    """Access tokens are trusted without a user read for their 5 minutes; the refresh is where a
+    deactivated or deleted user stops (simplejwt's TokenRefreshSerializer: no_active_account)."""
+    from moviesapi import tokens
+    from moviesapi.models import UserModel
+
+    pair = signup("gone")
+    user = UserModel.get(tokens.decode(pair["access"]).user_id)
+    if gone == "deactivated":
+        user.update(actions=[UserModel.is_active.set(False)])
+    else:
+        user.delete()
+    r = invoke("token_refresh", body={"refresh": pair["refresh"]})
+    assert r.status == 401, r.text
+    assert r.json() == {"detail": "No active account found for the given token."}

@@ -333,3 +333,16 @@ def test_cors_headers_for_token_clients(invoke, alice):
     assert r.headers["access-control-allow-origin"] == "*"
     assert "ETag" in r.headers["access-control-expose-headers"]
     assert "access-control-allow-credentials" not in r.headers
+
+
+@pytest.mark.parametrize("tag", ['"²"', 'W/"¹"', 'W/"01"', '"٢"', 'W/"1', "1"])
+@pytest.mark.parametrize("event", ["movie_patch", "movie_delete"])
+def test_an_if_match_that_names_no_version_is_412(invoke, alice, tag, event):
+    """Only the tags ``ETag`` writes name a version: lookalike digits or zero-padding are a 412, never a 500
+    and never a match (the movie is at version 1)."""
+    movie = create(invoke, alice)
+    function = "resource_update" if event == "movie_patch" else "resource_delete"
+    body = {"title": "Changed"} if event == "movie_patch" else None
+    r = invoke(function, event, token=alice, path_id=movie["id"], body=body, headers={"If-Match": tag})
+    assert r.status == 412, (tag, r.status, r.text)
+    assert invoke("resource_get", "movie_get", token=alice, path_id=movie["id"]).json()["title"] == movie["title"]

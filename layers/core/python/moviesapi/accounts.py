@@ -466,9 +466,10 @@ def _settle_success(held: list[_Slot], username: str, address: str) -> None:
     try:
         transact(build)
     except TransactWriteError as exc:
+        # A window that turned over, or DynamoDB busy past the retries: settle each on its own, where
+        # a failure is logged and only makes the throttle stricter (never the answer an error).
         if not cancelled_by(exc, "ConditionalCheckFailed"):
             logger.warning("Login throttle bookkeeping failed", extra={"error": exc.cause_response_code})
-            return
         _give_back_all(held)
         _remember_address(username, address)
 

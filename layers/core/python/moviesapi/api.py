@@ -22,6 +22,7 @@ from .http import Request
 from .overload import unavailable
 from .responses import DEFAULT_RENDERERS, negotiate
 from .settings import get_settings
+from .signing import prefetch as prefetch_signing_key
 from .telemetry import flush as flush_metrics
 from .telemetry import logger, traced
 from .writes import start_invocation
@@ -83,6 +84,7 @@ def create_app(*, negotiation: bool = True) -> APIGatewayRestResolver:
     so an ``Accept`` header or ``?format=`` must not turn them into a 404/406.
     """
     settings = get_settings()
+    prefetch_signing_key()  # off the first request's path (AWS only)
     app = APIGatewayRestResolver(
         cors=CORSConfig(
             allow_origin=settings.cors_allow_origin,

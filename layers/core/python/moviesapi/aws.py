@@ -16,6 +16,7 @@ exact counts per request with it.
 
 from __future__ import annotations
 
+import threading
 from contextvars import ContextVar
 from typing import Any
 
@@ -61,6 +62,9 @@ def boto3_session() -> Any:
 
 
 _CLIENTS: dict[tuple[str | None, str | None], Any] = {}
+# botocore builds clients from a session unsafely across threads: the signing-key prefetch
+# (``signing.prefetch``) and the first request's DynamoDB client take turns.
+CLIENT_LOCK = threading.Lock()
 _own_client = pynamodb.connection.base.Connection.client
 
 
@@ -73,8 +77,9 @@ def _shared_client(connection: pynamodb.connection.base.Connection) -> Any:
     key = (connection.host, connection.region)
     client = _CLIENTS.get(key)
     if client is None or (client._request_signer and not client._request_signer._credentials):
-        connection._client = None
-        client = _CLIENTS[key] = _own_client.fget(connection)  # type: ignore[attr-defined]
+        with CLIENT_LOCK:
+            connection._client = None
+            client = _CLIENTS[key] = _own_client.fget(connection)  # type: ignore[attr-defined]
     connection._client = client
     return client
 

@@ -170,7 +170,8 @@ def _own_write(draft: Model, stored: Model, plan: Plan, names: list[str]) -> boo
     """Whether ``stored`` is our write applied: the version we asked for plus one, our values."""
     if plan.version is None or getattr(stored, VERSION_ATTRIBUTE, None) != plan.version + 1:
         return False
-    return all(getattr(draft, n) == getattr(stored, n, None) for n in names)
+    # The listing shard is written only if absent (an older item keeps its partition): not ours to compare.
+    return all(getattr(draft, n) == getattr(stored, n, None) for n in names if n != PARTITION_ATTRIBUTE)
 
 
 def delete(resource: Resource, key: str, plan: Plan) -> None:

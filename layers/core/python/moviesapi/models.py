@@ -9,6 +9,8 @@ create their tables from the same models. Connections open lazily, once per cont
 
 from __future__ import annotations
 
+import random
+import time
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -122,7 +124,9 @@ def batch_get(requests: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, A
     throttling us: raised as such (a 503 with Retry-After), never answered as missing.
     """
     found: dict[str, list[dict[str, Any]]] = {}
-    for _ in range(BATCH_GET_ROUNDS):
+    for attempt in range(BATCH_GET_ROUNDS):
+        if attempt:  # what DynamoDB left unprocessed, it was too busy to read: back off (full jitter)
+            time.sleep(random.uniform(0, min(0.4, 0.025 * 2**attempt)))  # noqa: S311 (jitter, not secrets)
         answer = retrying(partial(connection().client.batch_get_item, RequestItems=requests))
         for name, items in (answer.get("Responses") or {}).items():
             found.setdefault(name, []).extend(items)

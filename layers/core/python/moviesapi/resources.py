@@ -38,6 +38,7 @@ from .writes import cancelled_by, landed, retrying, transact
 REQUIRED = "This field is required."
 ITEM_NOT_FOUND = "no_item"  # NotFound's code when the item itself is missing (not the URL)
 _ZERO_DECIMALS = re.compile(r"\.0*\s*$")
+_VERSION_TAG = re.compile(r'"(?:0|[1-9][0-9]{0,17})"')
 
 
 def _clean_value(f: Field, value: Any) -> tuple[Any, str | None]:
@@ -295,7 +296,7 @@ def _if_match_version(if_match: str | None) -> tuple[bool, int | None]:
     if not if_match or if_match.strip() == "*":
         return True, None
     tag = if_match.strip().removeprefix("W/")
-    if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit() and len(tag) < 24:
+    if _VERSION_TAG.fullmatch(tag):  # exactly as ``etag`` writes it: ASCII digits, no leading zero
         return True, int(tag[1:-1])
     return False, None
 
