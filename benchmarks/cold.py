@@ -62,7 +62,8 @@ user = accounts.register({"username": "cold", "email": "cold@x.io", "password1":
 who = accounts.Principal(user.id, user.username)
 ids = [resources.create(MOVIE, {"title": f"Cold {i}", "genre": "Western", "year": 1950}, who)["id"] for i in range(60)]
 arn = boto3.client("secretsmanager").create_secret(Name="bench-jwt", SecretString=sys.argv[2])["ARN"]
-print(json.dumps({"id": ids[0], "user_id": user.id, "token": tokens.issue_access(user.id), "secret_arn": arn}))
+token = tokens.issue_access(user.id, accounts.identity(user))  # as token obtain issues it: no user read
+print(json.dumps({"id": ids[0], "user_id": user.id, "token": token, "secret_arn": arn}))
 """
 
 

@@ -79,7 +79,7 @@ def measure(counter: ReadCounter, n: int = 10_000) -> list[ReadRow]:
         load(n)
         pw = "Sup3r-secret-reader-pass"
         reader = accounts.register({"username": "reader", "email": "r@x.io", "password1": pw, "password2": pw})
-        token = tokens.issue_access(reader.id)
+        token = tokens.issue_access(reader.id, accounts.identity(reader))
         handler = load_function("resource_list").lambda_handler
         rows: list[ReadRow] = []
         for f in FILTERS:
