@@ -342,9 +342,18 @@ def table_problems(dynamodb: Any, ledger: Ledger) -> tuple[list[str], dict[str, 
     for u in uniques:
         if u["key"].startswith("count#"):
             counted[_SHARD.sub("", u["key"])] += int(u.get("value") or 0)
+    # Every counted partition the declaration names (creator, genre, year...): one counter per value.
+    from moviesapi.catalog import MOVIE
+
+    partitions = {
+        p.name: MOVIE.field_at(p.hash_field).attribute  # type: ignore[union-attr]
+        for p in MOVIE.access_paths
+        if p.counted and p.hash_field is not None and p.hash_value is None
+    }
     real: Counter[str] = Counter({"count#movies": len(movies)})
     for movie in movies.values():
-        real[f"count#movies#by_creator#{movie['creator_id']}"] += 1
+        for name, attribute in partitions.items():
+            real[f"count#movies#{name}#{movie[attribute]}"] += 1
         if movie["creator_id"] not in users:
             problems.append(f"movie {movie['id']} by a user who does not exist")
     for key in sorted(set(counted) | set(real)):
