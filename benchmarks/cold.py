@@ -29,7 +29,6 @@ from benchmarks.common import (
     MotoServer,
     lambda_env,
     make_event,
-    site_packages,
 )
 
 CHILD = r"""
@@ -157,10 +156,12 @@ class Samples:
         return statistics.median(values) if values else float("nan")
 
 
-def _run(path: str, handler: str, event: dict[str, Any], status: int, env: dict[str, str]) -> dict[str, float]:
+def _run(
+    python: list[str], path: str, handler: str, event: dict[str, Any], status: int, env: dict[str, str]
+) -> dict[str, float]:
     t0 = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, path, handler, json.dumps(event), str(status)],
+        [*python, "-c", CHILD, path, handler, json.dumps(event), str(status)],
         env=env,
         capture_output=True,
         text=True,
@@ -189,7 +190,8 @@ def measure(fx: Fixture, runs: int, *, cases: bool = True, secret: bool = False)
     layer = LayerPath()
     try:
         ours_path = layer.pythonpath()
-        floor_path = f"{ROOT}:{site_packages()}"
+        floor_path = layer.floor_pythonpath()
+        python = layer.python()
         results = {c.name: (c, Samples(), Samples()) for c in (CASES if cases else ())}
         env_key, sm_key = Samples(), Samples()
         get_case = CASES[0]
@@ -209,14 +211,14 @@ def measure(fx: Fixture, runs: int, *, cases: bool = True, secret: bool = False)
                     sides if r % 2 == 0 else sides[::-1]
                 ):  # alternate who goes first
                     event = case.event(fx, f"{tag}{r}x{time.time_ns()}")
-                    _add(samples, _run(path, handler, event, case.status, env))
+                    _add(samples, _run(python, path, handler, event, case.status, env))
             if secret:
                 app = str(ROOT / "functions" / get_case.function / "app.py")
                 event = get_case.event(fx, "")
                 env = lambda_env(fx.endpoint, "ResourceGetFunction", PYTHONPATH=ours_path)
-                _add(env_key, _run(app, "lambda_handler", event, 200, env))
+                _add(env_key, _run(python, app, "lambda_handler", event, 200, env))
                 env = {**env, "JWT_SECRET": "", "JWT_SECRET_ARN": fx.secret_arn}
-                _add(sm_key, _run(app, "lambda_handler", event, 200, env))
+                _add(sm_key, _run(python, app, "lambda_handler", event, 200, env))
         return ColdResult(layer.label, results, (env_key, sm_key) if secret else None)
     finally:
         layer.close()

@@ -105,45 +105,88 @@ def _foreign(path: Path, machine: int) -> bool:
     return head[:4] == b"\x7fELF" and int.from_bytes(head[18:20], "little") != machine
 
 
+# What the Lambda python3.13 runtime ships (``/var/runtime``): boto3 and its dependencies, nothing else.
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
+# What the floor's password handlers bring in their own package (argon2, as ours does).
+FLOOR_PACKAGES = ("argon2", "_argon2_cffi_bindings", "_cffi_backend")
+
+
+def _linked(names: tuple[str, ...], prefix: str) -> str:
+    """A temporary directory of symlinks to the venv's ``names`` (top-level packages or modules)."""
+    target = tempfile.mkdtemp(prefix=prefix)
+    site = Path(site_packages())
+    for name in names:
+        for entry in site.glob(f"{name}*"):
+            wanted = entry.name == name or (entry.name.startswith((f"{name}.", f"{name}-")) and entry.suffix != ".pth")
+            if wanted and not entry.name.endswith((".dist-info", ".egg-info")):
+                os.symlink(entry, Path(target) / entry.name)
+    return target
+
+
 class LayerPath:
     """The layer the cold-start runs import: the built one (``make build``) when it exists, else the source.
 
-    The build targets arm64; on another CPU its native extensions cannot load, so the
-    run uses an overlay of the built layer (symlinks) without the top-level packages that
-    hold foreign native code: the venv's site-packages (last on the path, standing in
-    for the runtime's boto3/botocore) supplies those. ``substituted`` names them.
+    With the built layer, the runs see what Lambda would: the interpreter without its
+    site-packages (``python -S``), the layer, and a stand-in for the runtime's
+    ``/var/runtime`` (``RUNTIME_PACKAGES`` only: no awscrt, pyOpenSSL or cryptography,
+    which the venv has and Lambda has not). The build targets arm64; on another CPU its
+    native extensions cannot load, so the layer is an overlay (symlinks) in which the
+    top-level packages holding foreign native code are the venv's host-arch ones
+    (``substituted``). Without a built layer: the source layer and the whole venv.
     """
 
     def __init__(self) -> None:
         self.built = BUILT_LAYER.is_dir()
         self.substituted: list[str] = []
         self._tmp: str | None = None
+        self._floor: str | None = None
         if not self.built:
             self.path = str(SOURCE_LAYER)
             return
         machine = _ELF_MACHINE.get(platform.machine(), 0)
         self._tmp = tempfile.mkdtemp(prefix="bench-layer-")
+        site = Path(site_packages())
         for entry in sorted(BUILT_LAYER.iterdir()):
             files = [entry] if entry.is_file() else list(entry.rglob("*.so"))
             if any(_foreign(f, machine) for f in files if f.suffix == ".so" or ".so" in f.name):
                 self.substituted.append(entry.name)
+                native = next(iter(site.glob(f"{entry.name.split('.')[0]}*.so")), None) if entry.is_file() else None
+                host = native or site / entry.name
+                if host.exists():
+                    os.symlink(host, Path(self._tmp) / host.name)
                 continue
             os.symlink(entry, Path(self._tmp) / entry.name)
         self.path = self._tmp
+        self.runtime = _linked(RUNTIME_PACKAGES, "bench-runtime-")
 
     @property
     def label(self) -> str:
         if not self.built:
             return f"source layer ({SOURCE_LAYER.relative_to(ROOT)}; run make build for the built one)"
         note = f"; host-arch wheels for {', '.join(self.substituted)}" if self.substituted else ""
-        return f"built layer (.aws-sam/build/CoreLayer/python{note}), venv site-packages after it"
+        return f"built layer (.aws-sam/build/CoreLayer/python{note}), python -S, runtime stand-in: boto3 & deps"
 
     def pythonpath(self) -> str:
-        return os.pathsep.join([self.path, site_packages()])
+        if not self.built:
+            return os.pathsep.join([self.path, site_packages()])
+        return os.pathsep.join([self.path, self.runtime])
+
+    def floor_pythonpath(self) -> str:
+        """The floor's path: its code, its own argon2 and the runtime (the venv's, without a built layer)."""
+        if not self.built:
+            return os.pathsep.join([str(ROOT), site_packages()])
+        if self._floor is None:
+            self._floor = _linked(FLOOR_PACKAGES, "bench-floor-")
+        return os.pathsep.join([str(ROOT), self._floor, self.runtime])
+
+    def python(self) -> list[str]:
+        """The interpreter command: without site-packages when the built layer is measured."""
+        return [sys.executable, "-S"] if self.built else [sys.executable]
 
     def close(self) -> None:
-        if self._tmp:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+        for path in (self._tmp, getattr(self, "runtime", None), self._floor):
+            if path:
+                shutil.rmtree(path, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------- moto server

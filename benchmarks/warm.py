@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks.common import ROOT, FakeContext, LayerPath, lambda_env, make_event, site_packages
+from benchmarks.common import ROOT, FakeContext, LayerPath, lambda_env, make_event
 
 OPS = ("get", "list", "create", "update")
 FUNCTIONS = {"get": "resource_get", "list": "resource_list", "create": "resource_create", "update": "resource_update"}
@@ -66,9 +66,9 @@ def worker(side: str, fixture: str) -> None:
 
 
 class Worker:
-    def __init__(self, side: str, fixture: dict[str, str], env: dict[str, str]) -> None:
+    def __init__(self, side: str, fixture: dict[str, str], env: dict[str, str], python: list[str]) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.warm", side, json.dumps(fixture)],
+            [*python, "-m", "benchmarks.warm", side, json.dumps(fixture)],
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -113,10 +113,11 @@ def measure(endpoint: str, fixture: dict[str, str], rounds: int, batch: int) -> 
     layer = LayerPath()
     try:
         ours_env = lambda_env(endpoint, "ResourceGetFunction", PYTHONPATH=f"{layer.pythonpath()}:{ROOT}")
-        floor_env = lambda_env(endpoint, "ResourceGetFunction", PYTHONPATH=f"{ROOT}:{site_packages()}")
+        floor_env = lambda_env(endpoint, "ResourceGetFunction", PYTHONPATH=layer.floor_pythonpath())
         for env in (ours_env, floor_env):
             env["POWERTOOLS_LOG_LEVEL"] = env.get("POWERTOOLS_LOG_LEVEL") or "INFO"
-        ours, floor = Worker("ours", fixture, ours_env), Worker("floor", fixture, floor_env)
+        python = layer.python()
+        ours, floor = Worker("ours", fixture, ours_env, python), Worker("floor", fixture, floor_env, python)
         result = WarmResult()
         try:
             for _ in range(rounds):
