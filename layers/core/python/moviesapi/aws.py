@@ -54,13 +54,6 @@ def calls() -> list[str]:
     return list(_calls.get() or ())
 
 
-def boto3_session() -> Any:
-    """A boto3 session over the shared botocore session (for Powertools' parameter providers)."""
-    import boto3
-
-    return boto3.Session(botocore_session=session())
-
-
 _CLIENTS: dict[tuple[str | None, str | None], Any] = {}
 # botocore builds clients from a session unsafely across threads: the signing-key prefetch
 # (``signing.prefetch``) and the first request's DynamoDB client take turns.

@@ -9,27 +9,33 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from typing import Any
 
 from .settings import get_settings
 
 SECRET_MAX_AGE_SECONDS = 300
 PREFETCH_WAIT_SECONDS = 5.0
-_PROVIDER: Any = None
 _PREFETCH: threading.Thread | None = None
+_CLIENT: Any = None
+_CACHED: tuple[str, float] | None = None  # (key, when it was fetched: time.monotonic())
 
 
-def _secrets() -> Any:
-    """Powertools' Secrets Manager provider on the container's shared botocore session (made once)."""
-    global _PROVIDER
-    if _PROVIDER is None:
-        from aws_lambda_powertools.utilities.parameters import SecretsProvider
+def _fetch(arn: str) -> str:
+    """GetSecretValue with a botocore client of the container's shared session (made once).
 
-        from .aws import CLIENT_LOCK, boto3_session
+    A plain client, not Powertools' parameters utility: that imports boto3 and every provider
+    (SSM, AppConfig, DynamoDB) on the first request's path for one call and a five-minute cache.
+    """
+    global _CLIENT
+    if _CLIENT is None:
+        from .aws import CLIENT_LOCK, session
 
         with CLIENT_LOCK:
-            _PROVIDER = SecretsProvider(boto3_session=boto3_session())
-    return _PROVIDER
+            _CLIENT = session().create_client("secretsmanager", region_name=get_settings().region)
+    answer = _CLIENT.get_secret_value(SecretId=arn)
+    secret = answer.get("SecretString")
+    return secret if isinstance(secret, str) else bytes(answer["SecretBinary"]).decode()
 
 
 def prefetch() -> None:
@@ -47,14 +53,17 @@ def _fetch_quietly() -> None:
 
 
 def signing_key() -> str:
-    """Return the HS256 key; Powertools caches the secret for five minutes per container."""
+    """Return the HS256 key; from Secrets Manager it is cached five minutes per container (rotation)."""
     settings = get_settings()
     if settings.jwt_secret_arn:
         prefetching = _PREFETCH
         if prefetching is not None and prefetching is not threading.current_thread() and prefetching.is_alive():
-            prefetching.join(PREFETCH_WAIT_SECONDS)  # its answer lands in the provider's cache
-        value = _secrets().get(settings.jwt_secret_arn, max_age=SECRET_MAX_AGE_SECONDS)
-        return value if isinstance(value, str) else value.decode()
+            prefetching.join(PREFETCH_WAIT_SECONDS)  # its answer lands in the cache
+        global _CACHED
+        cached = _CACHED
+        if cached is None or time.monotonic() - cached[1] > SECRET_MAX_AGE_SECONDS:
+            cached = _CACHED = (_fetch(settings.jwt_secret_arn), time.monotonic())
+        return cached[0]
     if settings.jwt_secret:
         return settings.jwt_secret
     raise RuntimeError("No JWT signing key: set JWT_SECRET_ARN (AWS) or JWT_SECRET (local)")
