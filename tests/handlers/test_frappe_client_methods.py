@@ -246,6 +246,17 @@ def test_insert_many_is_all_or_nothing(invoke, alice):
     assert r.status == 417 and movie_count(invoke, alice) == 0
 
 
+def test_insert_many_holds_what_one_transaction_holds(invoke, alice):
+    """Every document may open its own genre and year counts: 32 Movies fill one 100-item transaction."""
+    docs = [{"doctype": "Movie", "title": f"F{i}", "genre": f"G{i}", "year": 1900 + i} for i in range(33)]
+    r = method("resource_create", "frappe.client.insert_many", alice, "POST", docs=docs)
+    assert r.status == 417 and movie_count(invoke, alice) == 0, r.text
+    assert "Only 32 inserts allowed" in r.text
+    r = method("resource_create", "frappe.client.insert_many", alice, "POST", docs=docs[:32])
+    assert r.status == 200, r.text
+    assert movie_count(invoke, alice) == 32
+
+
 def test_set_value_single_field_and_object(invoke, alice, catalog):
     name = catalog["Psycho"]
     r = method(

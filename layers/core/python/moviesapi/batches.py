@@ -24,6 +24,19 @@ from .writes import cancelled_by, transact
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
 
 
+def max_batch(resource: Resource) -> int:
+    """The most new items of ``resource`` one transaction holds with every counter they may move.
+
+    A batch has one owner: the resource-wide counter and the owner's are one each; every other
+    counted partition (genre, year...) may be a new counter per item.
+    """
+    counted = {p.name: p for p in resource.access_paths if p.counted}
+    owner = f"{resource.owner}." if resource.owner else None
+    shared = [n for n, p in counted.items() if p.hash_field is None or (owner and p.hash_field.startswith(owner))]
+    per_item = len(counted) - len(shared)
+    return (MAX_TRANSACTION_ITEMS - len(shared)) // (1 + per_item)
+
+
 def create_all(batch: Sequence[tuple[Resource, dict[str, Any]]], principal: Principal | None) -> list[dict[str, Any]]:
     """Create every ``(resource, data)`` of ``batch`` or none; the new records, in order.
 

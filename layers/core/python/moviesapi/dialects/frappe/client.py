@@ -221,6 +221,10 @@ def insert_many(request: Request) -> Response:
         if not doctype.writable:
             raise no_permission("create", doctype.name)
         batch.append((doctype.resource, fields_of(doc)))
+    # One transaction holds the documents and every counter they move (Movie: 32 at most).
+    limit = min((batches.max_batch(resource) for resource, _ in batch), default=MAX_INSERTS)
+    if len(batch) > limit:
+        raise FrappeError(f"Only {limit} inserts allowed in one request")
     records = batches.create_all(batch, principal)
     return _message(request, [str(r[res.key]) for (res, _), r in zip(batch, records, strict=True)])
 
