@@ -388,3 +388,19 @@ def test_malformed_patch_many_query_writes_nothing(invoke, alice, catalogue, bod
     assert r.status == 400 and "message" in r.json(), r.text
     after = invoke("resource_list", "restless_list", token=alice, query={}).json()["objects"]
     assert after == before
+
+
+def test_patch_many_that_moves_counts_fits_one_transaction(invoke, alice):
+    """The items and every count they move go in one transaction (100 at most): more is a 400, never half."""
+    for i in range(99):
+        post(invoke, alice, title=f"Bulk {i}", genre="Bulk", year=1950)
+    bulk = q(filters=[{"name": "genre", "op": "==", "val": "Bulk"}])
+    r = invoke("resource_patch_many", "restless_patch_many", token=alice, query=bulk, body={"genre": "Other"})
+    assert r.status == 400 and "At most 98" in r.text, r.text  # 99 items + the Bulk and Other counts
+    assert listing(invoke, alice, **bulk).json()["num_results"] == 99
+    few = q(filters=[{"name": "genre", "op": "==", "val": "Bulk"}, {"name": "title", "op": "!=", "val": "Bulk 0"}])
+    r = invoke("resource_patch_many", "restless_patch_many", token=alice, query=few, body={"genre": "Other"})
+    assert r.status == 200 and r.json() == {"num_modified": 98}, r.text
+    other = listing(invoke, alice, **q(filters=[{"name": "genre", "op": "==", "val": "Other"}]))
+    assert other.json()["num_results"] == 98
+    assert listing(invoke, alice, **bulk).json()["num_results"] == 1

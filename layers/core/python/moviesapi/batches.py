@@ -19,9 +19,7 @@ from .errors import BadQuery, Conflict, NotAuthenticated, ValidationFailed
 from .permissions import check
 from .registry import Resource
 from .resources import validate
-from .writes import cancelled_by, transact
-
-MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
+from .writes import MAX_TRANSACTION_ITEMS, cancelled_by, transact
 
 
 def max_batch(resource: Resource) -> int:

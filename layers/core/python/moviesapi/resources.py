@@ -33,7 +33,7 @@ from .overload import unavailable
 from .permissions import check
 from .query import Cond, Node, Order, Query, all_of, bind, bind_order
 from .registry import Field, Relation, Resource, coerce, find_resource
-from .writes import cancelled_by, landed, retrying, transact
+from .writes import MAX_TRANSACTION_ITEMS, cancelled_by, landed, retrying, transact
 
 REQUIRED = "This field is required."
 ITEM_NOT_FOUND = "no_item"  # NotFound's code when the item itself is missing (not the URL)
@@ -471,7 +471,12 @@ def update_many(
         for key in after:
             moves[key] = moves.get(key, 0) + (key not in before)
 
-    planned = counters.plan(moves)
+    moved = {key: delta for key, delta in moves.items() if delta}
+    if len(items) + len(moved) > MAX_TRANSACTION_ITEMS:  # one transaction holds the items and their counts
+        raise BadQuery(
+            f"At most {MAX_TRANSACTION_ITEMS - len(moved)} of these objects can be changed at once; narrow the query."
+        )
+    planned = counters.plan(moved)
 
     def build(transaction: TransactWrite) -> None:
         for item in items:

@@ -32,6 +32,7 @@ from .overload import unavailable
 from .settings import get_settings
 
 ATTEMPTS = 4
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit, counters included
 # botocore's own retries of single calls (standard mode): 0-1 s then 0-2 s of full-jitter backoff at most, so
 # a request of ten calls under a busy DynamoDB still answers (a 503 at worst) well inside Lambda's timeout;
 # botocore's default of three retries could sleep 7 s on one call.
