@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from .dialects import HTTP_METHODS, ROUTES, Dialect, Endpoint, allowed_at, dialect, endpoints, routes_of
+from .dialects import HTTP_METHODS, ROUTES, allowed_at, dialect, routes_of
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -113,18 +113,6 @@ def all_operations() -> tuple[Operation, ...]:
     found = (*OPERATIONS, *own)
     by = {op.name: op for op in found}
     return tuple(_with_what_it_runs(op, by) if op.runs else op for op in found)
-
-
-def by_name(name: str) -> Operation:
-    for op in all_operations():
-        if op.name == name:
-            return op
-    raise KeyError(f"No operation named {name!r}")
-
-
-def operation_endpoints(name: str) -> list[tuple[Dialect, Endpoint]]:
-    """The routes ``name`` serves, in every dialect."""
-    return [(d, e) for d, e in endpoints() if e.operation == name]
 
 
 def _powertools_path(pattern: str) -> str:

@@ -26,7 +26,7 @@ imports no dialect: a request imports only the dialect owning its path.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -151,13 +151,15 @@ def endpoints() -> list[tuple[Dialect, Endpoint]]:
     return [(d, e) for d in all_dialects() for e in d.endpoints]
 
 
-def methods_at(pattern: str) -> tuple[str, ...]:
-    """The methods some operation serves at ``pattern`` (what an ``Allow`` header lists)."""
-    found: list[str] = []
-    for _, endpoint in endpoints():
-        if endpoint.pattern == pattern and endpoint.operation != REFUSER:
-            found.extend(m for m in endpoint.served if m not in found)
+def _served_at(routes: Iterable[tuple[Any, Endpoint]], pattern: str) -> tuple[str, ...]:
+    """The methods some operation serves at ``pattern`` among ``routes`` (what an ``Allow`` header lists)."""
+    found = {m for _, e in routes if e.pattern == pattern and e.operation != REFUSER for m in e.served}
     return tuple(m for m in HTTP_METHODS if m in found)
+
+
+def methods_at(pattern: str) -> tuple[str, ...]:
+    """The methods served at ``pattern``, from the dialects themselves (importing all three)."""
+    return _served_at(endpoints(), pattern)
 
 
 def routes_of(operation: str) -> list[tuple[str, Endpoint]]:
@@ -167,8 +169,7 @@ def routes_of(operation: str) -> list[tuple[str, Endpoint]]:
 
 def allowed_at(pattern: str) -> tuple[str, ...]:
     """``methods_at`` read from ``ROUTES``: what a function answers OPTIONS with, no dialect imported."""
-    found = {m for _, e in ROUTES if e.pattern == pattern and e.operation != REFUSER for m in e.served}
-    return tuple(m for m in HTTP_METHODS if m in found)
+    return _served_at(ROUTES, pattern)
 
 
 def live_routes() -> tuple[tuple[str, Endpoint], ...]:
