@@ -9,7 +9,6 @@ create their tables from the same models. Connections open lazily, once per cont
 
 from __future__ import annotations
 
-import random
 import time
 from datetime import UTC, datetime
 from functools import partial
@@ -27,7 +26,7 @@ from pynamodb.models import Model
 
 from .settings import get_settings
 from .settings import table_name as _table_name
-from .writes import CALL_RETRIES, connection, retrying
+from .writes import CALL_RETRIES, backoff, connection, retrying
 
 _settings = get_settings()
 
@@ -126,7 +125,7 @@ def batch_get(requests: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, A
     found: dict[str, list[dict[str, Any]]] = {}
     for attempt in range(BATCH_GET_ROUNDS):
         if attempt:  # what DynamoDB left unprocessed, it was too busy to read: back off (full jitter)
-            time.sleep(random.uniform(0, min(0.4, 0.025 * 2**attempt)))  # noqa: S311 (jitter, not secrets)
+            time.sleep(backoff(attempt))
         answer = retrying(partial(connection().client.batch_get_item, RequestItems=requests))
         for name, items in (answer.get("Responses") or {}).items():
             found.setdefault(name, []).extend(items)

@@ -160,7 +160,7 @@ def validate(resource: Resource, data: dict[str, Any], *, partial: bool) -> dict
 
 
 def _load(resource: Resource, key: str) -> Any:
-    if not isinstance(key, str) or not key or len(key) > 64:
+    if not _valid_key(key):
         raise NotFound(f"No {resource.title} matches the given query.", code=ITEM_NOT_FOUND)
     try:
         return resource.model.get(key, consistent_read=True)

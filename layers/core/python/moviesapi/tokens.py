@@ -173,10 +173,14 @@ def _family_key(family: str) -> str:
     return f"family#{family}"
 
 
+def _blacklist_keys(claims: TokenClaims, *, own: bool = True) -> list[str]:
+    """The state items that revoke ``claims``: its own id (``own``) and its family."""
+    return ([_revoked_key(claims.jti)] if own else []) + ([_family_key(claims.family)] if claims.family else [])
+
+
 def is_revoked(claims: TokenClaims) -> bool:
     now = utcnow()
-    keys = [_revoked_key(claims.jti)] + ([_family_key(claims.family)] if claims.family else [])
-    return any(item.is_live(now) for item in StateModel.batch_get(keys))
+    return any(item.is_live(now) for item in StateModel.batch_get(_blacklist_keys(claims)))
 
 
 def _revoke(key: str, until: datetime, user_id: str, *, only_once: bool, data: str | None = None) -> bool:
@@ -212,9 +216,8 @@ def refresh(token: str) -> dict[str, str]:
     claims = decode(token, REFRESH)
     # The blacklist entries and the user in one read: access tokens are trusted without a user read
     # for their 5 minutes, so this is where a deactivated or deleted user stops getting new ones.
-    keys = ([] if settings.rotate_refresh_tokens else [_revoked_key(claims.jti)]) + (
-        [_family_key(claims.family)] if claims.family else []
-    )
+    # With rotation a used token's own entry is the rotation marker, judged below (reuse interval).
+    keys = _blacklist_keys(claims, own=not settings.rotate_refresh_tokens)
     *entries, user = read_together(*((StateModel, k) for k in keys), (UserModel, claims.user_id))
     if any(e is not None and e.is_live() for e in entries):
         raise InvalidToken("Token is blacklisted")

@@ -69,6 +69,11 @@ def _time_left() -> float:
     return float("inf") if deadline is None else deadline - time.monotonic()
 
 
+def backoff(attempt: int) -> float:
+    """Seconds to wait before retry ``attempt`` (0-based): exponential, capped, full jitter."""
+    return random.uniform(0, min(MAX_DELAY_S, BASE_DELAY_S * 2**attempt))  # noqa: S311 (jitter, not secrets)
+
+
 def retrying[T](write: Callable[[], T]) -> T:
     """``write()``, retried while DynamoDB is busy (throttling, conflicts, its 5xx) and time allows."""
     for attempt in range(ATTEMPTS):
@@ -77,7 +82,7 @@ def retrying[T](write: Callable[[], T]) -> T:
         except Exception as exc:
             if unavailable(exc) is None or attempt == ATTEMPTS - 1:
                 raise
-            delay = random.uniform(0, min(MAX_DELAY_S, BASE_DELAY_S * 2**attempt))  # noqa: S311 (jitter, not secrets)
+            delay = backoff(attempt)
             if _time_left() < delay + RESERVE_S:
                 raise
             time.sleep(delay)
