@@ -34,6 +34,7 @@ from .storage import (
     changed_attributes,
     counted_attributes,
     counter_keys,
+    fields_set_by,
 )
 from .writes import cancelled_by, retrying, transact
 
@@ -99,19 +100,12 @@ def plan(
     assumed = {}
     for name, value in changing.items():
         relation = resource.relations.get(name)
-        for f in _written(resource, name):
+        for f in fields_set_by(resource, name):
             if f.attribute in counted:
                 if relation is not None:
                     return None  # a relation's counted key: read first
                 assumed[f.attribute] = value
     return Plan(required, version, assumed)
-
-
-def _written(resource: Resource, name: str) -> list[Any]:
-    relation = resource.relations.get(name)
-    if relation is not None:
-        return list(relation.resolved.values())
-    return [resource.fields[name]] if name in resource.fields else []
 
 
 def _condition(resource: Resource, plan: Plan) -> Any:

@@ -309,6 +309,14 @@ def _target_record(target_name: str, key: str) -> dict[str, Any]:
         return {}
 
 
+def fields_set_by(resource: Resource, name: str) -> list[Field]:
+    """The stored fields a writable ``name`` sets: a relation's copied fields, else the field itself."""
+    relation = resource.relations.get(name)
+    if relation is not None:
+        return list(relation.resolved.values())
+    return [resource.fields[name]] if name in resource.fields else []
+
+
 def changed_attributes(resource: Resource, clean: dict[str, Any]) -> set[str]:
     """The attributes ``apply_changes`` sets for ``clean``: its values, the timestamps it stamps,
     and what is derived from either (search shadows, derived sort keys, the listing shard).
@@ -316,13 +324,7 @@ def changed_attributes(resource: Resource, clean: dict[str, Any]) -> set[str]:
     A write that sends only these (``guarded.update``) leaves every other attribute, and
     everything derived from it, as stored.
     """
-    sources: set[str] = set()
-    for name in clean:
-        relation = resource.relations.get(name)
-        if relation is not None:
-            sources |= {f.attribute for f in relation.resolved.values()}
-        else:
-            sources.add(resource.fields[name].attribute)
+    sources = {f.attribute for name in clean for f in fields_set_by(resource, name)}
     sources |= {f.attribute for f in resource.fields.values() if f.auto == "update"}
     written = set(sources)
     written |= {f.search_attribute for f in resource.fields.values() if f.search_attribute and f.attribute in sources}
