@@ -6,19 +6,16 @@ from ``lambda_env`` and their import path from ``layer_path``.
 
 from __future__ import annotations
 
-import copy
-import importlib.util
-import json
 import os
 import platform
 import shutil
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+from tools.invoke import FakeContext, load_event, load_file, load_function, make_event  # noqa: F401 (re-exported)
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_LAYER = ROOT / "layers" / "core" / "python"
@@ -217,78 +214,6 @@ class MotoServer:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-
-
-# ---------------------------------------------------------------------------------------------- events
-
-
-def load_event(name: str) -> dict[str, Any]:
-    return json.loads((ROOT / "events" / f"{name}.json").read_text())
-
-
-def make_event(
-    name: str,
-    *,
-    body: Any = None,
-    token: str | None = None,
-    path_id: str | None = None,
-    query: dict[str, list[str]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """A committed event adjusted as API Gateway would fill it for another request (as tests/conftest.py)."""
-    event = copy.deepcopy(load_event(name))
-    if body is not None:
-        event["body"] = json.dumps(body)
-    extra = dict(headers or {})
-    if token:
-        extra["Authorization"] = f"Bearer {token}"
-    for key, value in extra.items():
-        event["headers"][key] = value
-        event.setdefault("multiValueHeaders", {})[key] = [value]
-    if path_id is not None:
-        params = event.get("pathParameters") or {}
-        event["pathParameters"] = {k: path_id if v == "MOVIE_ID" else v for k, v in params.items()} or None
-        event["path"] = event["path"].replace("MOVIE_ID", path_id)
-        event["requestContext"]["path"] = event["requestContext"]["path"].replace("MOVIE_ID", path_id)
-    if query is not None:
-        event["multiValueQueryStringParameters"] = query or None
-        event["queryStringParameters"] = {k: v[-1] for k, v in query.items()} or None
-    return event
-
-
-class FakeContext:
-    """Enough of the Lambda context for Powertools."""
-
-    function_name = "bench-function"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench-function"
-    log_group_name = "/aws/lambda/bench-function"
-    log_stream_name = "2026/11/24/[$LATEST]bench"
-
-    def __init__(self) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
-_LOADED: dict[str, ModuleType] = {}
-
-
-def load_file(path: Path, name: str) -> ModuleType:
-    """Import a file under a unique module name (every function's entry file is ``app.py``)."""
-    if name not in _LOADED:
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        _LOADED[name] = module
-    return _LOADED[name]
-
-
-def load_function(name: str) -> ModuleType:
-    return load_file(ROOT / "functions" / name / "app.py", f"function_{name}")
 
 
 def in_process_env() -> None:

@@ -6,17 +6,15 @@ its settings once per process, as a Lambda container does.
 
 from __future__ import annotations
 
-import copy
-import importlib.util
 import json
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+
+from tools.invoke import FakeContext, load_event, load_function, make_event  # noqa: F401 (the tests' helpers)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,84 +46,6 @@ def aws() -> Iterator[None]:
     with mock_aws():
         ensure_tables()
         yield
-
-
-class FakeContext:
-    """Enough of the Lambda context for Powertools' logger."""
-
-    function_name = "test-function"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
-    log_group_name = "/aws/lambda/test-function"
-    log_stream_name = "2026/11/24/[$LATEST]test"
-
-    def __init__(self) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
-_HANDLERS: dict[str, ModuleType] = {}
-
-
-def load_function(name: str) -> ModuleType:
-    """Import ``functions/<name>/app.py`` under a unique module name (every entry file is ``app``)."""
-    if name not in _HANDLERS:
-        path = ROOT / "functions" / name / "app.py"
-        spec = importlib.util.spec_from_file_location(f"function_{name}", path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        _HANDLERS[name] = module
-    return _HANDLERS[name]
-
-
-def load_event(name: str) -> dict[str, Any]:
-    return json.loads((ROOT / "events" / f"{name}.json").read_text())
-
-
-def make_event(
-    name: str,
-    *,
-    body: Any = None,
-    token: str | None = None,
-    path_id: str | None = None,
-    query: dict[str, list[str]] | None = None,
-    headers: dict[str, str] | None = None,
-    raw_body: str | None = None,
-    path: str | None = None,
-) -> dict[str, Any]:
-    """One of the committed events, adjusted the way API Gateway would fill it for another request.
-
-    ``path`` replaces the request path (e.g. ``/api/v1/movies.csv``), keeping the stage prefix.
-    """
-    event = copy.deepcopy(load_event(name))
-    if path is not None:
-        stage_prefix = event["requestContext"]["path"][: -len(event["path"])]
-        event["path"] = path
-        event["requestContext"]["path"] = stage_prefix + path
-    if body is not None:
-        event["body"] = json.dumps(body)
-    if raw_body is not None:
-        event["body"] = raw_body
-    extra = dict(headers or {})
-    if token:
-        extra["Authorization"] = f"Bearer {token}"
-    for key, value in extra.items():
-        event["headers"][key] = value
-        event["multiValueHeaders"][key] = [value]
-    if path_id is not None:
-        # The placeholder item id, wherever the route put it ({"collection": "movies", "id": "MOVIE_ID"}).
-        params = event.get("pathParameters") or {}
-        event["pathParameters"] = {k: path_id if v == "MOVIE_ID" else v for k, v in params.items()} or None
-        event["path"] = event["path"].replace("MOVIE_ID", path_id)
-        event["requestContext"]["path"] = event["requestContext"]["path"].replace("MOVIE_ID", path_id)
-    if query is not None:
-        event["multiValueQueryStringParameters"] = query or None
-        event["queryStringParameters"] = {k: v[-1] for k, v in query.items()} or None
-    return event
 
 
 def routed_function(method: str, pattern: str) -> str:
