@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import socket
 import threading
 import time
 import uuid
@@ -269,21 +268,8 @@ class Client:
 
 
 @pytest.fixture
-def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def proxy(moto_url: str) -> Iterator[FaultProxy]:
-    faults = FaultProxy(moto_url, FaultMix(), seed=SEED).start()
+def proxy(own_dynamodb: str) -> Iterator[FaultProxy]:
+    faults = FaultProxy(own_dynamodb, FaultMix(), seed=SEED).start()
     yield faults
     faults.stop()
 
@@ -391,7 +377,7 @@ def table_problems(dynamodb: Any, ledger: Ledger) -> tuple[list[str], dict[str, 
 
 
 def test_thirty_percent_faults_never_500_never_partial(
-    start_localapi: Callable[..., Any], proxy: FaultProxy, moto_url: str
+    start_localapi: Callable[..., Any], proxy: FaultProxy, own_dynamodb: str
 ) -> None:
     import boto3
 
@@ -441,7 +427,7 @@ def test_thirty_percent_faults_never_500_never_partial(
     owner = next(c for c in clients if c.jwt)
     dynamodb = boto3.client(
         "dynamodb",
-        endpoint_url=moto_url,
+        endpoint_url=own_dynamodb,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",

@@ -6,9 +6,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import socket
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -408,19 +407,6 @@ def test_methods_whitelist(owner: Client) -> None:
 
 
 # ---------------------------------------------------------------- session expiry (own server and DynamoDB)
-
-
-@pytest.fixture
-def own_dynamodb() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
 
 
 def test_session_past_expiry_refused_while_item_exists(start_localapi: Callable[..., Any], own_dynamodb: str) -> None:
