@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,12 +34,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if E2E_DIR in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.e2e)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -73,6 +66,8 @@ class LocalApiProcess:
 
 def launch(log_path: Path, template: Path | None = None, env: dict[str, str] | None = None) -> LocalApiProcess:
     """Start the server and wait (bounded) until its port answers HTTP."""
+    from localapi.server import free_port  # samcli-heavy: only when a server starts
+
     port = free_port()
     command = [sys.executable, "-m", "localapi", "--port", str(port)]
     if template is not None:
