@@ -85,23 +85,26 @@ def test_a_function_imports_no_dialect_and_no_xray_until_a_request_needs_it():
     assert not [m for m in after if m.startswith(NOT_ON_THE_COLD_PATH) or m.startswith("aws_xray_sdk")]
 
 
-TRACED = """
-import json, runpy, sys
-ns = runpy.run_path("functions/resource_get/app.py")
-from aws_xray_sdk.core import patcher
-inner = ns["lambda_handler"].__wrapped__  # under the Logger's decorator: the Tracer's, wrapping the handler
-print(json.dumps({"patched": sorted(patcher._PATCHED_MODULES), "traced": hasattr(inner, "__wrapped__"),
-                  "ext": sorted(m for m in sys.modules if m.startswith("aws_xray_sdk.ext."))}))
-"""
+# Imports a function behind API Gateway never needs, traced or not: the X-Ray SDK (``moviesapi.xray`` sends
+# its documents), asyncio (the SDK's and AppSync's), and what Powertools' package __init__ files import
+# for every other event source (``moviesapi.reexports``).
+NEVER_ON_THE_COLD_PATH = (
+    "aws_xray_sdk",
+    "wrapt",
+    "asyncio",
+    "aws_lambda_powertools.event_handler.appsync",
+    "aws_lambda_powertools.event_handler.bedrock_agent",
+    "aws_lambda_powertools.event_handler.vpc_lattice",
+    "aws_lambda_powertools.event_handler.openapi.merge",
+    "aws_lambda_powertools.utilities.data_classes.code_pipeline_job_event",
+    "aws_lambda_powertools.utilities.data_classes.sqs_event",
+)
 
 
-def test_in_lambda_the_handler_is_traced_and_only_botocore_patched():
-    found = _fresh(TRACED, POWERTOOLS_TRACE_DISABLED="false", **LAMBDA)
-    assert found["patched"] == ["botocore"]
-    assert found["traced"] is True
-    assert found["ext"] == [
-        "aws_xray_sdk.ext.boto_utils",
-        "aws_xray_sdk.ext.botocore",
-        "aws_xray_sdk.ext.botocore.patch",
-        "aws_xray_sdk.ext.util",
-    ]
+def test_in_lambda_a_traced_request_imports_no_tracing_sdk_and_no_other_resolver():
+    found = _fresh(IMPORT_GET, POWERTOOLS_TRACE_DISABLED="false", AWS_XRAY_DAEMON_ADDRESS="127.0.0.1:0", **LAMBDA)
+    assert found["status"] == 404
+    after = found["after"]
+    assert isinstance(after, list)
+    assert "aws_lambda_powertools.event_handler.api_gateway" in after
+    assert [m for m in after if m.startswith(NEVER_ON_THE_COLD_PATH)] == []

@@ -8,7 +8,8 @@ signing-key client take the same session, created on first use, so the
 service models are parsed once, and every table shares one DynamoDB client
 (``_shared_client``: each client costs ~20 ms to build).
 
-The session also counts DynamoDB API calls (a ``before-call`` hook, registered
+Every call through the session is traced (``xray``) when tracing is on. The
+session also counts DynamoDB API calls (a ``before-call`` hook, registered
 before any client exists, so every client copies it): ``calls()`` is how many
 this invocation made. The entry point starts a count per invocation; tests assert
 exact counts per request with it.
@@ -23,6 +24,8 @@ from typing import Any
 import botocore.session
 import pynamodb.connection.base
 
+from . import xray
+
 _SESSION: botocore.session.Session | None = None
 _calls: ContextVar[list[str] | None] = ContextVar("dynamodb_calls", default=None)
 
@@ -33,6 +36,8 @@ def session() -> botocore.session.Session:
     if _SESSION is None:
         _SESSION = botocore.session.get_session()
         _SESSION.register("before-call.dynamodb", _count)
+        if xray.tracing_enabled():
+            xray.instrument(_SESSION)
     return _SESSION
 
 
