@@ -262,3 +262,60 @@ def test_refresh_stops_for_a_user_who_is_gone(invoke, signup, gone):
     r = invoke("token_refresh", body={"refresh": pair["refresh"]})
     assert r.status == 401, r.text
     assert r.json() == {"detail": "No active account found for the given token."}
+
+
+def _decodes(monkeypatch) -> list[str]:
+    """Count PyJWT verifications (the container caches what it verified)."""
+    from moviesapi import tokens
+
+    seen: list[str] = []
+    real = tokens.jwt.decode
+
+    def counted(token, *args, **kwargs):
+        seen.append(token)
+        return real(token, *args, **kwargs)
+
+    monkeypatch.setattr(tokens.jwt, "decode", counted)
+    return seen
+
+
+def test_a_token_is_verified_once_per_container_and_its_expiry_on_every_request(invoke, signup, monkeypatch):
+    from moviesapi import tokens
+
+    access = signup()["access"]
+    seen = _decodes(monkeypatch)
+    for _ in range(3):
+        assert invoke("resource_list", "movie_list", token=access, query={}).status == 200
+    assert seen == [access]
+    exp = jwt.decode(access, SECRET, algorithms=["HS256"])["exp"]
+    monkeypatch.setattr(tokens, "time", type("Clock", (), {"time": staticmethod(lambda: exp)}))
+    r = invoke("resource_list", "movie_list", token=access, query={})
+    assert r.status == 401 and r.json()["code"] == "token_not_valid"  # expired at exp, as PyJWT (no leeway)
+
+
+def test_a_cached_token_proves_nothing_for_a_tampered_copy_or_under_a_new_key(invoke, signup, monkeypatch):
+    from moviesapi import tokens
+
+    access = signup()["access"]
+    assert invoke("resource_list", "movie_list", token=access, query={}).status == 200
+    head, body, signature = access.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    claims["user_id"] = "someone-else"
+    other = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    assert invoke("resource_list", "movie_list", token=f"{head}.{other}.{signature}", query={}).status == 401
+    monkeypatch.setattr(tokens, "signing_key", lambda: "a-rotated-signing-key-that-is-long-enough-0123456789")
+    r = invoke("resource_list", "movie_list", token=access, query={})
+    assert r.status == 401 and r.json()["code"] == "token_not_valid"
+
+
+def test_the_verified_cache_is_bounded(invoke, signup, monkeypatch):
+    from moviesapi import tokens
+
+    monkeypatch.setattr(tokens, "VERIFIED_CACHE_SIZE", 2)
+    accesses = [signup(f"user{i}")["access"] for i in range(3)]
+    for access in accesses:
+        assert invoke("resource_list", "movie_list", token=access, query={}).status == 200
+    assert len(tokens._verified) == 2
+    seen = _decodes(monkeypatch)
+    assert invoke("resource_list", "movie_list", token=accesses[0], query={}).status == 200
+    assert seen == [accesses[0]]  # the oldest went first
