@@ -308,14 +308,15 @@ def test_a_cached_token_proves_nothing_for_a_tampered_copy_or_under_a_new_key(in
     assert r.status == 401 and r.json()["code"] == "token_not_valid"
 
 
-def test_the_verified_cache_is_bounded(invoke, signup, monkeypatch):
+def test_the_verified_cache_is_bounded_and_keeps_the_tokens_in_use(invoke, signup, monkeypatch):
     from moviesapi import tokens
 
     monkeypatch.setattr(tokens, "VERIFIED_CACHE_SIZE", 2)
-    accesses = [signup(f"user{i}")["access"] for i in range(3)]
-    for access in accesses:
+    first, second, third = (signup(f"user{i}")["access"] for i in range(3))
+    for access in (first, second, first, third):  # the first was used again: the second is the least recent
         assert invoke("resource_list", "movie_list", token=access, query={}).status == 200
     assert len(tokens._verified) == 2
     seen = _decodes(monkeypatch)
-    assert invoke("resource_list", "movie_list", token=accesses[0], query={}).status == 200
-    assert seen == [accesses[0]]  # the oldest went first
+    for access in (first, third, second):
+        assert invoke("resource_list", "movie_list", token=access, query={}).status == 200
+    assert seen == [second]

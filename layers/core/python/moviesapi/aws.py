@@ -27,6 +27,7 @@ import pynamodb.connection.base
 from . import xray
 
 _SESSION: botocore.session.Session | None = None
+CLIENT_LOCK = threading.RLock()  # see _CLIENTS
 _calls: ContextVar[list[str] | None] = ContextVar("dynamodb_calls", default=None)
 
 
@@ -34,10 +35,13 @@ def session() -> botocore.session.Session:
     """The container's botocore session, created once, with the call counter registered."""
     global _SESSION
     if _SESSION is None:
-        _SESSION = botocore.session.get_session()
-        _SESSION.register("before-call.dynamodb", _count)
-        if xray.tracing_enabled():
-            xray.instrument(_SESSION)
+        with CLIENT_LOCK:
+            if _SESSION is None:
+                made = botocore.session.get_session()
+                made.register("before-call.dynamodb", _count)
+                if xray.tracing_enabled():
+                    xray.instrument(made)
+                _SESSION = made
     return _SESSION
 
 
@@ -60,9 +64,9 @@ def calls() -> list[str]:
 
 
 _CLIENTS: dict[tuple[str | None, str | None], Any] = {}
-# botocore builds clients from a session unsafely across threads: the signing-key prefetch
-# (``signing.prefetch``) and the first request's DynamoDB client take turns.
-CLIENT_LOCK = threading.Lock()
+# botocore builds sessions and clients unsafely across threads: the signing-key prefetch
+# (``signing.prefetch``), the first request's DynamoDB client and the partition reads a list page
+# sends together (``parallel``) take turns (``CLIENT_LOCK``, re-entrant: a client opens the session).
 _own_client = pynamodb.connection.base.Connection.client
 
 
@@ -74,12 +78,18 @@ def _shared_client(connection: pynamodb.connection.base.Connection) -> Any:
     """
     key = (connection.host, connection.region)
     client = _CLIENTS.get(key)
-    if client is None or (client._request_signer and not client._request_signer._credentials):
+    if client is None or _lost_credentials(client):
         with CLIENT_LOCK:
-            connection._client = None
-            client = _CLIENTS[key] = _own_client.fget(connection)  # type: ignore[attr-defined]
+            client = _CLIENTS.get(key)
+            if client is None or _lost_credentials(client):  # another thread may have made it meanwhile
+                connection._client = None
+                client = _CLIENTS[key] = _own_client.fget(connection)  # type: ignore[attr-defined]
     connection._client = client
     return client
+
+
+def _lost_credentials(client: Any) -> bool:
+    return bool(client._request_signer and not client._request_signer._credentials)
 
 
 # Every PynamoDB connection opens its session through this name: hand it the shared one; and every

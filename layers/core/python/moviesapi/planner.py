@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
-from . import counters, shards
+from . import counters, parallel, shards
 from .errors import BadQuery
 from .query import And, Cond, FieldRef, Node, Or, Order, Query, conjuncts, matches, sort_records
 from .registry import AccessPath, Resource
@@ -371,14 +372,27 @@ def decode_cursor(cursor: str, fingerprint: str) -> dict[str, Any]:
         raise BadQuery("Invalid cursor.") from None
 
 
-def _count(
-    resource: Resource, p: Plan, query: Query, stats: Stats, matched_so_far: int, remaining: Iterator[Model] | None
-) -> int:
-    """Exact total for ``query``, as cheaply as the plan allows."""
+def _counter_of(p: Plan) -> str | None:
+    """The counter holding the plan's exact total, when one does (a whole partition, nothing filtered)."""
     if p.path is not None and not p.residual and p.range_condition is None and p.path.counter is not None:
+        return p.path.counter(p.hash_key)
+    return None
+
+
+def _count(
+    resource: Resource,
+    p: Plan,
+    query: Query,
+    stats: Stats,
+    matched_so_far: int,
+    remaining: Iterator[Model] | None,
+    counted: Future[int] | None = None,
+) -> int:
+    """Exact total for ``query``, as cheaply as the plan allows (``counted``: the counter, already asked)."""
+    if counted is not None:
         stats.count_source = "counter"
         stats.scanned += 1  # one BatchGetItem of the counter's shards
-        return counters.total(p.path.counter(p.hash_key))
+        return counted.result()
     if p.path is not None and not p.residual:
         stats.count_source = "select-count"
         parts = _partitions(p) or (p.hash_key,)
@@ -456,27 +470,35 @@ def _run_native(resource: Resource, query: Query, p: Plan, stats: Stats) -> Page
     fingerprint = _fingerprint(query, p)
     start = decode_cursor(query.cursor, fingerprint) if query.cursor else None
     wanted = None if query.limit is None else query.offset + query.limit
-    reader = _Reader(resource, p, stats, start, wanted)
-    items = iter(reader)
-    page: list[dict[str, Any]] = []
-    matched = 0
-    full = False
-    for item in items:
-        record = resource.to_record(item)
-        if not matches(query.where, record):
-            continue
-        matched += 1
-        if matched > query.offset:
-            page.append(record)
-        if query.limit is not None and len(page) >= query.limit:
-            full = True
-            break
+    counter = _counter_of(p) if query.with_count and not query.cursor else None
+    # The total's counter is read while the page is: one round trip for both.
+    counted = parallel.start(lambda: counters.total(counter)) if counter is not None else None
+    try:
+        reader = _Reader(resource, p, stats, start, wanted)
+        items = iter(reader)
+        page: list[dict[str, Any]] = []
+        matched = 0
+        full = False
+        for item in items:
+            record = resource.to_record(item)
+            if not matches(query.where, record):
+                continue
+            matched += 1
+            if matched > query.offset:
+                page.append(record)
+            if query.limit is not None and len(page) >= query.limit:
+                full = True
+                break
+    except BaseException:
+        if counted is not None:
+            wait([counted])  # nothing of this request runs on into the next
+        raise
     last = reader.last_key if full else None
     next_cursor = encode_cursor(last, fingerprint) if last else None
     stats.returned = len(page)
     total = None
     if query.with_count and not query.cursor:
-        total = _count(resource, p, query, stats, matched, items if full else None)
+        total = _count(resource, p, query, stats, matched, items if full else None, counted)
         if total <= query.offset + len(page):
             next_cursor = None
     return Page(page, total, next_cursor, stats)

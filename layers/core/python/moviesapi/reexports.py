@@ -15,8 +15,11 @@ does anything but import names, and set ``__all__``, is imported as usual.
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib
+import importlib.machinery
 import importlib.util
+import os
 import sys
 from collections.abc import Callable
 from importlib.machinery import ModuleSpec
@@ -40,10 +43,18 @@ def defer(*packages: str) -> None:
         sources, exported = plan
         module = importlib.util.module_from_spec(spec)
         module.__getattr__ = _resolver(module, sources, exported)  # type: ignore[attr-defined]
+        names = frozenset({*sources, *(exported or ())})
+        module.__dir__ = lambda m=module, n=names: sorted({*vars(m), *n})  # type: ignore[misc]
         sys.modules[name] = module
         parent, _, child = name.rpartition(".")
         if parent:
             setattr(sys.modules[parent], child, module)
+        # A name that is also a submodule's (``from .event_source import event_source``): importing that
+        # submodule would bind the module under the name before any lookup; the __init__ rebinds it at once.
+        for exported_name in sorted(sources.keys() & _submodules(spec)):
+            origin, original = sources[exported_name]
+            if origin != name:
+                setattr(module, exported_name, getattr(importlib.import_module(origin), original))
 
 
 def reexports(spec: ModuleSpec) -> tuple[Sources, list[str] | None] | None:
@@ -69,6 +80,21 @@ def reexports(spec: ModuleSpec) -> tuple[Sources, list[str] | None] | None:
     return sources, exported
 
 
+def _submodules(spec: ModuleSpec) -> set[str]:
+    """The names of the package's modules and subpackages, from its directories."""
+    suffixes = tuple(importlib.machinery.all_suffixes())
+    names: set[str] = set()
+    for folder in spec.submodule_search_locations or ():
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir() and os.path.exists(os.path.join(entry.path, "__init__.py")):
+                    names.add(entry.name)
+                elif entry.name.endswith(suffixes):
+                    names.add(entry.name.split(".", 1)[0])
+    names.discard("__init__")
+    return names
+
+
 def _is_all(node: ast.stmt) -> bool:
     return (
         isinstance(node, ast.Assign)
@@ -90,7 +116,7 @@ def _resolver(module: ModuleType, sources: Sources, exported: list[str] | None) 
                 if origin == package
                 else getattr(importlib.import_module(origin), original)
             )
-        elif not name.startswith("__") and importlib.util.find_spec(f"{package}.{name}") is not None:
+        elif not name.startswith("__") and "." not in name and _is_submodule(f"{package}.{name}"):
             value = importlib.import_module(f"{package}.{name}")  # ``from package import submodule``
         else:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
@@ -98,3 +124,10 @@ def _resolver(module: ModuleType, sources: Sources, exported: list[str] | None) 
         return value
 
     return __getattr__
+
+
+def _is_submodule(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False

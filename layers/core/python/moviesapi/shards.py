@@ -5,8 +5,9 @@ constant "everything in this order" partition over shards (plus the unsharded
 partition older writes used). A read first asks each shard for twice its share
 of the page and one, then tops up a shard that runs dry while the page is not
 full, and merges them by the index's sort key: with items spread evenly a page
-is one Query per partition (the requests run one after another, so their count
-is the page's latency), reading about twice the page, never shards times it.
+is one Query per partition, reading about twice the page, never shards times it.
+The first requests of all the shards are in flight together (``parallel``), so a
+page costs one round trip, not one per partition; a top-up is one more.
 
 A position is, per shard, the key of the last item taken from it (None: not
 started; ``EXHAUSTED``: nothing left), so a cursor restarts each shard right
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pynamodb.models import Model
 from pynamodb.pagination import PageIterator
 
+from . import parallel
 from .errors import BadQuery
 
 if TYPE_CHECKING:
@@ -141,7 +143,15 @@ class Merge:
         x, y = getattr(a, self.sort_attribute), getattr(b, self.sort_attribute)
         return bool(x > y) if self.descending else bool(x < y)
 
+    def _first_round(self) -> None:
+        """Every shard's first request at once (each fills only its own buffer)."""
+        waiting = [s for s in self.shards if s.requests == 0 and not s.done]
+        if len(waiting) > 1:
+            batch = self._batch(first=True)
+            parallel.run_all([lambda s=s: s.fill(self.model, batch) for s in waiting])
+
     def __iter__(self) -> Iterator[Model]:
+        self._first_round()
         while (shard := self._next_shard()) is not None:
             self.taken += 1
             yield shard.take()

@@ -79,7 +79,7 @@ def _verified_claims(token: str) -> dict[str, Any]:
             while len(_verified) > VERIFIED_CACHE_SIZE:
                 _verified.popitem(last=False)
         return dict(claims)
-    if claims["exp"] <= time.time():
+    if int(claims["exp"]) <= time.time():  # PyJWT: int(exp) <= now is expired
         _verified.pop(cache_key, None)
         raise jwt.ExpiredSignatureError("Signature has expired")
     _verified.move_to_end(cache_key)

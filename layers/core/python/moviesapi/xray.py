@@ -15,6 +15,7 @@ A tracing failure never fails a request: a datagram that cannot be sent is dropp
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -107,6 +108,7 @@ class Trace:
 
     root: str
     parent: str
+    extra: str = ""  # the header's other fields (``Lineage=…``), passed on as the SDK does
 
     @classmethod
     def from_env(cls) -> Trace | None:
@@ -116,7 +118,8 @@ class Trace:
         )
         if fields.get("Sampled") != "1" or not fields.get("Root") or not fields.get("Parent"):
             return None
-        return cls(fields["Root"], fields["Parent"])
+        extra = "".join(f";{k}={v}" for k, v in fields.items() if k not in ("Root", "Parent", "Sampled", "Self"))
+        return cls(fields["Root"], fields["Parent"], extra)
 
 
 @dataclass
@@ -130,24 +133,33 @@ _cold = True
 _socket: socket.socket | None = None
 
 
+def _is_cold_start() -> bool:
+    """Powertools' rule: the container's first invocation, sampled or not; never under provisioned concurrency."""
+    global _cold
+    cold, _cold = _cold, False
+    return cold and os.getenv("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency"
+
+
 def traced[Handler: Callable[..., Any]](handler: Handler, service: str) -> Handler:
     """``handler`` inside a ``## <name>`` subsegment annotated ``ColdStart`` and ``Service`` (as Powertools)."""
     name = f"## {handler.__name__}"
 
     @functools.wraps(handler)
     def wrapper(event: Any, context: Any) -> Any:
-        global _open, _cold
+        global _open
+        cold = _is_cold_start()
         trace = Trace.from_env()
         if trace is None:
             return handler(event, context)
         segment = _subsegment(name, trace.root, trace.parent, "local")
-        segment["annotations"] = {"ColdStart": _cold, "Service": service}
-        _cold = False
+        segment["annotations"] = {"ColdStart": cold, "Service": service}
         _open = _Open(trace, segment)
         try:
             return handler(event, context)
         except Exception as exc:
-            _add_cause(segment, type(exc).__name__, str(exc), remote=False)
+            # Powertools' capture_error: the error as metadata; the SDK's subsegment: its cause.
+            segment["metadata"] = {service: {f"{handler.__name__} error": str(exc)}}
+            _add_cause(segment, type(exc).__name__, str(exc), remote=False, raised=exc)
             raise
         finally:
             _open = None
@@ -164,26 +176,43 @@ def instrument(session: Any) -> None:
     session.register("after-call-error", _close_failed_call)
 
 
+def _quiet[**P](hook: Callable[P, None]) -> Callable[P, None]:
+    """A botocore hook that can never fail the call it watches (a trace loses a subsegment at worst)."""
+
+    @functools.wraps(hook)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> None:
+        with contextlib.suppress(Exception):  # nothing to report to: the request must not notice
+            hook(*args, **kwargs)
+
+    return guarded
+
+
+@_quiet
 def _open_call(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
-    if _open is None:
+    current = _open  # read once: calls come from pool threads too (``parallel``)
+    if current is None:
         return  # outside an invocation (the init's key prefetch): the SDK records nothing either
-    call = _subsegment(model.service_model.endpoint_prefix, _open.trace.root, _open.handler["id"], "aws")
+    call = _subsegment(model.service_model.endpoint_prefix, current.trace.root, current.handler["id"], "aws")
     call["aws"] = {"operation": model.name}
     call["_params"] = params
+    call["_extra"] = current.trace.extra
     context[_CONTEXT_KEY] = call
 
 
+@_quiet
 def _propagate(request: Any, **_: Any) -> None:
     call = (getattr(request, "context", None) or {}).get(_CONTEXT_KEY)
     if call is not None:
-        request.headers[TRACE_HEADER] = f"Root={call['trace_id']};Parent={call['id']};Sampled=1"
+        request.headers[TRACE_HEADER] = f"Root={call['trace_id']};Parent={call['id']};Sampled=1{call['_extra']}"
 
 
+@_quiet
 def _close_call(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
     call = context.pop(_CONTEXT_KEY, None)
     if call is None:
         return
     params = call.pop("_params")
+    call.pop("_extra", None)
     meta = parsed.get("ResponseMetadata") or {}
     status = int(meta.get("HTTPStatusCode") or http_response.status_code)
     aws = call["aws"]
@@ -192,26 +221,29 @@ def _close_call(http_response: Any, parsed: dict[str, Any], model: Any, context:
         aws["request_id"] = meta["RequestId"]
     _put_status(call, status)
     _record(aws, model.name, params, parsed if status < 300 else None)
-    if status >= 300:  # botocore raises the modelled error right after this event
+    if status >= 300:  # botocore raises this error right after this event: its class and message
         error = parsed.get("Error") or {}
         code = error.get("Code") or "Unknown"
-        retries = meta.get("RetryAttempts")
-        again = f" (reached max retries: {retries})" if retries else ""
+        modelled = any(shape.name == code for shape in model.service_model.error_shapes)
+        again = f" (reached max retries: {meta.get('RetryAttempts')})" if meta.get("MaxAttemptsReached") else ""
         message = (
             f"An error occurred ({code}) when calling the {model.name} operation{again}: "
             f"{error.get('Message') or 'Unknown'}"
         )
-        _add_cause(call, code, message, remote=True)
+        _add_cause(call, code if modelled else "ClientError", message, remote=True)
     _send(call)
 
 
+@_quiet
 def _close_failed_call(exception: Exception, context: dict[str, Any], **_: Any) -> None:
-    """No answer (connection lost, timeout): the SDK's local exception, no HTTP status."""
+    """No answer (connection lost, timeout): a local exception, no HTTP status (README "Tracing")."""
     call = context.pop(_CONTEXT_KEY, None)
     if call is None:
         return
-    call.pop("_params", None)
+    params = call.pop("_params")
+    call.pop("_extra", None)
     call["aws"]["region"] = context.get("client_region") or _region()
+    _record(call["aws"], call["aws"]["operation"], params, None)
     _add_cause(call, type(exception).__name__, str(exception), remote=False)
     _send(call)
 
@@ -264,12 +296,21 @@ def _put_status(segment: dict[str, Any], status: int) -> None:
         segment["error"] = True
 
 
-def _add_cause(segment: dict[str, Any], kind: str, message: str, *, remote: bool) -> None:
-    """The SDK's ``add_exception``: a fault, the exception and the stack that led to it."""
+def _add_cause(
+    segment: dict[str, Any], kind: str, message: str, *, remote: bool, raised: BaseException | None = None
+) -> None:
+    """The SDK's ``add_exception``: a fault, the exception and the stack that led to it.
+
+    A failed call's stack runs from the caller to botocore's ``_make_api_call``; a
+    raising handler's, as the SDK's, from above the wrapper to the line that raised.
+    """
     segment["fault"] = True
     frames = traceback.extract_stack()
     calls = [i for i, f in enumerate(frames) if f.name == "_make_api_call"]
-    frames = frames[: calls[-1] + 1] if calls else frames[:-2]  # up to the AWS call, or to the failing handler
+    if raised is not None:
+        frames = frames[:-2] + traceback.extract_tb(raised.__traceback__)
+    elif calls:
+        frames = frames[: calls[-1] + 1]
     stack = [{"path": os.path.basename(f.filename), "line": f.lineno, "label": f.name} for f in frames[-MAX_STACK:]]
     segment["cause"] = {
         "working_directory": os.getcwd(),
@@ -284,16 +325,15 @@ def daemon_address(value: str | None) -> tuple[str, int]:
     parts = value.split()
     udp = next((p[4:] for p in parts if p.startswith("udp:")), parts[0])
     host, _, port = udp.rpartition(":")
-    return (host, int(port)) if host and port.isdigit() else DAEMON
+    return (host, int(port)) if host and port.isdigit() and int(port) < 65536 else DAEMON
 
 
 def _send(segment: dict[str, Any]) -> None:
     global _socket
     segment["end_time"] = time.time()
-    try:
+    # A full buffer, no daemon, a bad address: the trace loses a subsegment, the request nothing.
+    with contextlib.suppress(Exception):
         if _socket is None:
             _socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             _socket.setblocking(False)
         _socket.sendto(HEADER + json.dumps(segment, default=str).encode(), daemon_address(os.getenv(DAEMON_ENV)))
-    except OSError:
-        pass  # the daemon's buffer is full or it is gone: the trace loses a subsegment, the request nothing
