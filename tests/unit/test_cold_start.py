@@ -108,3 +108,25 @@ def test_in_lambda_a_traced_request_imports_no_tracing_sdk_and_no_other_resolver
     assert isinstance(after, list)
     assert "aws_lambda_powertools.event_handler.api_gateway" in after
     assert [m for m in after if m.startswith(NEVER_ON_THE_COLD_PATH)] == []
+
+
+GC_STATE = """
+import gc, json, runpy
+import moviesapi
+paused = not gc.isenabled()
+ns = runpy.run_path("functions/resource_get/app.py")
+print(json.dumps({"paused": paused, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+"""
+
+
+def test_in_lambda_init_runs_without_collections_and_later_ones_skip_what_it_made():
+    found = _fresh(GC_STATE, POWERTOOLS_TRACE_DISABLED="true", **LAMBDA)
+    assert found["paused"] is True  # from the layer's first import...
+    assert found["enabled"] is True  # ...until the handler exists
+    frozen = found["frozen"]
+    assert isinstance(frozen, int) and frozen > 20_000  # modules, classes, declarations: out of later passes
+
+
+def test_outside_lambda_the_collector_is_never_paused():
+    found = _fresh(GC_STATE)
+    assert found == {"paused": False, "enabled": True, "frozen": 0}

@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.logging import correlation_paths
 
 from .aws import start_counting
+from .collector import init_done
 from .dialects import cors_request_headers, dialect_for
 from .errors import ApiError, NotFound
 from .formats import Route, match_path, strip_event_suffix
@@ -148,6 +149,7 @@ def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Lambd
             response = {**response, "body": "", "isBase64Encoded": False}
         return response
 
+    init_done()  # the collector resumes, skipping what init made (``collector``)
     return handler
 
 

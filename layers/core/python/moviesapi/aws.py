@@ -25,6 +25,7 @@ import botocore.session
 import pynamodb.connection.base
 
 from . import xray
+from .collector import built_to_last
 
 _SESSION: botocore.session.Session | None = None
 CLIENT_LOCK = threading.RLock()  # see _CLIENTS
@@ -83,7 +84,8 @@ def _shared_client(connection: pynamodb.connection.base.Connection) -> Any:
             client = _CLIENTS.get(key)
             if client is None or _lost_credentials(client):  # another thread may have made it meanwhile
                 connection._client = None
-                client = _CLIENTS[key] = _own_client.fget(connection)  # type: ignore[attr-defined]
+                with built_to_last():  # its service model: tens of thousands of objects, kept for good
+                    client = _CLIENTS[key] = _own_client.fget(connection)  # type: ignore[attr-defined]
     connection._client = client
     return client
 
