@@ -13,7 +13,7 @@ from benchmarks.reads import ReadRow
 from benchmarks.warm import OPS, WarmResult
 
 WARM_GOAL = 1.10
-SECRET_NOISE = 1.05  # "off the cold path": the first fetch adds no more than this ratio (the runs' noise)
+SECRET_NOISE = 1.05  # "off the cold path": the first fetch adds no more than this to the first response
 
 
 @dataclass
@@ -71,8 +71,10 @@ def secret_section(result: ColdResult, rows: list[Row]) -> str:
             f"{sm_key.median():.0f} ms",
             f"{env_key.median():.0f} ms (JWT_SECRET)",
             f"{ratio:.2f}x ({added:+.0f} ms; invoke {added_invoke:+.0f} ms)",
-            f"off the cold path (invoke adds ≤ {SECRET_NOISE - 1:.0%})",
-            _met((env_key.median() + max(added_invoke, 0)) / env_key.median(), SECRET_NOISE),
+            # The whole first response, not its invoke: starting the fetch earlier moves its cost into the
+            # import (measured: invoke -10 ms, first response +40 ms), which an invoke-only figure would reward.
+            f"off the cold path (first response ≤ +{SECRET_NOISE - 1:.0%})",
+            _met(ratio, SECRET_NOISE),
         )
     )
     return (
