@@ -7,6 +7,7 @@ by a conflicting one on a write.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -51,6 +52,24 @@ def test_throttled_reads_are_a_503_in_every_dialect(invoke, alice, monkeypatch):
     assert restless.json() == {"message": "The service is busy; retry shortly."}
     frappe = invoke("resource_list", "frappe_list", token=alice, query={})
     assert frappe.status == 503 and frappe.headers["retry-after"] == "1" and "exc_type" in frappe.json()
+
+
+def test_a_throttled_read_on_a_pool_thread_is_a_503(invoke, alice):
+    """A list page's partition reads run on pool threads (``moviesapi.parallel``): their failure keeps its type."""
+    from moviesapi.catalog import MOVIE as MOVIES
+
+    def throttle_pool_reads(model: Any, **_: Any) -> None:
+        if threading.current_thread().name.startswith("dynamodb"):
+            error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}}
+            raise ClientError(error, model.name)
+
+    client = MOVIES.model._get_connection().connection.client
+    client.meta.events.register("before-call.dynamodb", throttle_pool_reads)
+    try:
+        r = invoke("resource_list", "movie_list", token=alice, query={})
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", throttle_pool_reads)
+    assert r.status == 503 and r.headers["retry-after"] == "1", r.text
 
 
 def test_a_real_server_error_is_still_a_500(invoke, alice, monkeypatch):

@@ -112,16 +112,21 @@ def test_in_lambda_a_traced_request_imports_no_tracing_sdk_and_no_other_resolver
 
 GC_STATE = """
 import gc, json, runpy
+passes = []
+gc.callbacks.append(lambda phase, info: passes.append(info["generation"]) if phase == "start" else None)
 import moviesapi
 paused = not gc.isenabled()
+passes.clear()  # what ran before the layer's first line is not the layer's
 ns = runpy.run_path("functions/resource_get/app.py")
-print(json.dumps({"paused": paused, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+print(json.dumps({"paused": paused, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+                  "passes": len(passes)}))
 """
 
 
 def test_in_lambda_init_runs_without_collections_and_later_ones_skip_what_it_made():
     found = _fresh(GC_STATE, POWERTOOLS_TRACE_DISABLED="true", **LAMBDA)
-    assert found["paused"] is True  # from the layer's first import...
+    assert found["paused"] is True  # from the layer's first line...
+    assert found["passes"] == 0  # ...no collection at all...
     assert found["enabled"] is True  # ...until the handler exists
     frozen = found["frozen"]
     assert isinstance(frozen, int) and frozen > 20_000  # modules, classes, declarations: out of later passes
@@ -129,4 +134,30 @@ def test_in_lambda_init_runs_without_collections_and_later_ones_skip_what_it_mad
 
 def test_outside_lambda_the_collector_is_never_paused():
     found = _fresh(GC_STATE)
+    passes = found.pop("passes")
     assert found == {"paused": False, "enabled": True, "frozen": 0}
+    assert isinstance(passes, int) and passes > 0  # the same init, collected as usual
+
+
+BUILT_TO_LAST = """
+import gc, json
+from moviesapi.collector import built_to_last, init_done
+init_done()  # after init, as the first request finds it
+before = gc.get_freeze_count()
+try:
+    with built_to_last():
+        during = gc.isenabled()
+        kept = [[i] for i in range(1000)]
+        raise KeyError("the build failed")
+except KeyError:
+    pass
+print(json.dumps({"during": during, "after": gc.isenabled(), "frozen": gc.get_freeze_count() - before}))
+"""
+
+
+def test_a_long_lived_build_is_made_without_collections_then_frozen_even_when_it_fails():
+    found = _fresh(BUILT_TO_LAST, **LAMBDA)
+    assert found["during"] is False and found["after"] is True
+    frozen = found["frozen"]
+    assert isinstance(frozen, int) and frozen >= 1000
+    assert _fresh(BUILT_TO_LAST) == {"during": True, "after": True, "frozen": 0}  # outside Lambda: as usual

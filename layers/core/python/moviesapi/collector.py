@@ -47,7 +47,11 @@ def init_done() -> None:
 
 @contextmanager
 def built_to_last() -> Iterator[None]:
-    """In Lambda: build something that lives as long as the container without collecting, then freeze it."""
+    """In Lambda: build something that lives as long as the container without collecting, then freeze it.
+
+    What else is alive then (the first request's own objects) is frozen with it: a few
+    objects, once per container (again only if the client is rebuilt), never reclaimed.
+    """
     enabled = in_lambda() and gc.isenabled()
     if enabled:
         gc.disable()

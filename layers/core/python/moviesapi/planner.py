@@ -489,18 +489,17 @@ def _run_native(resource: Resource, query: Query, p: Plan, stats: Stats) -> Page
             if query.limit is not None and len(page) >= query.limit:
                 full = True
                 break
-    except BaseException:
+        last = reader.last_key if full else None
+        next_cursor = encode_cursor(last, fingerprint) if last else None
+        stats.returned = len(page)
+        total = None
+        if query.with_count and not query.cursor:
+            total = _count(resource, p, query, stats, matched, items if full else None, counted)
+            if total <= query.offset + len(page):
+                next_cursor = None
+    finally:
         if counted is not None:
-            wait([counted])  # nothing of this request runs on into the next
-        raise
-    last = reader.last_key if full else None
-    next_cursor = encode_cursor(last, fingerprint) if last else None
-    stats.returned = len(page)
-    total = None
-    if query.with_count and not query.cursor:
-        total = _count(resource, p, query, stats, matched, items if full else None, counted)
-        if total <= query.offset + len(page):
-            next_cursor = None
+            wait([counted])  # whatever failed, nothing of this request runs on into the next
     return Page(page, total, next_cursor, stats)
 
 

@@ -144,7 +144,13 @@ class Merge:
         return bool(x > y) if self.descending else bool(x < y)
 
     def _first_round(self) -> None:
-        """Every shard's first request at once (each fills only its own buffer)."""
+        """Every shard's first request at once (each fills only its own buffer).
+
+        All ask for the same share: one after another, a shard that came back empty
+        would have raised the next ones' share, so a small collection may now need a
+        top-up request where it did not; one round trip instead of one per shard is
+        the better price.
+        """
         waiting = [s for s in self.shards if s.requests == 0 and not s.done]
         if len(waiting) > 1:
             batch = self._batch(first=True)

@@ -32,7 +32,8 @@ def _fetch(arn: str) -> str:
         from .aws import CLIENT_LOCK, session
 
         with CLIENT_LOCK:
-            _CLIENT = session().create_client("secretsmanager", region_name=get_settings().region)
+            if _CLIENT is None:  # the prefetch thread may have made it while this one waited
+                _CLIENT = session().create_client("secretsmanager", region_name=get_settings().region)
     answer = _CLIENT.get_secret_value(SecretId=arn)
     secret = answer.get("SecretString")
     return secret if isinstance(secret, str) else bytes(answer["SecretBinary"]).decode()

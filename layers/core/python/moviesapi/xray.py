@@ -21,6 +21,7 @@ import json
 import os
 import re
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -131,6 +132,7 @@ class _Open:
 _open: _Open | None = None  # the invocation being traced (one at a time per container)
 _cold = True
 _socket: socket.socket | None = None
+_SOCKET_LOCK = threading.Lock()
 
 
 def _is_cold_start() -> bool:
@@ -334,6 +336,9 @@ def _send(segment: dict[str, Any]) -> None:
     # A full buffer, no daemon, a bad address: the trace loses a subsegment, the request nothing.
     with contextlib.suppress(Exception):
         if _socket is None:
-            _socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            _socket.setblocking(False)
+            with _SOCKET_LOCK:  # calls end on pool threads too (``parallel``)
+                if _socket is None:
+                    made = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    made.setblocking(False)
+                    _socket = made
         _socket.sendto(HEADER + json.dumps(segment, default=str).encode(), daemon_address(os.getenv(DAEMON_ENV)))
