@@ -91,7 +91,7 @@ def secret_section(result: ColdResult, rows: list[Row]) -> str:
 
 def warm_section(result: WarmResult, rounds: int, batch: int, rows: list[Row]) -> str:
     lines = [
-        f"warm CPU per request (process_time, Tracer on), {rounds} interleaved rounds x {batch} requests, medians",
+        f"warm CPU per request (process_time, tracing on), {rounds} interleaved rounds x {batch} requests, medians",
         "",
         "| request | ours µs | floor µs | ratio | goal |",
         "|---|---|---|---|---|",

@@ -1,7 +1,7 @@
 """Warm CPU per request: ours and the floor in two long-lived worker processes, batches interleaved.
 
 Each worker answers real events in process against the moto server, with Lambda's
-variables and the template's Globals (Tracer on as deployed), and reports
+variables and the template's Globals (tracing on as deployed: moviesapi.xray), and reports
 ``time.process_time()`` per request (its own CPU only: moto's runs in the server's
 process). The parent alternates batches: ours get, floor get, ours list, floor list, ...
 for ``rounds`` rounds; the figure is the ratio of the per-request medians.
