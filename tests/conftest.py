@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -93,6 +95,28 @@ def invoke(aws: None) -> Invoke:
 
 
 PASSWORD = "correct-horse-42"
+
+
+LAMBDA_VARIABLES = ("LAMBDA_TASK_ROOT", "_X_AMZN_TRACE_ID", "AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV")
+
+
+def run_fresh(script: str, *args: str, **env: str) -> Any:
+    """Run ``script`` in a new interpreter, as a new container would (the layer and the repository on
+    the path, from the repository, our environment without Lambda's own variables and with ``env``
+    over it); its last stdout line is JSON."""
+    path = os.pathsep.join([str(ROOT / "layers" / "core" / "python"), str(ROOT)])
+    base = {k: v for k, v in os.environ.items() if k not in LAMBDA_VARIABLES}
+    out = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env={**base, "PYTHONPATH": path, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture

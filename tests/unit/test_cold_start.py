@@ -7,15 +7,10 @@ in a fresh interpreter, as Lambda's cold start does.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from moviesapi import dialects
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import run_fresh
+
 LAMBDA = {
     "LAMBDA_TASK_ROOT": "/var/task",
     "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
@@ -44,21 +39,6 @@ def test_allow_from_the_table_is_the_dialects_answer():
         assert dialects.allowed_at(pattern) == dialects.methods_at(pattern), pattern
 
 
-def _fresh(script: str, **env: str) -> dict[str, object]:
-    """Run ``script`` in a new interpreter (the layer on the path); it prints one JSON line."""
-    base = {k: v for k, v in os.environ.items() if k not in LAMBDA}
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        env={**base, "PYTHONPATH": str(ROOT / "layers" / "core" / "python"), **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 IMPORT_GET = """
 import json, runpy, sys
 ns = runpy.run_path("functions/resource_get/app.py")
@@ -76,7 +56,7 @@ print(json.dumps({"mounted": mounted, "status": reply["statusCode"], "after": so
 
 
 def test_a_function_imports_no_dialect_and_no_xray_until_a_request_needs_it():
-    found = _fresh(IMPORT_GET, POWERTOOLS_TRACE_DISABLED="true")
+    found = run_fresh(IMPORT_GET, POWERTOOLS_TRACE_DISABLED="true")
     assert found["mounted"] == [], "mount imported a dialect, or X-Ray loaded with tracing off"
     assert found["status"] == 404
     after = found["after"]
@@ -102,7 +82,7 @@ NEVER_ON_THE_COLD_PATH = (
 
 
 def test_in_lambda_a_traced_request_imports_no_tracing_sdk_and_no_other_resolver():
-    found = _fresh(IMPORT_GET, POWERTOOLS_TRACE_DISABLED="false", AWS_XRAY_DAEMON_ADDRESS="127.0.0.1:0", **LAMBDA)
+    found = run_fresh(IMPORT_GET, POWERTOOLS_TRACE_DISABLED="false", AWS_XRAY_DAEMON_ADDRESS="127.0.0.1:0", **LAMBDA)
     assert found["status"] == 404
     after = found["after"]
     assert isinstance(after, list)
@@ -124,7 +104,7 @@ print(json.dumps({"paused": paused, "enabled": gc.isenabled(), "frozen": gc.get_
 
 
 def test_in_lambda_init_runs_without_collections_and_later_ones_skip_what_it_made():
-    found = _fresh(GC_STATE, POWERTOOLS_TRACE_DISABLED="true", **LAMBDA)
+    found = run_fresh(GC_STATE, POWERTOOLS_TRACE_DISABLED="true", **LAMBDA)
     assert found["paused"] is True  # from the layer's first line...
     assert found["passes"] == 0  # ...no collection at all...
     assert found["enabled"] is True  # ...until the handler exists
@@ -133,7 +113,7 @@ def test_in_lambda_init_runs_without_collections_and_later_ones_skip_what_it_mad
 
 
 def test_outside_lambda_the_collector_is_never_paused():
-    found = _fresh(GC_STATE)
+    found = run_fresh(GC_STATE)
     passes = found.pop("passes")
     assert found == {"paused": False, "enabled": True, "frozen": 0}
     assert isinstance(passes, int) and passes > 0  # the same init, collected as usual
@@ -156,8 +136,8 @@ print(json.dumps({"during": during, "after": gc.isenabled(), "frozen": gc.get_fr
 
 
 def test_a_long_lived_build_is_made_without_collections_then_frozen_even_when_it_fails():
-    found = _fresh(BUILT_TO_LAST, **LAMBDA)
+    found = run_fresh(BUILT_TO_LAST, **LAMBDA)
     assert found["during"] is False and found["after"] is True
     frozen = found["frozen"]
     assert isinstance(frozen, int) and frozen >= 1000
-    assert _fresh(BUILT_TO_LAST) == {"during": True, "after": True, "frozen": 0}  # outside Lambda: as usual
+    assert run_fresh(BUILT_TO_LAST) == {"during": True, "after": True, "frozen": 0}  # outside Lambda: as usual

@@ -3,13 +3,7 @@ the first request's path, once per container (a fresh process stands for a fresh
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import run_fresh
 
 CONTAINER = r"""
 import json, os, threading
@@ -50,12 +44,7 @@ with mock_aws():
 
 
 def test_the_key_is_fetched_once_in_the_background_before_the_first_request():
-    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers/core/python'}{os.pathsep}{ROOT}", "JWT_SECRET": ""}
-    out = subprocess.run(
-        [sys.executable, "-c", CONTAINER], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    seen = run_fresh(CONTAINER, JWT_SECRET="")
     assert seen["status"] == 200  # the token signed with the secret's key verifies
     assert seen["before_request"] == ["signing-key-prefetch"]  # fetched while importing, off the request's path
     assert seen["all"] == ["signing-key-prefetch"]  # and cached: the request fetched nothing

@@ -13,18 +13,15 @@ from __future__ import annotations
 import ast
 import contextlib
 import json
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from moviesapi import xray
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import run_fresh
+
 FACADE = "53995c3f42cd8ad8"
 ROOT_ID = "1-5759e988-bd862e3fe1be46a994272793"
 SAMPLED = f"Root={ROOT_ID};Parent={FACADE};Sampled=1;Lineage=a87bd80c:1"
@@ -140,23 +137,8 @@ def _received(sock: socket.socket) -> list[dict[str, Any]]:
 
 def _run(side: str, sock: socket.socket, **env: str) -> tuple[list[dict[str, Any]], list[str | None]]:
     port = sock.getsockname()[1]
-    out = subprocess.run(
-        [sys.executable, "-c", RUN, side],
-        env={
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "core" / "python"), str(ROOT)]),
-            **LAMBDA,
-            "AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{port}",
-            **env,
-        },
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return _received(sock), json.loads(out.stdout.strip().splitlines()[-1])["headers"]
+    found = run_fresh(RUN, side, **{**LAMBDA, "AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{port}", **env})
+    return _received(sock), found["headers"]
 
 
 def _invocations(docs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
