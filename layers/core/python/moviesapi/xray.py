@@ -308,10 +308,9 @@ def _add_cause(
     """
     segment["fault"] = True
     frames = traceback.extract_stack()
-    calls = [i for i, f in enumerate(frames) if f.name == "_make_api_call"]
     if raised is not None:
         frames = frames[:-2] + traceback.extract_tb(raised.__traceback__)
-    elif calls:
+    elif calls := [i for i, f in enumerate(frames) if f.name == "_make_api_call"]:
         frames = frames[: calls[-1] + 1]
     stack = [{"path": os.path.basename(f.filename), "line": f.lineno, "label": f.name} for f in frames[-MAX_STACK:]]
     segment["cause"] = {
@@ -320,6 +319,7 @@ def _add_cause(
     }
 
 
+@functools.lru_cache(maxsize=4)  # read at every send (Lambda sets it once, tests per process)
 def daemon_address(value: str | None) -> tuple[str, int]:
     """``AWS_XRAY_DAEMON_ADDRESS``: ``host:port``, or ``tcp:host:port udp:host:port`` (UDP's is used)."""
     if not value:
