@@ -42,7 +42,8 @@ def defer(*packages: str) -> None:
             continue
         sources, exported = plan
         module = importlib.util.module_from_spec(spec)
-        module.__getattr__ = _resolver(module, sources, exported)  # type: ignore[attr-defined]
+        submodules = _submodules(spec)
+        module.__getattr__ = _resolver(module, sources, exported, submodules)  # type: ignore[attr-defined]
         names = frozenset({*sources, *(exported or ())})
         module.__dir__ = lambda m=module, n=names: sorted({*vars(m), *n})  # type: ignore[misc]
         sys.modules[name] = module
@@ -51,7 +52,7 @@ def defer(*packages: str) -> None:
             setattr(sys.modules[parent], child, module)
         # A name that is also a submodule's (``from .event_source import event_source``): importing that
         # submodule would bind the module under the name before any lookup; the __init__ rebinds it at once.
-        for exported_name in sorted(sources.keys() & _submodules(spec)):
+        for exported_name in sorted(sources.keys() & submodules):
             origin, original = sources[exported_name]
             if origin != name:
                 setattr(module, exported_name, getattr(importlib.import_module(origin), original))
@@ -80,19 +81,18 @@ def reexports(spec: ModuleSpec) -> tuple[Sources, list[str] | None] | None:
     return sources, exported
 
 
-def _submodules(spec: ModuleSpec) -> set[str]:
-    """The names of the package's modules and subpackages, from its directories."""
+def _submodules(spec: ModuleSpec) -> frozenset[str]:
+    """What ``import package.<name>`` finds, from the package's directories: its modules, its
+    subpackages and (as the import system does) any other directory, as a namespace package."""
     suffixes = tuple(importlib.machinery.all_suffixes())
     names: set[str] = set()
     for folder in spec.submodule_search_locations or ():
         with contextlib.suppress(OSError), os.scandir(folder) as entries:
             for entry in entries:
-                if entry.is_dir() and os.path.exists(os.path.join(entry.path, "__init__.py")):
-                    names.add(entry.name)
-                elif entry.name.endswith(suffixes):
-                    names.add(entry.name.split(".", 1)[0])
-    names.discard("__init__")
-    return names
+                name = entry.name if entry.is_dir() else entry.name.split(".", 1)[0]
+                if (entry.is_dir() or entry.name.endswith(suffixes)) and name.isidentifier():
+                    names.add(name)
+    return frozenset(n for n in names if not n.startswith("__"))
 
 
 def _is_all(node: ast.stmt) -> bool:
@@ -103,7 +103,9 @@ def _is_all(node: ast.stmt) -> bool:
     )
 
 
-def _resolver(module: ModuleType, sources: Sources, exported: list[str] | None) -> Callable[[str], Any]:
+def _resolver(
+    module: ModuleType, sources: Sources, exported: list[str] | None, submodules: frozenset[str]
+) -> Callable[[str], Any]:
     package = module.__name__
 
     def __getattr__(name: str) -> Any:
@@ -116,7 +118,7 @@ def _resolver(module: ModuleType, sources: Sources, exported: list[str] | None) 
                 if origin == package
                 else getattr(importlib.import_module(origin), original)
             )
-        elif not name.startswith("__") and "." not in name and _is_submodule(f"{package}.{name}"):
+        elif name in submodules:
             value = importlib.import_module(f"{package}.{name}")  # ``from package import submodule``
         else:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
@@ -124,10 +126,3 @@ def _resolver(module: ModuleType, sources: Sources, exported: list[str] | None) 
         return value
 
     return __getattr__
-
-
-def _is_submodule(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
