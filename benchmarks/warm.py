@@ -1,10 +1,12 @@
-"""Warm CPU per request: ours and the floor in two long-lived worker processes, batches interleaved.
+"""Warm CPU per request: ours, the floor and the anchor in long-lived worker processes, batches interleaved.
 
 Each worker answers real events in process against the moto server, with Lambda's
 variables and the template's Globals (tracing on as deployed: moviesapi.xray), and reports
-``time.process_time()`` per request (its own CPU only: moto's runs in the server's
-process). The parent alternates batches: ours get, floor get, ours list, floor list, ...
-for ``rounds`` rounds; the figure is the ratio of the per-request medians.
+``time.process_time()`` per request (its own CPU, its threads' included; moto's runs in the
+server's process). The parent alternates batches: ours get, floor get, anchor get, ours
+list, floor list, ... for ``rounds`` rounds; the figure is the ratio of the per-request
+medians. ``EXTRA`` are the lines that explain a figure: the floor's one-partition page (the
+design's price) and the anchor's get (the fixed choices' price, ``anchor.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import Any
 from benchmarks.common import ROOT, FakeContext, LayerPath, lambda_env, make_event
 
 OPS = ("get", "list", "create", "update")
+EXTRA = {"floor": ("list_one",), "anchor": ("get",)}
+SIDES = ("ours", "floor", "anchor")
 FUNCTIONS = {"get": "resource_get", "list": "resource_list", "create": "resource_create", "update": "resource_update"}
 WARMUP = 3
 
@@ -30,6 +34,7 @@ def events(fx: dict[str, str]) -> dict[str, tuple[dict[str, Any], int]]:
     return {
         "get": (make_event("movie_get", token=token, path_id=movie), 200),
         "list": (make_event("movie_list", token=token, query={}), 200),
+        "list_one": (make_event("movie_list", token=token, query={}), 200),
         "create": (make_event("movie_create", token=token, body=body), 201),
         "update": (make_event("movie_update", token=token, path_id=movie, body=body), 200),
     }
@@ -42,11 +47,15 @@ def worker(side: str, fixture: str) -> None:
         from benchmarks.common import load_function
 
         handlers = {op: load_function(fn).lambda_handler for op, fn in FUNCTIONS.items()}
+    elif side == "anchor":
+        from benchmarks.anchor import HANDLERS as ANCHOR
+
+        handlers = dict(ANCHOR)
     else:
         from benchmarks.floor import HANDLERS
 
         handlers = dict(HANDLERS)
-    cases = events(fx)
+    cases = {op: case for op, case in events(fx).items() if op in handlers}
     for op, (event, status) in cases.items():
         for _ in range(WARMUP):
             reply = handlers[op](event, FakeContext())
@@ -103,7 +112,8 @@ class Worker:
 @dataclass
 class WarmResult:
     ours: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPS})
-    floor: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPS})
+    floor: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in (*OPS, *EXTRA["floor"])})
+    anchor: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in EXTRA["anchor"]})
 
     def median_us(self, side: str, op: str) -> float:
         return statistics.median(getattr(self, side)[op]) * 1e6
@@ -117,16 +127,24 @@ def measure(endpoint: str, fixture: dict[str, str], rounds: int, batch: int) -> 
         for env in (ours_env, floor_env):
             env["POWERTOOLS_LOG_LEVEL"] = env.get("POWERTOOLS_LOG_LEVEL") or "INFO"
         python = layer.python()
-        ours, floor = Worker("ours", fixture, ours_env, python), Worker("floor", fixture, floor_env, python)
+        envs = {"ours": ours_env, "floor": floor_env, "anchor": ours_env}  # the anchor: our layer's libraries
+        workers: dict[str, Worker] = {}
         result = WarmResult()
         try:
+            for side in SIDES:
+                workers[side] = Worker(side, fixture, envs[side], python)
             for _ in range(rounds):
                 for op in OPS:
-                    result.ours[op] += ours.batch(op, batch)
-                    result.floor[op] += floor.batch(op, batch)
+                    for side in SIDES:
+                        if op in getattr(result, side):
+                            getattr(result, side)[op] += workers[side].batch(op, batch)
+                for side, ops in EXTRA.items():
+                    for op in ops:
+                        if op not in OPS:
+                            getattr(result, side)[op] += workers[side].batch(op, batch)
         finally:
-            ours.close()
-            floor.close()
+            for worker in workers.values():
+                worker.close()
         return result
     finally:
         layer.close()

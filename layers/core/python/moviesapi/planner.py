@@ -323,6 +323,14 @@ class _Reader:
             )
         self.base = stats.scanned
 
+    def skip(self, n: int) -> int:
+        """Pass over up to ``n`` items without making models of them where the read allows (a merge)."""
+        if self.merge is None or n <= 0:
+            return 0
+        skipped = self.merge.skip(n)
+        self._account()
+        return skipped
+
     def __iter__(self) -> Iterator[Model]:
         for item in self.merge if self.merge is not None else self.iterator:
             self._account()
@@ -475,9 +483,10 @@ def _run_native(resource: Resource, query: Query, p: Plan, stats: Stats) -> Page
     counted = parallel.start(lambda: counters.total(counter)) if counter is not None else None
     try:
         reader = _Reader(resource, p, stats, start, wanted)
+        # Unfiltered, an offset's items are only counted: no model is made of them.
+        matched = reader.skip(query.offset) if query.where is None else 0
         items = iter(reader)
         page: list[dict[str, Any]] = []
-        matched = 0
         full = False
         for item in items:
             record = resource.to_record(item)

@@ -40,12 +40,16 @@ class _Shard:
         self.done = start == EXHAUSTED
         self.position: Position = start
         self.pages = None if self.done else open_query(partition, start)
-        self.buffer: deque[tuple[Model, dict[str, Any]]] = deque()
+        self.buffer: deque[tuple[Any, dict[str, Any]]] = deque()  # (sort value, raw item)
         self.scanned = 0
         self.requests = 0
 
-    def fill(self, model: type[Model], batch: int) -> None:
-        """Fetch pages of ``batch`` items until one is buffered or the partition ends."""
+    def fill(self, sort_key: Callable[[dict[str, Any]], Any], batch: int) -> None:
+        """Fetch pages of ``batch`` items until one is buffered or the partition ends.
+
+        Items stay raw, with only their sort value read: a page merges from twice
+        what it returns, and making a model is most of a list page's CPU.
+        """
         while not self.buffer and not self.done:
             assert self.pages is not None
             self.pages.page_size = batch
@@ -56,17 +60,18 @@ class _Shard:
                 self.done = True
                 break
             self.scanned += page.get("ScannedCount", 0)
-            self.buffer.extend((model.from_raw_data(raw), raw) for raw in page.get("Items", ()))
+            self.buffer.extend((sort_key(raw), raw) for raw in page.get("Items", ()))
             self.done = self.pages.last_evaluated_key is None
 
-    def take(self) -> Model:
-        item, raw = self.buffer.popleft()
+    def take(self) -> dict[str, Any]:
+        """The next raw item (DynamoDB's attribute-value form), its position recorded."""
+        _, raw = self.buffer.popleft()
         assert self.pages is not None
         if self.done and not self.buffer:
             self.position = EXHAUSTED
         else:
             self.position = {name: raw[name] for name in self.pages.key_names}
-        return item
+        return raw
 
 
 class Merge:
@@ -90,11 +95,14 @@ class Merge:
             s is None or s == EXHAUSTED or isinstance(s, dict) for s in starts
         ):
             raise ValueError("positions do not match the partitions")
-        self.model, self.sort_attribute = model, sort_attribute
+        self.model = model
+        attribute = model.get_attributes()[sort_attribute]
+        self._sort_key = lambda raw: attribute.deserialize(attribute.get_value(raw[attribute.attr_name]))
         self.descending = descending
         self.shards = [_Shard(open_query, p, s) for p, s in zip(partitions, starts, strict=True)]
         self.wanted, self.filtered, self.page = wanted, filtered, page
         self.taken = 0
+        self._started = False
 
     @property
     def scanned(self) -> int:
@@ -131,16 +139,15 @@ class Merge:
     def _next_shard(self) -> _Shard | None:
         best: _Shard | None = None
         for shard in self.shards:
-            shard.fill(self.model, self._batch(first=shard.requests == 0))
+            shard.fill(self._sort_key, self._batch(first=shard.requests == 0))
             if not shard.buffer:
                 continue
             if best is None or self._before(shard.buffer[0][0], best.buffer[0][0]):
                 best = shard
         return best
 
-    def _before(self, a: Model, b: Model) -> bool:
-        """Whether ``a`` comes strictly before ``b`` in the requested direction (ties: earlier shard)."""
-        x, y = getattr(a, self.sort_attribute), getattr(b, self.sort_attribute)
+    def _before(self, x: Any, y: Any) -> bool:
+        """Whether sort value ``x`` comes strictly before ``y`` in the requested direction (ties: earlier shard)."""
         return bool(x > y) if self.descending else bool(x < y)
 
     def _first_round(self) -> None:
@@ -151,16 +158,32 @@ class Merge:
         top-up request where it did not; one round trip instead of one per shard is
         the better price.
         """
+        self._started = True
         waiting = [s for s in self.shards if s.requests == 0 and not s.done]
         if len(waiting) > 1:
             batch = self._batch(first=True)
-            parallel.run_all([lambda s=s: s.fill(self.model, batch) for s in waiting])
+            parallel.run_all([lambda s=s: s.fill(self._sort_key, batch) for s in waiting])
+
+    def _take(self) -> dict[str, Any] | None:
+        """The next raw item in the index's order, or None at the end."""
+        if not self._started:
+            self._first_round()
+        shard = self._next_shard()
+        if shard is None:
+            return None
+        self.taken += 1
+        return shard.take()
+
+    def skip(self, n: int) -> int:
+        """Pass over up to ``n`` items without making them (an offset); how many there were."""
+        skipped = 0
+        while skipped < n and self._take() is not None:
+            skipped += 1
+        return skipped
 
     def __iter__(self) -> Iterator[Model]:
-        self._first_round()
-        while (shard := self._next_shard()) is not None:
-            self.taken += 1
-            yield shard.take()
+        while (raw := self._take()) is not None:
+            yield self.model.from_raw_data(raw)
 
 
 def read(model: type[Model], p: Plan, cursor: dict[str, Any] | None, **options: Any) -> Merge:
