@@ -3,9 +3,10 @@
 Each worker answers real events in process against the moto server, with Lambda's
 variables and the template's Globals (tracing on as deployed: moviesapi.xray), and reports
 ``time.process_time()`` per request (its own CPU, its threads' included; moto's runs in the
-server's process). The parent alternates batches: ours get, floor get, anchor get, ours
-list, floor list, ... for ``rounds`` rounds; the figure is the ratio of the per-request
-medians. ``EXTRA`` are the lines that explain a figure: the floor's one-partition page (the
+server's process). The parent alternates batches: ours get, ours untraced get, floor get,
+anchor get, ours list, ... for ``rounds`` rounds; the figure is the ratio of the
+per-request medians. ``untraced`` is ours with tracing off (what X-Ray costs a request).
+``EXTRA`` are the lines that explain a figure: the floor's one-partition page (the
 design's price) and the anchor's get (the fixed choices' price, ``anchor.py``).
 """
 
@@ -23,7 +24,7 @@ from benchmarks.common import ROOT, FakeContext, LayerPath, lambda_env, make_eve
 
 OPS = ("get", "list", "create", "update")
 EXTRA = {"floor": ("list_one",), "anchor": ("get",)}
-SIDES = ("ours", "floor", "anchor")
+SIDES = ("ours", "untraced", "floor", "anchor")  # untraced: ours with POWERTOOLS_TRACE_DISABLED
 FUNCTIONS = {"get": "resource_get", "list": "resource_list", "create": "resource_create", "update": "resource_update"}
 WARMUP = 3
 
@@ -43,7 +44,7 @@ def events(fx: dict[str, str]) -> dict[str, tuple[dict[str, Any], int]]:
 def worker(side: str, fixture: str) -> None:
     """Read ``op n`` lines; answer each with the JSON list of n per-request CPU seconds."""
     fx = json.loads(fixture)
-    if side == "ours":
+    if side in ("ours", "untraced"):
         from benchmarks.common import load_function
 
         handlers = {op: load_function(fn).lambda_handler for op, fn in FUNCTIONS.items()}
@@ -112,6 +113,7 @@ class Worker:
 @dataclass
 class WarmResult:
     ours: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPS})
+    untraced: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPS})
     floor: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in (*OPS, *EXTRA["floor"])})
     anchor: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in EXTRA["anchor"]})
 
@@ -127,7 +129,8 @@ def measure(endpoint: str, fixture: dict[str, str], rounds: int, batch: int) -> 
         for env in (ours_env, floor_env):
             env["POWERTOOLS_LOG_LEVEL"] = env.get("POWERTOOLS_LOG_LEVEL") or "INFO"
         python = layer.python()
-        envs = {"ours": ours_env, "floor": floor_env, "anchor": ours_env}  # the anchor: our layer's libraries
+        untraced_env = {**ours_env, "POWERTOOLS_TRACE_DISABLED": "true"}
+        envs = {"ours": ours_env, "untraced": untraced_env, "floor": floor_env, "anchor": ours_env}
         workers: dict[str, Worker] = {}
         result = WarmResult()
         try:

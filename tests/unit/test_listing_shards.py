@@ -28,14 +28,17 @@ OLDEST = (Order("created_at"),)
 def movies() -> Iterator[list[dict[str, Any]]]:
     """90 movies whose ids (so shards) are the same on every run: the per-page query bounds below are
     about the merge, not about how evenly 90 random ids happen to fall (a skewed draw tops up more)."""
+    import itertools
     import random
+    import types
 
     from moviesapi import ids
     from moviesapi.models import ensure_tables
 
-    draw = random.Random(13)
+    draw, clock = random.Random(13), itertools.count(1_800_000_000_000)
     patch = pytest.MonkeyPatch()
     patch.setattr(ids.secrets, "randbits", draw.getrandbits)
+    patch.setattr(ids, "time", types.SimpleNamespace(time_ns=lambda: next(clock) * 1_000_000))
     with mock_aws():
         ensure_tables()
         user = register(

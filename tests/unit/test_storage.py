@@ -79,3 +79,42 @@ def test_listing_shards_are_stable_spread_and_kept_on_update():
     item.listing = "movies"  # written before the shards: stays where it is
     MOVIE.apply_changes(item, {"title": "Heat"})
     assert item.listing == "movies"
+
+
+def _sample(attr, variant: int):
+    """A value of ``attr``'s type, different per variant (defaults and nulls come from leaving it out)."""
+    from datetime import UTC, datetime, timedelta
+
+    from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UTCDateTimeAttribute
+
+    if isinstance(attr, TTLAttribute):
+        return datetime(2030, 1, 1, tzinfo=UTC) + timedelta(seconds=variant)
+    if isinstance(attr, UTCDateTimeAttribute):
+        return datetime(2026, 11, 30, 12, 0, variant, 123456, tzinfo=UTC)
+    if isinstance(attr, BooleanAttribute):
+        return variant % 2 == 0
+    if isinstance(attr, NumberAttribute):
+        return variant * 7 + 1
+    return f"value-{variant}-ü"
+
+
+def test_an_item_read_is_what_pynamodb_would_make_of_it():
+    """``StoredModel`` reads items in one pass: for every table's model, every attribute present,
+    absent (its default applies), stored as NULL or unknown to the model, the instance holds exactly
+    what PynamoDB's own ``_instantiate`` gives."""
+    from moviesapi.models import StoredModel
+    from pynamodb.models import Model
+
+    for model in all_models():
+        assert issubclass(model, StoredModel), model
+        attributes = model.get_attributes().values()
+        for variant in range(3):
+            full = {a.attr_name: {a.attr_type: a.serialize(_sample(a, variant))} for a in attributes}
+            cases = [full, {**full, "unknown": {"S": "extra"}}]
+            cases += [{k: v for k, v in full.items() if k != name} for name in full]  # each one absent
+            cases += [{**full, name: {"NULL": True}} for name in full]  # each one NULL
+            for raw in cases:
+                ours = model.from_raw_data(raw)
+                theirs = Model._instantiate.__func__(model, raw)
+                assert type(ours) is type(theirs) is model
+                assert ours.attribute_values == theirs.attribute_values, (model, raw)

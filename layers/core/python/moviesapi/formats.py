@@ -120,13 +120,27 @@ def format_suffix_patterns(
     return tuple(replace(route, suffixes=rules) for route in routes)
 
 
+_LAST_MATCH: tuple[Sequence[Route], str, RouteMatch | None] | None = None
+
+
 def match_path(routes: Sequence[Route], path: str) -> RouteMatch | None:
-    """The first route matching ``path`` with or without a suffix (and trailing slash)."""
+    """The first route matching ``path`` with or without a suffix (and trailing slash).
+
+    The last answer is kept: an invocation asks twice (routing, then its request) with the
+    dialect's same routes object; a match is frozen, so sharing it is safe.
+    """
+    global _LAST_MATCH
+    last = _LAST_MATCH
+    if last is not None and last[0] is routes and last[1] == path:
+        return last[2]
+    result = None
     for route in routes:
         found = route.match(path)
         if found is not None:
-            return replace(found, routes=tuple(routes))
-    return None
+            result = replace(found, routes=tuple(routes))
+            break
+    _LAST_MATCH = (routes, path, result)
+    return result
 
 
 def strip_event_suffix(event: Mapping[str, Any], routes: Sequence[Route]) -> dict[str, Any]:

@@ -69,7 +69,8 @@ class Request:
         headers: dict[str, str] = {}
         for name, values in (event.get("multiValueHeaders") or {}).items():
             if values:
-                headers[name.lower()] = ", ".join(v for v in values if v is not None)
+                one = values[0] if len(values) == 1 else None  # nearly every header: no join to build
+                headers[name.lower()] = one if one is not None else ", ".join(v for v in values if v is not None)
         for name, value in (event.get("headers") or {}).items():
             if value is not None:
                 headers.setdefault(name.lower(), value)

@@ -79,9 +79,10 @@ def select_renderer(renderers: Sequence[Renderer], *, accept: str = "", format: 
         return renderers[0]
     best: tuple[float, int, int] | None = None
     chosen: Renderer | None = None
+    ranges = parse_accept(accept)
     for ranges_index, renderer in enumerate(renderers):
         # The most specific range that matches this renderer decides its q (RFC 9110 §12.5.1).
-        matching = [r for r in parse_accept(accept) if r.matches(renderer.media_type)]
+        matching = [r for r in ranges if r.matches(renderer.media_type)]
         if not matching:
             continue
         top = max(matching, key=lambda r: r.specificity)

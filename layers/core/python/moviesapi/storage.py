@@ -30,7 +30,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from .ids import new_id
-from .models import utcnow
+from .models import StoredModel, utcnow
 from .settings import get_settings, table_name
 from .writes import CALL_RETRIES
 
@@ -130,8 +130,30 @@ def _key_attribute(resource: Resource, path: AccessPath) -> tuple[str | None, Fi
     return None, None
 
 
+_LAYOUTS: dict[int, tuple[Resource, tuple[AccessPath, ...], dict[str, dict[str, Any]]]] = {}
+
+
 def _index_layout(resource: Resource) -> dict[str, dict[str, Any]]:
-    """Each index (first access path of a name): hash attribute/field, sort attribute/field."""
+    """Each index (first access path of a name): hash attribute/field, sort attribute/field.
+
+    Derived once per declaration (every write asks, several times): kept while the resource
+    and its access paths are the same objects.
+    """
+    cached = _LAYOUTS.get(id(resource))
+    paths = tuple(resource.access_paths)
+    if (
+        cached is not None
+        and cached[0] is resource
+        and len(cached[1]) == len(paths)
+        and all(a is b for a, b in zip(cached[1], paths, strict=True))
+    ):
+        return cached[2]
+    layout = _derive_layout(resource)
+    _LAYOUTS[id(resource)] = (resource, paths, layout)
+    return layout
+
+
+def _derive_layout(resource: Resource) -> dict[str, dict[str, Any]]:
     layout: dict[str, dict[str, Any]] = {}
     for path in resource.access_paths:
         if path.name in layout:
@@ -195,7 +217,7 @@ def build_model(resource: Resource) -> type[Model]:
         index_class = type(f"{_class_name(name)}Index", (GlobalSecondaryIndex,), index_attrs)
         attrs[name] = index_class()
     attrs[VERSION_ATTRIBUTE] = VersionAttribute()
-    return type(f"{_class_name(resource.name)}Model", (Model,), attrs)
+    return type(f"{_class_name(resource.name)}Model", (StoredModel,), attrs)
 
 
 def bind_storage(resource: Resource) -> None:

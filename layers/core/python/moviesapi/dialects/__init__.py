@@ -114,9 +114,15 @@ def refusing_the_rest(served: tuple[Endpoint, ...], refuser: str = REFUSER) -> t
     return tuple(out)
 
 
+_LOADED: dict[str, Dialect] = {}
+
+
 def dialect(name: str) -> Dialect:
-    """The dialect called ``name``, imported on first use."""
-    return importlib.import_module(DIALECTS[name].module).DIALECT
+    """The dialect called ``name``, imported on first use (every request asks, several times)."""
+    found = _LOADED.get(name)
+    if found is None:
+        found = _LOADED[name] = importlib.import_module(DIALECTS[name].module).DIALECT
+    return found
 
 
 def all_dialects() -> list[Dialect]:
