@@ -118,3 +118,20 @@ def test_an_item_read_is_what_pynamodb_would_make_of_it():
                 theirs = Model._instantiate.__func__(model, raw)
                 assert type(ours) is type(theirs) is model
                 assert ours.attribute_values == theirs.attribute_values, (model, raw)
+
+
+def test_a_counter_change_is_the_request_pynamodb_would_build():
+    """``counters.Plan.add`` writes each shard's ADD out by hand; it must be exactly the Update that
+    ``TransactWrite.update(CounterModel(shard), actions=[CounterModel.value.add(delta)])`` builds."""
+    from moviesapi.counters import plan
+    from moviesapi.models import CounterModel
+    from pynamodb.transactions import TransactWrite
+
+    deltas = {"count#movies": 1, "count#movies#by_genre#Film noir": -1, "count#movies#by_year#1950": 3}
+    planned = plan(deltas)
+    ours, theirs = TransactWrite(connection=None), TransactWrite(connection=None)
+    planned.add(ours)
+    for shard, delta in planned.shards.items():
+        theirs.update(CounterModel(shard), actions=[CounterModel.value.add(delta)])
+    assert len(ours._update_items) == len(deltas)
+    assert ours._update_items == theirs._update_items

@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
@@ -67,9 +68,25 @@ class Plan:
         self._assign(_sticky_shard(fresh=True))
 
     def add(self, transaction: TransactWrite) -> None:
-        """Add the deltas to their shards inside ``transaction``."""
+        """Add the deltas to their shards inside ``transaction``.
+
+        Each is the request ``transaction.update(CounterModel(shard), actions=[value.add(delta)])``
+        builds (``tests/unit/test_storage.py`` holds them equal), written out: PynamoDB's
+        model and expression machinery made four of them a quarter of a create's own CPU.
+        """
         for shard, delta in self.shards.items():
-            transaction.update(CounterModel(shard), actions=[CounterModel.value.add(delta)])
+            transaction._update_items.append(counter_add(shard, delta))
+
+
+def counter_add(shard: str, delta: int) -> dict[str, Any]:
+    """The TransactWriteItems ``Update`` adding ``delta`` to counter item ``shard``."""
+    return {
+        "TableName": CounterModel.Meta.table_name,
+        "Key": {CounterModel.key.attr_name: {"S": shard}},
+        "UpdateExpression": "ADD #0 :0",
+        "ExpressionAttributeNames": {"#0": CounterModel.value.attr_name},
+        "ExpressionAttributeValues": {":0": {"N": str(int(delta))}},
+    }
 
 
 def plan(deltas: Mapping[str, int]) -> Plan:

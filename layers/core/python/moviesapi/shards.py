@@ -139,7 +139,8 @@ class Merge:
     def _next_shard(self) -> _Shard | None:
         best: _Shard | None = None
         for shard in self.shards:
-            shard.fill(self._sort_key, self._batch(first=shard.requests == 0))
+            if not shard.buffer and not shard.done:  # a request's size is worked out only when one is due
+                shard.fill(self._sort_key, self._batch(first=shard.requests == 0))
             if not shard.buffer:
                 continue
             if best is None or self._before(shard.buffer[0][0], best.buffer[0][0]):

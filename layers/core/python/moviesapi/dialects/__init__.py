@@ -25,6 +25,7 @@ imports no dialect: a request imports only the dialect owning its path.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -129,6 +130,7 @@ def all_dialects() -> list[Dialect]:
     return [dialect(name) for name in DIALECTS]
 
 
+@functools.lru_cache(maxsize=1024)  # asked several times per request, about few distinct paths
 def dialect_name_for(path: str) -> str:
     """The dialect owning ``path``: the one owning the whole path, else the one with the longest matching prefix."""
     for name, info in DIALECTS.items():
