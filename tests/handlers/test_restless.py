@@ -153,6 +153,15 @@ def test_pages(invoke, alice, catalogue):
         assert r.status == 200 and len(r.json()["objects"]) == 5 and r.json()["total_pages"] == 1, per_page
 
 
+@pytest.mark.parametrize("filters", [None, [{"name": "year", "op": "gt", "val": 0}]])
+def test_a_page_past_the_limit_is_empty(invoke, alice, catalogue, filters):
+    """Flask-Restless 0.17 cuts pages out of ``limit``'s result: limit 2, page 2 of 2 per page holds
+    nothing (the query asks for an offset and 0 items: none may come back, filtered or not)."""
+    extra = {} if filters is None else {"filters": filters}
+    r = listing(invoke, alice, page=["2"], results_per_page=["2"], **q(limit=2, **extra))
+    assert r.status == 200 and titles(r) == []
+
+
 def test_limit_offset_single(invoke, alice, catalogue):
     r = listing(invoke, alice, **q(order_by=[{"field": "year"}], limit=2, offset=1))
     assert titles(r) == ["Godzilla", "Vertigo"] and r.json()["num_results"] == 2

@@ -145,6 +145,35 @@ def test_a_page_makes_models_only_of_what_it_returns(movies, order, limit, monke
         assert _ids(page.records) == _ids(_sorted(movies, "id", order[0].descending)[offset : offset + limit])
 
 
+@pytest.mark.parametrize("where", [None, Cond("year", "ge", 0)])
+@pytest.mark.parametrize("offset", [0, 1, 89])
+def test_a_page_of_nothing_holds_nothing(movies, where, offset):
+    page = planner.run(MOVIE, Query(where=where, order=NEWEST, offset=offset, limit=0))
+    assert page.records == [] and page.count == len(movies)
+
+
+@pytest.mark.parametrize("where", [None, Cond("year", "ge", 0)])
+def test_an_offset_is_read_within_the_budget(movies, where, monkeypatch):
+    """An offset is refused as soon as reading to it passes the read budget, not after reading it all
+    (``?page=100001`` must not walk a large table before answering 400)."""
+    from pynamodb.connection.base import Connection
+
+    read = {"items": 0}
+    real = Connection.query
+
+    def counted(self: Connection, *args: Any, **kwargs: Any) -> Any:
+        answer = real(self, *args, **kwargs)
+        read["items"] += answer.get("ScannedCount", 0)
+        return answer
+
+    monkeypatch.setattr(Connection, "query", counted)
+    monkeypatch.setattr(planner, "MAX_READ_ITEMS", 20)
+    monkeypatch.setattr(planner, "DYNAMO_PAGE", 5)
+    with pytest.raises(BadQuery):
+        planner.run(MOVIE, Query(where=where, order=NEWEST, offset=85, limit=5, with_count=False))
+    assert read["items"] <= 20 + PARTITIONS * 5  # the budget and at most one request per partition past it
+
+
 FILTERS = {  # a filter and the same test in plain Python
     "none": (None, lambda r: True),
     "pushed down": (Cond("title", "like", "%1%"), lambda r: "1" in r["title"]),

@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from pynamodb.attributes import (
+    Attribute,
     BooleanAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -48,7 +49,8 @@ class StoredModel(Model):
 
     PynamoDB's ``_instantiate`` runs the constructor (defaults set), then sets the
     defaults again and every value through its descriptor; this sets each value once,
-    where the descriptor would have put it (``attribute_values``, by Python name). Making
+    where the plain descriptor would have put it (``attribute_values``, by Python name),
+    and through the descriptor where its class has a setter of its own. Making
     items is most of a warm read's CPU after botocore; ``tests/unit/test_storage.py``
     checks the result equals PynamoDB's own for every model.
     """
@@ -62,7 +64,11 @@ class StoredModel(Model):
         for name, attr in cls.get_attributes().items():
             raw = attribute_values.get(attr.attr_name)
             if raw and NULL not in raw:
-                values[name] = attr.deserialize(attr.get_value(raw))
+                value = attr.deserialize(attr.get_value(raw))
+                if type(attr).__set__ is Attribute.__set__:
+                    values[name] = value
+                else:  # a setter of its own (TTL's whole seconds, a version's int): as PynamoDB does
+                    setattr(instance, name, value)
         return instance
 
 

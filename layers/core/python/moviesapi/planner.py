@@ -327,8 +327,14 @@ class _Reader:
         """Pass over up to ``n`` items without making models of them where the read allows (a merge)."""
         if self.merge is None or n <= 0:
             return 0
-        skipped = self.merge.skip(n)
-        self._account()
+        skipped = 0
+        while skipped < n:  # the read budget is checked as the skip reads, not only after it
+            chunk = min(n - skipped, DYNAMO_PAGE)
+            step = self.merge.skip(chunk)
+            skipped += step
+            self._account()
+            if step < chunk:
+                break
         return skipped
 
     def __iter__(self) -> Iterator[Model]:
@@ -487,8 +493,8 @@ def _run_native(resource: Resource, query: Query, p: Plan, stats: Stats) -> Page
         matched = reader.skip(query.offset) if query.where is None else 0
         items = iter(reader)
         page: list[dict[str, Any]] = []
-        full = False
-        for item in items:
+        full = query.limit is not None and query.limit <= 0  # nothing wanted: read nothing more
+        for item in () if full else items:
             record = resource.to_record(item)
             if not matches(query.where, record):
                 continue

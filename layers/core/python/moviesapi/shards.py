@@ -96,7 +96,9 @@ class Merge:
         ):
             raise ValueError("positions do not match the partitions")
         self.model = model
-        attribute = model.get_attributes()[sort_attribute]
+        attribute = model.get_attributes().get(sort_attribute)
+        if attribute is None:  # a declaration error, not a client's: never "Invalid cursor."
+            raise RuntimeError(f"{model.__name__} has no sort attribute {sort_attribute!r}")
         self._sort_key = lambda raw: attribute.deserialize(attribute.get_value(raw[attribute.attr_name]))
         self.descending = descending
         self.shards = [_Shard(open_query, p, s) for p, s in zip(partitions, starts, strict=True)]
