@@ -18,7 +18,7 @@ from .aws import start_counting
 from .collector import init_done
 from .dialects import cors_request_headers, dialect_for
 from .errors import ApiError, NotFound
-from .formats import Route, match_path, strip_event_suffix
+from .formats import Route, event_without_suffix, match_path
 from .http import Request
 from .overload import unavailable
 from .responses import DEFAULT_RENDERERS, negotiate
@@ -64,7 +64,9 @@ def request_of(app: APIGatewayRestResolver) -> Request:
     except ApiError as exc:
         # An undecodable body: keep a body-less request so the error handler can answer.
         request, failure = Request.from_event({**event, "body": None, "isBase64Encoded": False}), exc
-    request.route = match_path(url_patterns(request.path), request.path)
+    # The handler matched the event's path once, before routing; matched here only without it.
+    matched = app.context["route"] if "route" in app.context else match_path(url_patterns(request.path), request.path)
+    request.route = matched
     app.append_context(request=request)
     if failure is not None:
         raise failure
@@ -139,9 +141,11 @@ def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Lambd
         start_counting()  # this invocation's DynamoDB calls (aws.calls())
         # Route ``/movies.json`` as ``/movies`` and ``{id}`` = ``abc.json`` as ``abc``; the request
         # itself is built from the original event (see request_of).
-        app.append_context(original_event=event)
+        path = event.get("path") or "/"
+        route = match_path(url_patterns(path), path)
+        app.append_context(original_event=event, route=route)
         try:
-            response = app.resolve(strip_event_suffix(event, url_patterns(event.get("path") or "/")), context)
+            response = app.resolve(event_without_suffix(event, route), context)
         finally:
             flush_metrics()
         if (event.get("httpMethod") or "").upper() == "HEAD":

@@ -120,27 +120,13 @@ def format_suffix_patterns(
     return tuple(replace(route, suffixes=rules) for route in routes)
 
 
-_LAST_MATCH: tuple[Sequence[Route], str, RouteMatch | None] | None = None
-
-
 def match_path(routes: Sequence[Route], path: str) -> RouteMatch | None:
-    """The first route matching ``path`` with or without a suffix (and trailing slash).
-
-    The last answer is kept: an invocation asks twice (routing, then its request) with the
-    dialect's same routes object; a match is frozen, so sharing it is safe.
-    """
-    global _LAST_MATCH
-    last = _LAST_MATCH
-    if last is not None and last[0] is routes and last[1] == path:
-        return last[2]
-    result = None
+    """The first route matching ``path`` with or without a suffix (and trailing slash)."""
     for route in routes:
         found = route.match(path)
         if found is not None:
-            result = replace(found, routes=tuple(routes))
-            break
-    _LAST_MATCH = (routes, path, result)
-    return result
+            return replace(found, routes=tuple(routes))
+    return None
 
 
 def strip_event_suffix(event: Mapping[str, Any], routes: Sequence[Route]) -> dict[str, Any]:
@@ -149,8 +135,11 @@ def strip_event_suffix(event: Mapping[str, Any], routes: Sequence[Route]) -> dic
     The caller keeps the original event for the request itself, so links, the
     request line and pagination keep the suffix the client used.
     """
-    path = event.get("path") or "/"
-    found = match_path(routes, path)
+    return event_without_suffix(event, match_path(routes, event.get("path") or "/"))
+
+
+def event_without_suffix(event: Mapping[str, Any], found: RouteMatch | None) -> dict[str, Any]:
+    """``strip_event_suffix`` for a path already matched (``found``: its match, or None)."""
     if found is None or found.format is None:
         return dict(event)
     routed = dict(event)
