@@ -130,27 +130,20 @@ def _key_attribute(resource: Resource, path: AccessPath) -> tuple[str | None, Fi
     return None, None
 
 
-_LAYOUTS: dict[int, tuple[Resource, tuple[AccessPath, ...], dict[str, dict[str, Any]]]] = {}
+_LAYOUTS: dict[int, tuple[Resource, dict[str, dict[str, Any]]]] = {}
 
 
 def _index_layout(resource: Resource) -> dict[str, dict[str, Any]]:
     """Each index (first access path of a name): hash attribute/field, sort attribute/field.
 
-    Derived once per declaration (every write asks, several times): kept while the resource
-    and its access paths are the same objects.
+    Derived once per declaration (every write asks, several times): a declaration's access
+    paths and fields are fixed when it is made, and its model is built from this layout.
+    The entry holds the resource, so its id names no other while it is kept.
     """
     cached = _LAYOUTS.get(id(resource))
-    paths = tuple(resource.access_paths)
-    if (
-        cached is not None
-        and cached[0] is resource
-        and len(cached[1]) == len(paths)
-        and all(a is b for a, b in zip(cached[1], paths, strict=True))
-    ):
-        return cached[2]
-    layout = _derive_layout(resource)
-    _LAYOUTS[id(resource)] = (resource, paths, layout)
-    return layout
+    if cached is None:
+        cached = _LAYOUTS[id(resource)] = (resource, _derive_layout(resource))
+    return cached[1]
 
 
 def _derive_layout(resource: Resource) -> dict[str, dict[str, Any]]:
