@@ -114,21 +114,13 @@ class Trace:
     @classmethod
     def from_env(cls) -> Trace | None:
         """The sampled trace of this invocation, or None (not sampled, or not under Lambda's tracing)."""
-        return _trace_of(os.environ.get(TRACE_ENV) or "")
-
-    @classmethod
-    def parse(cls, value: str) -> Trace | None:
-        """``_X_AMZN_TRACE_ID``'s value as a trace, None unless sampled with a root and a parent."""
-        fields = dict(part.strip().split("=", 1) for part in value.split(";") if "=" in part)
+        fields = dict(
+            part.strip().split("=", 1) for part in (os.environ.get(TRACE_ENV) or "").split(";") if "=" in part
+        )
         if fields.get("Sampled") != "1" or not fields.get("Root") or not fields.get("Parent"):
             return None
         extra = "".join(f";{k}={v}" for k, v in fields.items() if k not in ("Root", "Parent", "Sampled", "Self"))
         return cls(fields["Root"], fields["Parent"], extra)
-
-
-@functools.lru_cache(maxsize=8)  # one value per invocation: each is parsed once, at its first look
-def _trace_of(value: str) -> Trace | None:
-    return Trace.parse(value)
 
 
 @dataclass
