@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+
+import pytest
 from moviesapi.catalog import MOVIE, USER
 from moviesapi.models import INFRA_MODELS, UserModel, all_models
 from moviesapi.storage import LISTING_SHARDS, counter_keys, listing_partitions, listing_value
@@ -139,3 +143,86 @@ def test_a_counter_change_is_the_request_pynamodb_would_build():
         theirs.update(CounterModel(shard), actions=[CounterModel.value.add(delta)])
     assert len(ours._update_items) == len(deltas)
     assert ours._update_items == theirs._update_items
+
+
+@pytest.fixture
+def declared() -> Iterator[list]:
+    """Every declared resource, and the test-only ``reviews`` (a relation, a numeric counted path)."""
+    import importlib
+
+    from moviesapi import registry
+
+    module = importlib.import_module("tests.catalog_extra")
+    if registry.find_resource("reviews") is None:
+        importlib.reload(module)
+    yield registry.resources()
+    registry.unregister("reviews")
+
+
+def _changes(resource) -> list[dict]:
+    """Validated changes of ``resource``: each writable field alone, all at once, the optional ones emptied."""
+    from pynamodb.attributes import BooleanAttribute, NumberAttribute, UTCDateTimeAttribute
+
+    attributes = resource.model.get_attributes()
+
+    def value(f, variant: int):
+        attr = attributes[f.attribute]
+        if isinstance(attr, UTCDateTimeAttribute | BooleanAttribute | NumberAttribute):
+            return _sample(attr, variant)
+        return f"Value {variant} Ü"
+
+    writable = {name: f for name, f in resource.fields.items() if f.writable}
+    relations = {name: r for name, r in resource.relations.items() if r.writable}
+    full = {name: value(f, 1) for name, f in writable.items()}
+    full |= {name: {n: value(f, 2) for n, f in r.resolved.items()} for name, r in relations.items()}
+    changes = [{name: v} for name, v in full.items()] + [full]
+    changes.append({name: None for name, f in writable.items() if not f.required} | {n: None for n in relations})
+    return [c for c in changes if c]
+
+
+def test_an_update_is_the_request_pynamodb_would_build(declared):
+    """``guarded.update_request`` writes the UpdateItem out (``expressions``); for every resource, change
+    and condition it must be exactly what ``get_operation_kwargs`` builds from PynamoDB's own actions
+    (``attribute.set``, ``|`` for the kept listing shard, ``version.add(1)``) and ``guarded._condition``."""
+    from moviesapi import guarded
+    from moviesapi.storage import PARTITION_ATTRIBUTE, VERSION_ATTRIBUTE, apply_changes, changed_attributes
+    from pynamodb.constants import ALL_NEW, ALL_OLD, KEY
+
+    seen: set[str] = set()  # what the cases covered
+    for resource in declared:
+        model = resource.model
+        # Any stored text attribute can stand for what a permission requires (the owner's id).
+        owner = next(f.attribute for n, f in resource.fields.items() if f.type is str and n != resource.key)
+        for clean in _changes(resource):
+            draft = model("0190-item")
+            apply_changes(resource, draft, clean)
+            written = sorted(changed_attributes(resource, clean))
+            counted = {name: getattr(draft, name) for name in written if name != PARTITION_ATTRIBUTE}
+            plans = [
+                guarded.Plan({}, None),
+                guarded.Plan({owner: "u-1"}, 7),
+                guarded.Plan({owner: "u-1"}, None, dict(list(counted.items())[:2])),
+                guarded.Plan({}, 0, {name: None for name in list(counted)[:1]}),
+            ]
+            for plan in plans:
+                actions = []
+                for name in written:
+                    attribute, value = getattr(model, name), getattr(draft, name)
+                    actions.append(
+                        attribute.set(attribute | value) if name == PARTITION_ATTRIBUTE else attribute.set(value)
+                    )
+                actions.append(getattr(model, VERSION_ATTRIBUTE).add(1))
+                theirs = model._get_connection().get_operation_kwargs(
+                    draft._get_hash_range_key_serialized_values()[0],
+                    key=KEY,
+                    actions=actions,
+                    condition=guarded._condition(resource, plan),
+                    return_values=ALL_NEW,
+                    return_values_on_condition_failure=ALL_OLD,
+                )
+                ours = guarded.update_request(resource, draft, written, plan)
+                assert ours == theirs, (resource.name, clean, plan)
+                text = json.dumps(ours)
+                seen |= {k for k in ("NULL", "if_not_exists", '"N"') if k in text}
+    assert {r.name for r in declared} >= {"movies", "users", "reviews"}
+    assert seen == {"NULL", "if_not_exists", '"N"'}  # nulls, the kept shard, numbers

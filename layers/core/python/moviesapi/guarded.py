@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from pynamodb.constants import ALL_NEW, ALL_OLD, KEY
+from pynamodb.constants import ALL_NEW, ALL_OLD
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from . import counters
+from . import counters, expressions
 from .accounts import Principal
 from .storage import (
     PARTITION_ATTRIBUTE,
@@ -112,13 +112,46 @@ def _condition(resource: Resource, plan: Plan) -> Any:
     model = resource.model
     assert model is not None
     condition = getattr(model, resource.fields[resource.key].attribute).exists()
-    for attribute, value in plan.required.items():
-        condition &= getattr(model, attribute) == value
-    if plan.version is not None:
-        condition &= getattr(model, VERSION_ATTRIBUTE) == plan.version
-    for attribute, value in plan.assumed.items():
+    for attribute, value in _required(plan):
         condition &= getattr(model, attribute) == value
     return condition
+
+
+def _required(plan: Plan) -> list[tuple[str, Any]]:
+    """What the condition checks, in its order: the permissions' values, the version, the assumed counts."""
+    version = [(VERSION_ATTRIBUTE, plan.version)] if plan.version is not None else []
+    return [*plan.required.items(), *version, *plan.assumed.items()]
+
+
+def _clauses(resource: Resource, plan: Plan, slots: expressions.Placeholders) -> list[str]:
+    """``_condition``'s clauses written out (``expressions``): the key exists, then ``_required``."""
+    attributes = resource.model.get_attributes()  # type: ignore[union-attr]
+    clauses = [slots.exists(attributes[resource.fields[resource.key].attribute])]
+    clauses += [slots.equals(attributes[name], value) for name, value in _required(plan)]
+    return clauses
+
+
+def update_request(resource: Resource, draft: Model, written: list[str], plan: Plan) -> dict[str, Any]:
+    """The UpdateItem writing ``draft``'s ``written`` attributes under ``plan``'s condition.
+
+    Written out (``expressions``) as ``TableConnection.get_operation_kwargs`` builds it from
+    ``attribute.set(value)`` actions, ``version.add(1)`` and ``_condition``.
+    """
+    attributes = type(draft).get_attributes()
+    slots = expressions.Placeholders()
+    condition = expressions.all_of(_clauses(resource, plan, slots))
+    # The listing shard is set once, by the item's first write: kept (``if_not_exists``).
+    sets = [(attributes[name], getattr(draft, name), name == PARTITION_ATTRIBUTE) for name in written]
+    key = resource.fields[resource.key].attribute
+    return {
+        "TableName": draft.Meta.table_name,
+        "Key": {attributes[key].attr_name: expressions.serialize(attributes[key], getattr(draft, key))},
+        "ConditionExpression": condition,
+        "ReturnValues": ALL_NEW,
+        "ReturnValuesOnConditionCheckFailure": ALL_OLD,
+        "UpdateExpression": expressions.update(slots, sets, [(attributes[VERSION_ATTRIBUTE], 1)]),
+        **slots.kwargs(),
+    }
 
 
 def update(resource: Resource, key: str, clean: dict[str, Any], plan: Plan) -> Model:
@@ -129,23 +162,8 @@ def update(resource: Resource, key: str, clean: dict[str, Any], plan: Plan) -> M
     apply_changes(resource, draft, clean)  # values, shadows, timestamps, index keys, as a full write would
     # Only what this change sets: the draft knows nothing of the stored item's other attributes.
     written = sorted(changed_attributes(resource, clean))
-    actions = []
-    for name in written:
-        value = getattr(draft, name)
-        attribute = getattr(model, name)
-        # The listing shard is set once, by the item's first write: keep it.
-        actions.append(attribute.set(attribute | value) if name == PARTITION_ATTRIBUTE else attribute.set(value))
-    actions.append(getattr(model, VERSION_ATTRIBUTE).add(1))
+    kwargs = update_request(resource, draft, written, plan)
     table = model._get_connection()
-    hash_key = draft._get_hash_range_key_serialized_values()[0]
-    kwargs = table.get_operation_kwargs(
-        hash_key,
-        key=KEY,
-        actions=actions,
-        condition=_condition(resource, plan),
-        return_values=ALL_NEW,
-        return_values_on_condition_failure=ALL_OLD,
-    )
     try:
         # Straight to botocore: PynamoDB's update_item neither sends ReturnValuesOnConditionCheckFailure
         # nor keeps the item DynamoDB returns with the failure.
