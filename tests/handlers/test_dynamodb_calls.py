@@ -92,6 +92,30 @@ def test_drf_list_page_with_total(invoke, world):
     assert sorted(made) == sorted(LISTING + TOTAL)  # all sent together: one round trip
 
 
+def test_a_retired_partition_read_empty_is_not_asked_again(invoke, world, monkeypatch):
+    """No write fills the unsharded listing partition any more: once a container has read it empty, its
+    pages read the four shards and the counter; after ``RECHECK_SECONDS`` it is asked again, and an item
+    another writer put there (a version from before the shards) is listed again."""
+    from moviesapi import shards
+    from moviesapi.catalog import MOVIE as MOVIES
+
+    access = world["alice"]["access"]
+    page = {"ordering": "-created_at"}
+    assert sorted(calls(invoke, "resource_list", "movie_list", token=access, query=page, status=200)) == sorted(
+        LISTING + TOTAL
+    )
+    assert sorted(calls(invoke, "resource_list", "movie_list", token=access, query=page, status=200)) == sorted(
+        LISTING[1:] + TOTAL
+    )
+    MOVIES.model.get(world["mine"]).update(actions=[MOVIES.model.listing.set("movies")])
+    later = shards._clock() + shards.RECHECK_SECONDS + 1
+    monkeypatch.setattr(shards, "_clock", lambda: later)
+    reply = invoke("resource_list", "movie_list", token=access, query=page)
+    assert sorted(aws.calls()) == sorted(LISTING + TOTAL)
+    assert world["mine"] in [m["id"] for m in reply.json()["results"]]
+    assert reply.json()["count"] == 2
+
+
 def test_refusals_cost_the_write_alone(invoke, world):
     """404, 403 and 412 come from the item DynamoDB returns with the failed condition: no read first."""
     access, theirs = world["alice"]["access"], world["theirs"]

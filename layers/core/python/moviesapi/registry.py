@@ -130,8 +130,9 @@ class AccessPath:
     them reads the index too.
 
     The storage layer fills in ``index``, ``range_attribute``, ``constant_hash``,
-    ``partitions`` (a constant partition's write shards, merged on read) and
-    ``counter`` when it builds the table.
+    ``partitions`` (a constant partition's write shards, merged on read),
+    ``retired`` (those of them no write fills any more) and ``counter`` when it
+    builds the table.
     """
 
     name: str
@@ -145,6 +146,7 @@ class AccessPath:
     range_attribute: str | None = None
     constant_hash: Any = None
     partitions: tuple[Any, ...] = ()
+    retired: tuple[Any, ...] = ()
     counter: Callable[[Any], str] | None = None
 
     def __post_init__(self) -> None:

@@ -12,12 +12,20 @@ page costs one round trip, not one per partition; a top-up is one more.
 A position is, per shard, the key of the last item taken from it (None: not
 started; ``EXHAUSTED``: nothing left), so a cursor restarts each shard right
 after what it returned, with ExclusiveStartKey.
+
+A retired partition (the unsharded one: every write now picks a shard, and an
+update keeps an item where it is) can only empty. Once a container has read one
+empty from its start with no key condition (DynamoDB scanned nothing in it), it
+takes it as exhausted for ``RECHECK_SECONDS`` instead of asking again on every
+page: one Query per page fewer. The recheck bounds what a container could miss
+while a version from before write sharding still runs beside this one.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.models import Model
@@ -31,12 +39,23 @@ if TYPE_CHECKING:
 
 EXHAUSTED = "x"
 Position = dict[str, Any] | str | None
+RECHECK_SECONDS = 300.0
+_seen_empty: dict[Any, float] = {}  # (scope, retired partition) → when this container read it empty
+_clock = time.monotonic
+
+
+def _known_empty(key: Any) -> bool:
+    seen = _seen_empty.get(key)
+    return seen is not None and _clock() - seen < RECHECK_SECONDS
 
 
 class _Shard:
     """One partition's query: pages fetched one request at a time, buffered until merged."""
 
-    def __init__(self, open_query: Callable[[Any, Any], PageIterator], partition: Any, start: Position) -> None:
+    def __init__(
+        self, open_query: Callable[[Any, Any], PageIterator], partition: Any, start: Position, watch: Any = None
+    ) -> None:
+        self.watch = watch  # a retired partition read from its start: remember when it proves empty
         self.done = start == EXHAUSTED
         self.position: Position = start
         self.pages = None if self.done else open_query(partition, start)
@@ -62,6 +81,8 @@ class _Shard:
             self.scanned += page.get("ScannedCount", 0)
             self.buffer.extend((sort_key(raw), raw) for raw in page.get("Items", ()))
             self.done = self.pages.last_evaluated_key is None
+            if self.watch is not None and self.done and self.requests == 1 and not self.scanned:
+                _seen_empty[self.watch] = _clock()
 
     def take(self) -> dict[str, Any]:
         """The next raw item (DynamoDB's attribute-value form), its position recorded."""
@@ -89,19 +110,28 @@ class Merge:
         wanted: int | None = None,
         filtered: bool = False,
         page: int = 1000,
+        retired: Collection[Any] = (),
+        scope: Any = None,
+        learn: bool = False,
     ) -> None:
+        """``retired`` partitions of the index ``scope`` names are skipped while known empty; ``learn``:
+        this read's queries have no key condition, so one that scans nothing proves its partition empty."""
         starts = list(start) if start is not None else [None] * len(partitions)
         if len(starts) != len(partitions) or not all(
             s is None or s == EXHAUSTED or isinstance(s, dict) for s in starts
         ):
             raise ValueError("positions do not match the partitions")
+        watches = [(scope, p) if p in retired and s is None else None for p, s in zip(partitions, starts, strict=True)]
+        starts = [EXHAUSTED if w is not None and _known_empty(w) else s for w, s in zip(watches, starts, strict=True)]
         self.model = model
         attribute = model.get_attributes().get(sort_attribute)
         if attribute is None:  # a declaration error, not a client's: never "Invalid cursor."
             raise RuntimeError(f"{model.__name__} has no sort attribute {sort_attribute!r}")
         self._sort_key = lambda raw: attribute.deserialize(attribute.get_value(raw[attribute.attr_name]))
         self.descending = descending
-        self.shards = [_Shard(open_query, p, s) for p, s in zip(partitions, starts, strict=True)]
+        self.shards = [
+            _Shard(open_query, p, s, w if learn else None) for p, s, w in zip(partitions, starts, watches, strict=True)
+        ]
         self.wanted, self.filtered, self.page = wanted, filtered, page
         self.taken = 0
         self._started = False
@@ -213,6 +243,9 @@ def read(model: type[Model], p: Plan, cursor: dict[str, Any] | None, **options: 
             descending=p.descending,
             filtered=bool(p.residual),
             start=start,
+            retired=path.retired,
+            scope=(model.Meta.table_name, path.name),
+            learn=p.range_condition is None,
             **options,
         )
     except (KeyError, ValueError, TypeError):

@@ -225,6 +225,7 @@ def bind_storage(resource: Resource) -> None:
         if path.hash_field is None:
             path.constant_hash = resource.name
             path.partitions = listing_partitions(resource.name)
+            path.retired = (resource.name,)  # the unsharded partition: every write now picks a shard
         if path.counted:
             path.counter = _counter(resource, path)
     if resource.to_record is None:
