@@ -343,6 +343,19 @@ class _Reader:
             yield item
         self._account()
 
+    def records(self) -> Iterator[dict[str, Any]]:
+        """The items as records: a merge's raw items read straight into records where the resource
+        allows it (``record_of_raw``: no model made), else each item's model's ``to_record``."""
+        direct, to_record = self.resource.record_of_raw, self.resource.to_record
+        assert to_record is not None
+        if self.merge is None or direct is None:
+            yield from (to_record(item) for item in self)
+            return
+        for raw in self.merge.raw():
+            self._account()
+            yield direct(raw)
+        self._account()
+
     def _account(self) -> None:
         read = self.merge.scanned if self.merge is not None else self.iterator.page_iter.total_scanned_count
         self.stats.scanned = self.base + read
@@ -399,7 +412,7 @@ def _count(
     query: Query,
     stats: Stats,
     matched_so_far: int,
-    remaining: Iterator[Model] | None,
+    remaining: Iterator[dict[str, Any]] | None,
     counted: Future[int] | None = None,
 ) -> int:
     """Exact total for ``query``, as cheaply as the plan allows (``counted``: the counter, already asked)."""
@@ -418,8 +431,7 @@ def _count(
     stats.count_source = "read"
     if remaining is None:
         return matched_so_far
-    assert resource.to_record
-    return matched_so_far + sum(1 for item in remaining if matches(query.where, resource.to_record(item)))
+    return matched_so_far + sum(1 for record in remaining if matches(query.where, record))
 
 
 def run(resource: Resource, query: Query) -> Page:
@@ -444,7 +456,7 @@ def run(resource: Resource, query: Query) -> Page:
         return _run_native(resource, query, p, stats)
     _refuse_if_too_big(resource, p, stats)
     reader = _Reader(resource, p, stats)
-    records = [r for r in (to_record(i) for i in reader) if matches(query.where, r)]
+    records = [r for r in reader.records() if matches(query.where, r)]
     records = sort_records(records, query.order or _default(resource))
     stats.returned = len(records)
     stats.count_source = "read"
@@ -491,11 +503,10 @@ def _run_native(resource: Resource, query: Query, p: Plan, stats: Stats) -> Page
         reader = _Reader(resource, p, stats, start, wanted)
         # Unfiltered, an offset's items are only counted: no model is made of them.
         matched = reader.skip(query.offset) if query.where is None else 0
-        items = iter(reader)
+        items = reader.records()
         page: list[dict[str, Any]] = []
         full = query.limit is not None and query.limit <= 0  # nothing wanted: read nothing more
-        for item in () if full else items:
-            record = resource.to_record(item)
+        for record in () if full else items:
             if not matches(query.where, record):
                 continue
             matched += 1

@@ -197,6 +197,7 @@ class Resource:
     access_paths: Sequence[AccessPath] = ()
     dialects: Mapping[str, Any] = field(default_factory=dict)
     to_record: Callable[[Any], dict[str, Any]] | None = None
+    record_of_raw: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # to_record without the model
     new_item: Callable[[dict[str, Any], Any], Any] | None = None
     apply_changes: Callable[[Any, dict[str, Any]], None] | None = None
     counter_keys: Callable[[Any], list[str]] | None = None

@@ -214,9 +214,13 @@ class Merge:
             skipped += 1
         return skipped
 
-    def __iter__(self) -> Iterator[Model]:
+    def raw(self) -> Iterator[dict[str, Any]]:
+        """The items as DynamoDB returned them, in the index's order."""
         while (raw := self._take()) is not None:
-            yield self.model.from_raw_data(raw)
+            yield raw
+
+    def __iter__(self) -> Iterator[Model]:
+        return (self.model.from_raw_data(raw) for raw in self.raw())
 
 
 def read(model: type[Model], p: Plan, cursor: dict[str, Any] | None, **options: Any) -> Merge:
