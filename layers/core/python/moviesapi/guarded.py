@@ -154,8 +154,8 @@ def update_request(resource: Resource, draft: Model, written: list[str], plan: P
     }
 
 
-def update(resource: Resource, key: str, clean: dict[str, Any], plan: Plan) -> Model:
-    """Apply ``clean`` to the stored item in one UpdateItem; return the item as stored after it."""
+def update(resource: Resource, key: str, clean: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    """Apply ``clean`` to the stored item in one UpdateItem; return the item as stored after it (raw)."""
     model = resource.model
     assert model is not None
     draft = model(key)
@@ -173,9 +173,9 @@ def update(resource: Resource, key: str, clean: dict[str, Any], plan: Plan) -> M
             raise
         stored = model.from_raw_data(exc.response["Item"]) if exc.response.get("Item") else None
         if stored is not None and _own_write(draft, stored, plan, written):
-            return stored  # botocore repeated our write after a lost answer: its first attempt landed
+            return exc.response["Item"]  # botocore repeated our write after a lost answer: its first attempt landed
         raise Refused(stored) from exc
-    return model.from_raw_data(answer["Attributes"])
+    return answer["Attributes"]
 
 
 def _own_write(draft: Model, stored: Model, plan: Plan, names: list[str]) -> bool:

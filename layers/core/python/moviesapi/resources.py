@@ -181,6 +181,14 @@ def _load_record(resource: Resource, key: str) -> dict[str, Any]:
     return resource.record_of_raw(item)
 
 
+def _record_of(resource: Resource, raw: dict[str, Any]) -> dict[str, Any]:
+    """The record of an item as DynamoDB returned it: straight from it where the resource allows."""
+    assert resource.to_record and resource.model
+    return (
+        resource.record_of_raw(raw) if resource.record_of_raw else resource.to_record(resource.model.from_raw_data(raw))
+    )
+
+
 def etag(record: dict[str, Any]) -> str:
     return f'W/"{record.get("version", 0)}"'
 
@@ -360,13 +368,13 @@ def update(
     if planned is None or not _valid_key(key):
         return _update_read_first(resource, key, clean, principal, method, if_match)
     try:
-        item = guarded.update(resource, key, clean, planned)
+        stored = guarded.update(resource, key, clean, planned)
     except guarded.Refused as refused:
         _judge(resource, refused.stored, principal, method, if_match)
         if planned.moves(refused.stored):  # a counted value changes: move its count, from the item returned
             return _update_read_first(resource, key, clean, principal, method, if_match, item=refused.stored)
         raise Conflict() from refused
-    return resource.to_record(item)
+    return _record_of(resource, stored)
 
 
 def _update_read_first(
