@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import Attribute
+from pynamodb.constants import LIST, MAP
 from pynamodb.expressions.operand import Value
 
 
@@ -56,7 +57,12 @@ class Placeholders:
 
 
 def serialize(attribute: Attribute[Any], value: Any) -> dict[str, Any]:
-    """``{type: value}`` as PynamoDB's ``Value`` makes it (``None`` is ``NULL``; lists and maps as it wraps them)."""
+    """``{type: value}`` as PynamoDB's ``Value`` makes it (``None`` is ``NULL``; lists and maps as it wraps them).
+
+    A scalar is ``Value``'s own last branch, taken directly (the class costs about three times the serialisation).
+    """
+    if value is not None and attribute.attr_type not in (LIST, MAP) and not isinstance(value, dict):
+        return {attribute.attr_type: attribute.serialize(value)}
     return Value(value, attribute=attribute).value
 
 
