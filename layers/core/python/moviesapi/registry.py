@@ -131,8 +131,9 @@ class AccessPath:
 
     The storage layer fills in ``index``, ``range_attribute``, ``constant_hash``,
     ``partitions`` (a constant partition's write shards, merged on read),
-    ``retired`` (those of them no write fills any more) and ``counter`` when it
-    builds the table.
+    ``retired`` (those of them no write fills any more), ``fixed_order`` (an
+    item's sort key in the index never changes: the key, or a creation time) and
+    ``counter`` when it builds the table.
     """
 
     name: str
@@ -147,6 +148,7 @@ class AccessPath:
     constant_hash: Any = None
     partitions: tuple[Any, ...] = ()
     retired: tuple[Any, ...] = ()
+    fixed_order: bool = False
     counter: Callable[[Any], str] | None = None
 
     def __post_init__(self) -> None:

@@ -16,9 +16,13 @@ after what it returned, with ExclusiveStartKey.
 A retired partition (the unsharded one: every write now picks a shard, and an
 update keeps an item where it is) can only empty. Once a container has read one
 empty from its start with no key condition (DynamoDB scanned nothing in it), it
-takes it as exhausted for ``RECHECK_SECONDS`` instead of asking again on every
-page: one Query per page fewer. The recheck bounds what a container could miss
-while a version from before write sharding still runs beside this one.
+takes it as exhausted, in every index of the table, for ``RECHECK_SECONDS``
+instead of asking again on every page: one Query per page fewer. It learns that
+only from an index whose sort key never changes (``fixed_order``): an update that
+moves an item's sort key is a delete and a put in the index, and a read between
+them could see the partition empty while it is not. The recheck bounds what a
+container could miss while a version from before write sharding still runs
+beside this one.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ if TYPE_CHECKING:
 EXHAUSTED = "x"
 Position = dict[str, Any] | str | None
 RECHECK_SECONDS = 300.0
-_seen_empty: dict[Any, float] = {}  # (scope, retired partition) → when this container read it empty
+_seen_empty: dict[Any, float] = {}  # (table, retired partition) → when this container read it empty
 _clock = time.monotonic
 
 
@@ -114,8 +118,9 @@ class Merge:
         scope: Any = None,
         learn: bool = False,
     ) -> None:
-        """``retired`` partitions of the index ``scope`` names are skipped while known empty; ``learn``:
-        this read's queries have no key condition, so one that scans nothing proves its partition empty."""
+        """``retired`` partitions of the table ``scope`` names are skipped while known empty; ``learn``:
+        this read's queries have no key condition and its index no moving sort key, so one that scans
+        nothing proves its partition empty."""
         starts = list(start) if start is not None else [None] * len(partitions)
         if len(starts) != len(partitions) or not all(
             s is None or s == EXHAUSTED or isinstance(s, dict) for s in starts
@@ -248,8 +253,8 @@ def read(model: type[Model], p: Plan, cursor: dict[str, Any] | None, **options: 
             filtered=bool(p.residual),
             start=start,
             retired=path.retired,
-            scope=(model.Meta.table_name, path.name),
-            learn=p.range_condition is None,
+            scope=model.Meta.table_name,
+            learn=p.range_condition is None and path.fixed_order,
             **options,
         )
     except (KeyError, ValueError, TypeError):

@@ -228,6 +228,10 @@ def bind_storage(resource: Resource) -> None:
             path.constant_hash = resource.name
             path.partitions = listing_partitions(resource.name)
             path.retired = (resource.name,)  # the unsharded partition: every write now picks a shard
+        sort_field = index_layout["range_field"]
+        path.fixed_order = sort_field is not None and (
+            sort_field is resource.fields.get(resource.key) or sort_field.auto == "create"
+        )
         if path.counted:
             path.counter = _counter(resource, path)
     if resource.to_record is None:
