@@ -19,6 +19,7 @@ import contextlib
 import functools
 import json
 import os
+import random
 import re
 import socket
 import threading
@@ -270,14 +271,21 @@ _FIRST_CAP = re.compile(r"(.)([A-Z][a-z]+)")
 _ALL_CAP = re.compile(r"([a-z0-9])([A-Z])")
 
 
+@functools.lru_cache(maxsize=256)  # a few dozen parameter names, on every call
 def snake_case(name: str) -> str:
     """The SDK's ``to_snake_case``: ``ConsumedCapacity`` → ``consumed_capacity``."""
     return _ALL_CAP.sub(r"\1_\2", _FIRST_CAP.sub(r"\1_\2", name)).lower()
 
 
+def _new_id() -> str:
+    """A 64-bit subsegment id, as hex: unique, not secret (no system call, which on a pool thread
+    would hand the GIL over once more per DynamoDB call)."""
+    return f"{random.getrandbits(64):016x}"
+
+
 def _subsegment(name: str, root: str, parent: str, namespace: str) -> dict[str, Any]:
     return {
-        "id": os.urandom(8).hex(),
+        "id": _new_id(),
         "name": name,
         "start_time": time.time(),
         "parent_id": parent,
@@ -315,7 +323,7 @@ def _add_cause(
     stack = [{"path": os.path.basename(f.filename), "line": f.lineno, "label": f.name} for f in frames[-MAX_STACK:]]
     segment["cause"] = {
         "working_directory": os.getcwd(),
-        "exceptions": [{"id": os.urandom(8).hex(), "message": message, "type": kind, "remote": remote, "stack": stack}],
+        "exceptions": [{"id": _new_id(), "message": message, "type": kind, "remote": remote, "stack": stack}],
     }
 
 
