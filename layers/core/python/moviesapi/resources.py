@@ -159,26 +159,24 @@ def validate(resource: Resource, data: dict[str, Any], *, partial: bool) -> dict
     return clean
 
 
+def _stored_item(resource: Resource, key: str) -> dict[str, Any]:
+    """The item as DynamoDB returns it: ``Model.get``'s request (consistent), without the model it makes."""
+    model = resource.model
+    if _valid_key(key):
+        hash_key, _ = model._serialize_keys(key, None)
+        item = (model._get_connection().get_item(hash_key, consistent_read=True) or {}).get("Item")
+        if item:
+            return item
+    raise NotFound(f"No {resource.title} matches the given query.", code=ITEM_NOT_FOUND)
+
+
 def _load(resource: Resource, key: str) -> Any:
-    if not _valid_key(key):
-        raise NotFound(f"No {resource.title} matches the given query.", code=ITEM_NOT_FOUND)
-    try:
-        return resource.model.get(key, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound(f"No {resource.title} matches the given query.", code=ITEM_NOT_FOUND) from None
+    return resource.model.from_raw_data(_stored_item(resource, key))
 
 
 def _load_record(resource: Resource, key: str) -> dict[str, Any]:
     """The stored item's record; read straight from the item (``record_of_raw``) where the resource allows."""
-    assert resource.to_record
-    if resource.record_of_raw is None or not _valid_key(key):
-        return resource.to_record(_load(resource, key))
-    model = resource.model
-    hash_key, _ = model._serialize_keys(key, None)  # Model.get's request, without the model it makes
-    item = (model._get_connection().get_item(hash_key, consistent_read=True) or {}).get("Item")
-    if not item:
-        raise NotFound(f"No {resource.title} matches the given query.", code=ITEM_NOT_FOUND)
-    return resource.record_of_raw(item)
+    return _record_of(resource, _stored_item(resource, key))
 
 
 def _record_of(resource: Resource, raw: dict[str, Any]) -> dict[str, Any]:
