@@ -92,25 +92,27 @@ def secret_section(result: ColdResult, rows: list[Row]) -> str:
 def warm_section(result: WarmResult, rounds: int, batch: int, rows: list[Row]) -> str:
     lines = [
         f"warm CPU per request (process_time, tracing on), {rounds} interleaved rounds x {batch} requests, medians;",
-        "the floor sends the same DynamoDB requests as ours (benchmarks/floor.py)",
+        "the floor sends the same DynamoDB requests as ours (benchmarks/floor.py); 'ours' is a sampled",
+        "request (recorded in X-Ray), 'not sampled' the same with Lambda's Sampled=0 (X-Ray's default",
+        "rule samples the first request each second and 5% of the rest), 'tracing off' without tracing",
         "",
-        "| request | ours µs | floor µs | ratio | ours, tracing off µs | ratio | goal |",
-        "|---|---|---|---|---|---|---|",
+        "| request | ours µs | floor µs | ratio | ours, not sampled µs | ratio | ours, tracing off µs | ratio | goal |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for op in OPS:
         ours, floor = result.median_us("ours", op), result.median_us("floor", op)
-        untraced = result.median_us("untraced", op)
+        unsampled, untraced = result.median_us("unsampled", op), result.median_us("untraced", op)
         ratio = ours / floor if floor else math.nan
         lines.append(
-            f"| {op} | {ours:.0f} | {floor:.0f} | {ratio:.2f}x | {untraced:.0f} | {untraced / floor:.2f}x "
-            f"| ≤ {WARM_GOAL:.2f}x |"
+            f"| {op} | {ours:.0f} | {floor:.0f} | {ratio:.2f}x | {unsampled:.0f} | {unsampled / floor:.2f}x "
+            f"| {untraced:.0f} | {untraced / floor:.2f}x | ≤ {WARM_GOAL:.2f}x |"
         )
         rows.append(
             Row(
                 f"warm CPU per request: {op}",
                 f"{ours:.0f} µs",
                 f"{floor:.0f} µs",
-                f"{ratio:.2f}x (tracing off {untraced / floor:.2f}x)",
+                f"{ratio:.2f}x (not sampled {unsampled / floor:.2f}x, tracing off {untraced / floor:.2f}x)",
                 f"≤ {WARM_GOAL:.2f}x",
                 _met(ratio, WARM_GOAL),
             )

@@ -3,9 +3,12 @@
 Each worker answers real events in process against the moto server, with Lambda's
 variables and the template's Globals (tracing on as deployed: moviesapi.xray), and reports
 ``time.process_time()`` per request (its own CPU, its threads' included; moto's runs in the
-server's process). The parent alternates batches: ours get, ours untraced get, floor get,
-anchor get, ours list, ... for ``rounds`` rounds; the figure is the ratio of the
-per-request medians. ``untraced`` is ours with tracing off (what X-Ray costs a request).
+server's process). The parent alternates batches: ours get, ours unsampled get, ours untraced
+get, floor get, anchor get, ours list, ... for ``rounds`` rounds; the figure is the ratio of the
+per-request medians. ``ours`` is a sampled request (every one is recorded); ``unsampled`` is ours
+with tracing on and the invocation not sampled (Lambda's ``Sampled=0``: X-Ray's default rule
+records the first request each second and 5% of the rest, so most requests are this one);
+``untraced`` is ours with tracing off.
 ``EXTRA`` are the lines that explain a figure: the floor's one-partition page (the
 design's price) and the anchor's get (the fixed choices' price, ``anchor.py``).
 """
@@ -20,11 +23,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks.common import ROOT, FakeContext, LayerPath, lambda_env, make_event
+from benchmarks.common import ROOT, TRACE_ID, FakeContext, LayerPath, lambda_env, make_event
 
 OPS = ("get", "list", "create", "update")
 EXTRA = {"floor": ("list_one",), "anchor": ("get",)}
-SIDES = ("ours", "untraced", "floor", "anchor")  # untraced: ours with POWERTOOLS_TRACE_DISABLED
+SIDES = ("ours", "unsampled", "untraced", "floor", "anchor")  # untraced: ours with POWERTOOLS_TRACE_DISABLED
 FUNCTIONS = {"get": "resource_get", "list": "resource_list", "create": "resource_create", "update": "resource_update"}
 WARMUP = 3
 
@@ -46,7 +49,7 @@ def events(fx: dict[str, str]) -> dict[str, tuple[dict[str, Any], int]]:
 def worker(side: str, fixture: str) -> None:
     """Read ``op n`` lines; answer each with the JSON list of n per-request CPU seconds."""
     fx = json.loads(fixture)
-    if side in ("ours", "untraced"):
+    if side in ("ours", "unsampled", "untraced"):
         from benchmarks.common import load_function
 
         handlers = {op: load_function(fn).lambda_handler for op, fn in FUNCTIONS.items()}
@@ -115,6 +118,7 @@ class Worker:
 @dataclass
 class WarmResult:
     ours: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPS})
+    unsampled: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPS})
     untraced: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPS})
     floor: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in (*OPS, *EXTRA["floor"])})
     anchor: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in EXTRA["anchor"]})
@@ -132,7 +136,14 @@ def measure(endpoint: str, fixture: dict[str, str], rounds: int, batch: int) -> 
             env["POWERTOOLS_LOG_LEVEL"] = env.get("POWERTOOLS_LOG_LEVEL") or "INFO"
         python = layer.python()
         untraced_env = {**ours_env, "POWERTOOLS_TRACE_DISABLED": "true"}
-        envs = {"ours": ours_env, "untraced": untraced_env, "floor": floor_env, "anchor": ours_env}
+        unsampled_env = {**ours_env, "_X_AMZN_TRACE_ID": TRACE_ID.replace("Sampled=1", "Sampled=0")}
+        envs = {
+            "ours": ours_env,
+            "unsampled": unsampled_env,
+            "untraced": untraced_env,
+            "floor": floor_env,
+            "anchor": ours_env,
+        }
         workers: dict[str, Worker] = {}
         result = WarmResult()
         try:

@@ -66,19 +66,23 @@ class Request:
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> Request:
         """Build from a REST API (payload v1) proxy event; bad base64 is a 400, not a 500."""
+        # API Gateway sends every header and query parameter twice (multi-value and last value):
+        # a single value is read only where the multi-value side has none.
         headers: dict[str, str] = {}
-        for name, values in (event.get("multiValueHeaders") or {}).items():
+        multi_headers = event.get("multiValueHeaders") or {}
+        for name, values in multi_headers.items():
             if values:
                 one = values[0] if len(values) == 1 else None  # nearly every header: no join to build
                 headers[name.lower()] = one if one is not None else ", ".join(v for v in values if v is not None)
         for name, value in (event.get("headers") or {}).items():
-            if value is not None:
+            if value is not None and not multi_headers.get(name):
                 headers.setdefault(name.lower(), value)
         query: dict[str, list[str]] = {}
-        for name, values in (event.get("multiValueQueryStringParameters") or {}).items():
+        multi_query = event.get("multiValueQueryStringParameters") or {}
+        for name, values in multi_query.items():
             query[name] = [v for v in (values or []) if v is not None]
         for name, value in (event.get("queryStringParameters") or {}).items():
-            if value is not None:
+            if value is not None and name not in multi_query:
                 query.setdefault(name, [value])
         raw = event.get("body") or ""
         if event.get("isBase64Encoded"):
