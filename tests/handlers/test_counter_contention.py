@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from botocore.client import BaseClient
 from pynamodb.connection.base import Connection
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
@@ -74,15 +75,16 @@ class ContendedStore:
 
         monkeypatch.setattr(Connection, "transact_write_items", transact)
         serial = self.moto
+        call = BaseClient._make_api_call
 
-        for name in ("get_item", "put_item", "batch_get_item", "query", "scan", "update_item", "delete_item"):
-            original = getattr(Connection, name)
+        # Every other call, through PynamoDB or straight to botocore, reaches moto one at a time.
+        def one_at_a_time(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+            if operation == "TransactWriteItems":  # held above, then applied under the same lock
+                return call(client, operation, params)
+            with serial:
+                return call(client, operation, params)
 
-            def one_at_a_time(conn: Connection, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
-                with serial:
-                    return _original(conn, *args, **kwargs)
-
-            monkeypatch.setattr(Connection, name, one_at_a_time)
+        monkeypatch.setattr(BaseClient, "_make_api_call", one_at_a_time)
 
 
 @pytest.fixture

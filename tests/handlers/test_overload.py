@@ -7,13 +7,16 @@ by a conflicting one on a write.
 
 from __future__ import annotations
 
+import io
+import json
 import threading
 from typing import Any
 
 import pytest
+from botocore.client import BaseClient
 from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 from pynamodb.connection.base import Connection
-from pynamodb.exceptions import CancellationReason, GetError, QueryError, TransactWriteError, VerboseClientError
+from pynamodb.exceptions import CancellationReason, QueryError, TransactWriteError, VerboseClientError
 
 MOVIE = {"title": "Casablanca", "genre": "Drama", "year": 1942}
 
@@ -54,6 +57,21 @@ def test_throttled_reads_are_a_503_in_every_dialect(invoke, alice, monkeypatch):
     assert frappe.status == 503 and frappe.headers["retry-after"] == "1" and "exc_type" in frappe.json()
 
 
+def test_a_busy_dynamodb_is_logged_with_the_requests_id(invoke, alice, monkeypatch):
+    """Log lines carry API Gateway's request id as ``correlation_id`` (Powertools' API_GATEWAY_REST path)."""
+    from moviesapi.telemetry import logger
+
+    from tools.invoke import make_event
+
+    written = io.StringIO()
+    monkeypatch.setattr(logger.registered_handler, "stream", written)  # the JSON lines as CloudWatch gets them
+    monkeypatch.setattr(Connection, "query", _throttled)
+    assert invoke("resource_list", "movie_list", token=alice, query={}).status == 503
+    busy = [json.loads(line) for line in written.getvalue().splitlines() if '"DynamoDB busy"' in line]
+    request_id = make_event("movie_list", token=alice, query={})["requestContext"]["requestId"]
+    assert len(busy) == 1 and busy[0]["correlation_id"] == request_id
+
+
 def test_a_throttled_read_on_a_pool_thread_is_a_503(invoke, alice):
     """A list page's partition reads run on pool threads (``moviesapi.parallel``): their failure keeps its type."""
     from moviesapi.catalog import MOVIE as MOVIES
@@ -92,9 +110,13 @@ def test_a_connection_lost_after_botocores_retries_is_a_503(invoke, alice, monke
     """A dropped or timed-out connection to DynamoDB (botocore gave up) is "retry later", not a bug."""
     created = invoke("resource_create", "movie_create", token=alice, body=MOVIE).json()
 
-    def unreachable(*_args: Any, **_kwargs: Any) -> Any:
-        raise GetError("Failed to get item", cause=lost)  # as PynamoDB wraps a BotoCoreError
+    call = BaseClient._make_api_call
 
-    monkeypatch.setattr(Connection, "get_item", unreachable)
+    def unreachable(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "GetItem":  # the get's read: botocore gave up on it
+            raise lost
+        return call(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", unreachable)
     r = invoke("resource_get", "movie_get", token=alice, path_id=created["id"])
     assert r.status == 503 and r.headers["retry-after"] == "1", r.text

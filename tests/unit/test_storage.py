@@ -145,6 +145,29 @@ def test_a_counter_change_is_the_request_pynamodb_would_build():
     assert ours._update_items == theirs._update_items
 
 
+def test_a_get_is_the_request_pynamodb_would_send(declared, monkeypatch):
+    """A get's GetItem is written out (``models.get_request``, sent by ``get_raw``); for every table's model
+    and key it must be exactly what ``Model.get(key, consistent_read=True)`` hands botocore."""
+    from moviesapi.models import get_request
+    from pynamodb.connection.base import Connection
+
+    sent: list[tuple[str, dict]] = []
+
+    def record(_connection: Connection, operation: str, kwargs: dict) -> dict:
+        sent.append((operation, kwargs))
+        return {}  # no such item
+
+    monkeypatch.setattr(Connection, "_make_api_call", record)
+    models = {*all_models(), *(r.model for r in declared)}
+    for model in models:
+        for key in ("0190-item", "ü-ß 1"):
+            with pytest.raises(model.DoesNotExist):
+                model.get(key, consistent_read=True)
+            assert [("GetItem", get_request(model, key))] == sent, (model, key)
+            sent.clear()
+    assert {m.Meta.table_name for m in models} >= {r.model.Meta.table_name for r in declared}
+
+
 @pytest.fixture
 def declared() -> Iterator[list]:
     """Every declared resource, and the test-only ``reviews`` (a relation, a numeric counted path)."""

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
-from aws_lambda_powertools.logging import correlation_paths
 
 from .aws import start_counting
 from .collector import init_done
@@ -132,9 +131,11 @@ def create_app(*, negotiation: bool = True) -> APIGatewayRestResolver:
 def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The Lambda handler for ``app``: logging with correlation id, tracing (when on), metrics."""
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    @logger.inject_lambda_context(clear_state=True)
     @traced
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        # Powertools' correlation_id_path=API_GATEWAY_REST, read without a JMESPath search (~4 µs a request).
+        logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
         app.context.clear()
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         start_invocation(remaining() if callable(remaining) else None)

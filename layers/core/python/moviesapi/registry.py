@@ -279,6 +279,7 @@ class Resource:
 
 _REGISTRY: dict[str, Resource] = {}
 _LOADED: list[str] = []
+_LOADED_FOR: list[str | None] = [None]  # the API_CATALOG whose modules are all in _LOADED
 _GENERATION = [0]
 
 
@@ -341,11 +342,19 @@ def catalog_modules() -> list[str]:
 
 
 def _load_catalog() -> None:
-    """Import the modules that declare this API's resources, so lookups never see an empty registry."""
+    """Import the modules that declare this API's resources, so lookups never see an empty registry.
+
+    Asked on every registry lookup: once ``API_CATALOG``'s modules are imported, only the variable
+    is read again (a test may name another module at any time).
+    """
+    wanted = os.environ.get(CATALOG_ENV, "")
+    if wanted == _LOADED_FOR[0]:
+        return
     for module in catalog_modules():
         if module not in _LOADED:
             importlib.import_module(module)
             _LOADED.append(module)
+    _LOADED_FOR[0] = wanted
 
 
 def get_resource(name: str) -> Resource:

@@ -28,7 +28,7 @@ from .errors import (
     ValidationFailed,
 )
 from .http import Request
-from .models import StateModel, utcnow
+from .models import StateModel, get_raw, utcnow
 from .overload import unavailable
 from .permissions import check
 from .query import Cond, Node, Order, Query, all_of, bind, bind_order
@@ -161,10 +161,8 @@ def validate(resource: Resource, data: dict[str, Any], *, partial: bool) -> dict
 
 def _stored_item(resource: Resource, key: str) -> dict[str, Any]:
     """The item as DynamoDB returns it: ``Model.get``'s request (consistent), without the model it makes."""
-    model = resource.model
     if _valid_key(key):
-        hash_key, _ = model._serialize_keys(key, None)
-        item = (model._get_connection().get_item(hash_key, consistent_read=True) or {}).get("Item")
+        item = get_raw(resource.model, key)
         if item:
             return item
     raise NotFound(f"No {resource.title} matches the given query.", code=ITEM_NOT_FOUND)
