@@ -168,6 +168,32 @@ def test_a_get_is_the_request_pynamodb_would_send(declared, monkeypatch):
     assert {m.Meta.table_name for m in models} >= {r.model.Meta.table_name for r in declared}
 
 
+@pytest.mark.parametrize(
+    ("attribute", "text"),
+    [
+        *(("UTCDateTimeAttribute", t) for t in ("2026-11-30T19:37:39.123456+0000", "999-01-02T03:04:05.000006+0000")),
+        *(("UTCDateTimeAttribute", t) for t in ("2026-11-30 19:37:39.123456+0000", "2026-11-30T19:37:39,123456+0000")),
+        *(("UTCDateTimeAttribute", t) for t in ("2026-13-30T19:37:39.123456+0000", "2026-11-30T19:37:39.123456+0100")),
+        *(("NumberAttribute", t) for t in ("0", "7", "1951", "-3", "7.5", "1E+3", "007", "١٢", "12345678901234567890")),
+        *(("VersionAttribute", t) for t in ("1", "42", "-1", "3.0")),
+    ],
+)
+def test_a_value_read_fast_is_what_pynamodb_reads(attribute, text):
+    """``record_reader``'s own readers of dates and numbers give PynamoDB's value, or fail as it does."""
+    import pynamodb.attributes
+    from moviesapi.storage import _DESERIALIZE
+
+    theirs_attribute = getattr(pynamodb.attributes, attribute)()
+    outcomes = []
+    for read in (_DESERIALIZE[type(theirs_attribute)], theirs_attribute.deserialize):
+        try:
+            value = read(text)
+            outcomes.append((type(value), value, getattr(value, "tzinfo", None)))
+        except ValueError as exc:
+            outcomes.append((ValueError, type(exc)))
+    assert outcomes[0] == outcomes[1]
+
+
 @pytest.fixture
 def declared() -> Iterator[list]:
     """Every declared resource, and the test-only ``reviews`` (a relation, a numeric counted path)."""

@@ -56,8 +56,14 @@ class Stats:
 class Page:
     records: list[dict[str, Any]]
     count: int | None
-    next_cursor: str | None = None
+    next_key: dict[str, Any] | None = None  # where the next page starts; None: this page is the last
     stats: Stats = field(default_factory=Stats)
+    fingerprint: str = ""  # the query's, which the next page's cursor is bound to
+
+    @property
+    def next_cursor(self) -> str | None:
+        """The next page's signed cursor, made only for a dialect that asks (a key, an HMAC, base64)."""
+        return encode_cursor(self.next_key, self.fingerprint) if self.next_key else None
 
 
 @dataclass
@@ -464,8 +470,8 @@ def run(resource: Resource, query: Query) -> Page:
     fingerprint = _fingerprint(query, p)
     offset = query.offset + (int(decode_cursor(query.cursor, fingerprint).get("o", 0)) if query.cursor else 0)
     end = None if query.limit is None else offset + query.limit
-    next_cursor = encode_cursor({"o": end}, fingerprint) if end is not None and end < len(records) else None
-    return Page(records[offset:end], len(records) if query.with_count else None, next_cursor, stats)
+    next_key = {"o": end} if end is not None and end < len(records) else None
+    return Page(records[offset:end], len(records) if query.with_count else None, next_key, stats, fingerprint)
 
 
 def _known_size(resource: Resource, p: Plan, stats: Stats) -> int | None:
@@ -515,18 +521,17 @@ def _run_native(resource: Resource, query: Query, p: Plan, stats: Stats) -> Page
             if query.limit is not None and len(page) >= query.limit:
                 full = True
                 break
-        last = reader.last_key if full else None
-        next_cursor = encode_cursor(last, fingerprint) if last else None
+        next_key = (reader.last_key or None) if full else None
         stats.returned = len(page)
         total = None
         if query.with_count and not query.cursor:
             total = _count(resource, p, query, stats, matched, items if full else None, counted)
             if total <= query.offset + len(page):
-                next_cursor = None
+                next_key = None
     finally:
         if counted is not None:
             wait([counted])  # whatever failed, nothing of this request runs on into the next
-    return Page(page, total, next_cursor, stats)
+    return Page(page, total, next_key, stats, fingerprint)
 
 
 def _default(resource: Resource) -> tuple[Order, ...]:

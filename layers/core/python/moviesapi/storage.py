@@ -301,6 +301,40 @@ def to_record(resource: Resource, item: Model) -> dict[str, Any]:
     return record
 
 
+def _utc_datetime(text: str) -> datetime:
+    """``UTCDateTimeAttribute.deserialize``: its one format read by the C ISO parser (4x faster), anything
+    else (another shape, a date before year 1000) by PynamoDB's own parser, with its own errors."""
+    if (
+        len(text) == 31
+        and text[26:] == "+0000"
+        and text[4] == text[7] == "-"
+        and text[10] == "T"
+        and text[13] == text[16] == ":"
+        and text[19] == "."
+    ):
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
+    return UTCDateTimeAttribute._fast_parse_utc_date_string(text)
+
+
+def _number(text: str) -> Any:
+    """``NumberAttribute.deserialize`` (``json.loads``): a plain whole number by ``int`` (6x faster)."""
+    if text.isdigit() and text.isascii() and (len(text) == 1 or text[0] != "0"):
+        return int(text)
+    return _NUMBER.deserialize(text)
+
+
+_NUMBER = NumberAttribute()
+# Exact types only: a subclass may read its values its own way.
+_DESERIALIZE: dict[type, Callable[[Any], Any]] = {
+    UTCDateTimeAttribute: _utc_datetime,
+    NumberAttribute: _number,
+    VersionAttribute: lambda text: int(_number(text)),  # VersionAttribute.deserialize: the number as an int
+}
+
+
 def record_reader(resource: Resource) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
     """``to_record(resource, model.from_raw_data(raw))`` straight from a stored item, without the model.
 
@@ -334,7 +368,7 @@ def record_reader(resource: Resource) -> Callable[[dict[str, Any]], dict[str, An
         if not value or NULL in value:
             default = attribute.default
             return default() if callable(default) else default
-        out = attribute.deserialize(attribute.get_value(value))
+        out = _DESERIALIZE.get(type(attribute), attribute.deserialize)(attribute.get_value(value))
         return int(out) if whole and out is not None else out
 
     def record(raw: dict[str, Any]) -> dict[str, Any]:

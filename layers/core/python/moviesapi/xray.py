@@ -115,9 +115,10 @@ class Trace:
     @classmethod
     def from_env(cls) -> Trace | None:
         """The sampled trace of this invocation, or None (not sampled, or not under Lambda's tracing)."""
-        fields = dict(
-            part.strip().split("=", 1) for part in (os.environ.get(TRACE_ENV) or "").split(";") if "=" in part
-        )
+        header = os.environ.get(TRACE_ENV) or ""
+        if "Sampled=1" not in header:  # most invocations (X-Ray samples 1/s + 5%): nothing to parse
+            return None
+        fields = dict(part.strip().split("=", 1) for part in header.split(";") if "=" in part)
         if fields.get("Sampled") != "1" or not fields.get("Root") or not fields.get("Parent"):
             return None
         extra = "".join(f";{k}={v}" for k, v in fields.items() if k not in ("Root", "Parent", "Sampled", "Self"))
