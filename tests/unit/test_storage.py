@@ -71,6 +71,21 @@ def test_new_items_get_keys_shadows_owner_and_counters():
     assert record["year"] == 1942
 
 
+def test_a_time_key_is_the_timestamp_as_strftime_writes_it():
+    """Sort keys already stored were written with strftime: the same text for every instant and zone."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from moviesapi.storage import time_key
+
+    instants = [datetime(2026, 11, 30, 19, 37, 39, 123456, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)]
+    instants += [datetime(999, 12, 31, 23, 59, 59, 5, tzinfo=UTC), datetime(9999, 12, 31, 23, 0, tzinfo=UTC)]
+    instants += [i.astimezone(timezone(timedelta(hours=-5, minutes=-30))) for i in instants[:2]]
+    for instant in instants:
+        expected = instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        assert time_key(instant, "0190-id") == f"{expected}#0190-id"
+    assert time_key("Casablanca", "0190-id") == "Casablanca#0190-id"
+
+
 def test_listing_shards_are_stable_spread_and_kept_on_update():
     """An item's listing shard comes from its id alone: updates keep it, and ids spread over every shard."""
     from moviesapi.ids import new_id
@@ -275,6 +290,40 @@ def test_an_update_is_the_request_pynamodb_would_build(declared):
                 seen |= {k for k in ("NULL", "if_not_exists", '"N"') if k in text}
     assert {r.name for r in declared} >= {"movies", "users", "reviews"}
     assert seen == {"NULL", "if_not_exists", '"N"'}  # nulls, the kept shard, numbers
+
+
+def test_a_create_is_the_put_pynamodb_would_build(declared):
+    """A create's Put is written out (``guarded.create_request``); for every resource and new item it must be
+    exactly what ``TransactWrite.save(item, condition=key.does_not_exist())`` builds, version 1 included."""
+    from datetime import UTC, datetime
+
+    from moviesapi import guarded
+    from moviesapi.accounts import Principal
+    from pynamodb.transactions import TransactWrite
+
+    joined = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    caller = Principal("u1", "alice", profile={"first_name": "A", "last_name": "L", "date_joined": joined})
+    compared = []
+    for resource in declared:
+        key = getattr(resource.model, resource.key)
+        changes = _changes(resource)
+        if not changes:
+            continue  # nothing a client writes (users are made by registration)
+        full, emptied = max(changes, key=len), changes[-1]  # every writable value; the optional ones emptied
+        for clean in [full, {**full, **emptied}, *({**full, name: None} for name in emptied)]:
+            item = resource.new_item(clean, caller)
+            theirs = TransactWrite(connection=None)
+            try:
+                theirs.save(item, condition=key.does_not_exist())
+            except ValueError:  # an attribute that may not be empty is: PynamoDB refuses to serialise it
+                with pytest.raises(ValueError):
+                    guarded.create_request(item, key)
+                compared.append((resource.name, "refused"))
+                continue
+            assert [guarded.create_request(item, key)] == theirs._put_items, (resource.name, clean)
+            compared.append((resource.name, "equal"))
+    assert {("movies", "equal"), ("reviews", "equal")} <= set(compared)
+    assert len(compared) >= 8  # all, emptied, each emptied: equal or refused alike
 
 
 def test_a_record_read_from_an_item_is_what_its_model_gives(declared):

@@ -1,4 +1,4 @@
-"""Condition and update expressions written out as PynamoDB writes them, for the one hot write.
+"""Condition and update expressions written out as PynamoDB writes them, for the hot writes.
 
 PynamoDB builds an expression as a tree of operand, condition and action objects,
 then serialises it; for an UpdateItem of a dozen attributes that was ~30% of the
@@ -45,6 +45,9 @@ class Placeholders:
 
     def exists(self, attribute: Attribute[Any]) -> str:
         return f"attribute_exists ({self.name(attribute)})"
+
+    def absent(self, attribute: Attribute[Any]) -> str:
+        return f"attribute_not_exists ({self.name(attribute)})"
 
     def kwargs(self) -> dict[str, Any]:
         """``ExpressionAttributeNames`` and ``ExpressionAttributeValues``, as far as any were used."""

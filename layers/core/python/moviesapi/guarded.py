@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
+from pynamodb.attributes import Attribute
 from pynamodb.constants import ALL_NEW, ALL_OLD
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -150,6 +151,26 @@ def update_request(resource: Resource, draft: Model, written: list[str], plan: P
         "ReturnValues": ALL_NEW,
         "ReturnValuesOnConditionCheckFailure": ALL_OLD,
         "UpdateExpression": expressions.update(slots, sets, [(attributes[VERSION_ATTRIBUTE], 1)]),
+        **slots.kwargs(),
+    }
+
+
+def create_request(item: Model, key: Attribute[Any]) -> dict[str, Any]:
+    """The Put of a new item, on condition that its key is free: written out (``expressions``) as
+    ``TransactWrite.save(item, condition=key.does_not_exist())`` builds it. The item is serialised by
+    PynamoDB; a versioned one is written as version 1, on condition that it has none (PynamoDB's rule)."""
+    model = type(item)
+    slots = expressions.Placeholders()
+    clauses = [slots.absent(key)]
+    serialized = item.serialize(null_check=True)
+    if model._version_attribute_name is not None:
+        version = model.get_attributes()[model._version_attribute_name]
+        serialized[version.attr_name] = expressions.serialize(version, 1)
+        clauses.append(slots.absent(version))
+    return {
+        "TableName": model.Meta.table_name,
+        "Item": serialized,
+        "ConditionExpression": expressions.all_of(clauses),
         **slots.kwargs(),
     }
 

@@ -243,9 +243,10 @@ def create_once(
         marker.data = json.dumps({"id": getattr(item, resource.key), "fingerprint": fingerprint, "item": snapshot})
 
     planned = counters.plan(dict.fromkeys(_counters(resource, item), 1))
+    put = guarded.create_request(item, getattr(resource.model, resource.key))
 
     def build(transaction: TransactWrite) -> None:
-        transaction.save(item, condition=getattr(resource.model, resource.key).does_not_exist())
+        transaction._put_items.append(put)  # TransactWrite.save's Put, built once for every attempt
         planned.add(transaction)
         if marker is not None:
             transaction.save(marker, condition=StateModel.pk.does_not_exist())
@@ -259,7 +260,8 @@ def create_once(
         if landed(item):  # a retry of our own write (a fresh UUIDv7 key is nobody else's)
             return resource.to_record(item), False
         raise
-    return resource.to_record(item), False  # after the write: its version (the ETag) is set
+    item.update_local_version_attribute()  # as TransactWrite does after a save: the version written (the ETag)
+    return resource.to_record(item), False
 
 
 def create_from_request(

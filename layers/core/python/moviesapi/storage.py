@@ -102,7 +102,12 @@ def sendable(value: Any, key_bytes: int | None = None) -> bool:
 def time_key(value: Any, item_id: str) -> str:
     """A sort key ordering by ``value`` (a timestamp or text), ties broken by id."""
     if isinstance(value, datetime):
-        value = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        value = value.astimezone(UTC)
+        # strftime's "%Y-%m-%dT%H:%M:%S.%fZ", 4x faster; strftime itself below year 1000 (it does not pad %Y)
+        if value.year >= 1000:
+            value = value.isoformat(timespec="microseconds")[:-6] + "Z"
+        else:
+            value = value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return f"{value}#{item_id}"
 
 
