@@ -339,6 +339,9 @@ def daemon_address(value: str | None) -> tuple[str, int]:
     return (host, int(port)) if host and port.isdigit() and int(port) < 65536 else DAEMON
 
 
+_encode = json.JSONEncoder(default=str).encode  # json.dumps(…, default=str) without an encoder made per call
+
+
 def _send(segment: dict[str, Any]) -> None:
     global _socket
     segment["end_time"] = time.time()
@@ -350,4 +353,4 @@ def _send(segment: dict[str, Any]) -> None:
                     made = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                     made.setblocking(False)
                     _socket = made
-        _socket.sendto(HEADER + json.dumps(segment, default=str).encode(), daemon_address(os.getenv(DAEMON_ENV)))
+        _socket.sendto(HEADER + _encode(segment).encode(), daemon_address(os.getenv(DAEMON_ENV)))
