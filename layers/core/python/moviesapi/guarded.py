@@ -11,7 +11,8 @@ per genre) is sent assuming the count does not move; when it does, the stored
 item returned says from where, and the caller moves it. ``plan`` says None
 when a rule cannot be a condition (a permission class without
 ``write_condition``, a delete whose counters the condition does not pin down):
-the caller then reads first (``resources``).
+the caller then reads first (``resources``). A create's Put, conditioned on its new key being
+free, is built here too (``create_request``).
 """
 
 from __future__ import annotations
