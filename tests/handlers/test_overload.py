@@ -57,6 +57,27 @@ def test_throttled_reads_are_a_503_in_every_dialect(invoke, alice, monkeypatch):
     assert frappe.status == 503 and frappe.headers["retry-after"] == "1" and "exc_type" in frappe.json()
 
 
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("ProvisionedThroughputExceededException", 503), ("ThrottlingException", 503), ("ValidationException", 500)],
+)
+def test_a_gets_read_refused_by_dynamodb(invoke, alice, monkeypatch, code, status):
+    """The get's GetItem goes straight to botocore: throttling is still a 503, anything else a 500."""
+    created = invoke("resource_create", "movie_create", token=alice, body=MOVIE).json()
+    call = BaseClient._make_api_call
+
+    def refused(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "GetItem":
+            raise ClientError({"Error": {"Code": code, "Message": "refused"}}, operation)
+        return call(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", refused)
+    r = invoke("resource_get", "movie_get", token=alice, path_id=created["id"])
+    assert r.status == status, r.text
+    assert ("retry-after" in r.headers) == (status == 503)
+    assert "refused" not in r.text  # DynamoDB's message stays in the logs
+
+
 def test_a_busy_dynamodb_is_logged_with_the_requests_id(invoke, alice, monkeypatch):
     """Log lines carry API Gateway's request id as ``correlation_id`` (Powertools' API_GATEWAY_REST path)."""
     from moviesapi.telemetry import logger

@@ -189,6 +189,7 @@ def test_a_get_is_the_request_pynamodb_would_send(declared, monkeypatch):
         *(("UTCDateTimeAttribute", t) for t in ("2026-11-30T19:37:39.123456+0000", "999-01-02T03:04:05.000006+0000")),
         *(("UTCDateTimeAttribute", t) for t in ("2026-11-30 19:37:39.123456+0000", "2026-11-30T19:37:39,123456+0000")),
         *(("UTCDateTimeAttribute", t) for t in ("2026-13-30T19:37:39.123456+0000", "2026-11-30T19:37:39.123456+0100")),
+        ("UTCDateTimeAttribute", "2026-11-30T24:00:00.000000+0000"),  # Python 3.14's fromisoformat reads it
         *(("NumberAttribute", t) for t in ("0", "7", "1951", "-3", "7.5", "1E+3", "007", "١٢", "12345678901234567890")),
         *(("VersionAttribute", t) for t in ("1", "42", "-1", "3.0")),
     ],

@@ -131,7 +131,9 @@ def create_app(*, negotiation: bool = True) -> APIGatewayRestResolver:
 def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The Lambda handler for ``app``: logging with correlation id, tracing (when on), metrics."""
 
-    @logger.inject_lambda_context(clear_state=True)
+    # Never the event itself (log_event=False wins over POWERTOOLS_LOGGER_LOG_EVENT): it carries
+    # tokens, API secrets and passwords.
+    @logger.inject_lambda_context(clear_state=True, log_event=False)
     @traced
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # Powertools' correlation_id_path=API_GATEWAY_REST, read without a JMESPath search (~4 µs a request).

@@ -165,6 +165,7 @@ def create_request(item: Model, key: Attribute[Any]) -> dict[str, Any]:
     clauses = [slots.absent(key)]
     serialized = item.serialize(null_check=True)
     if model._version_attribute_name is not None:
+        assert getattr(item, model._version_attribute_name) is None, "a new item has no version yet"
         version = model.get_attributes()[model._version_attribute_name]
         serialized[version.attr_name] = expressions.serialize(version, 1)
         clauses.append(slots.absent(version))

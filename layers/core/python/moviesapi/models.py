@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.attributes import (
     Attribute,
     BooleanAttribute,
@@ -24,6 +24,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.constants import NULL
+from pynamodb.exceptions import GetError
 from pynamodb.models import Model
 
 from .settings import get_settings
@@ -159,8 +160,14 @@ def get_request(model: type[Model], hash_key: Any) -> dict[str, Any]:
 
 
 def get_raw(model: type[Model], hash_key: Any) -> dict[str, Any] | None:
-    """The stored item, raw as DynamoDB returns it (None: no such item); botocore's own retries."""
-    answer = model._get_connection().connection.client.get_item(**get_request(model, hash_key))
+    """The stored item, raw as DynamoDB returns it (None: no such item); botocore's own retries.
+
+    A failure is raised as ``Model.get`` raises it (``GetError``, the botocore error its cause).
+    """
+    try:
+        answer = model._get_connection().connection.client.get_item(**get_request(model, hash_key))
+    except (BotoCoreError, ClientError) as exc:
+        raise GetError(f"Failed to get item: {exc}", exc) from exc
     item: dict[str, Any] | None = answer.get("Item") or None
     return item
 

@@ -25,6 +25,7 @@ import json
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -60,7 +61,7 @@ class Page:
     stats: Stats = field(default_factory=Stats)
     fingerprint: str = ""  # the query's, which the next page's cursor is bound to
 
-    @property
+    @cached_property
     def next_cursor(self) -> str | None:
         """The next page's signed cursor, made only for a dialect that asks (a key, an HMAC, base64)."""
         return encode_cursor(self.next_key, self.fingerprint) if self.next_key else None

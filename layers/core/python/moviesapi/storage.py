@@ -314,6 +314,7 @@ def _utc_datetime(text: str) -> datetime:
         and text[26:] == "+0000"
         and text[4] == text[7] == "-"
         and text[10] == "T"
+        and text[11:13] != "24"  # newer fromisoformat reads 24:00 as the next midnight; PynamoDB refuses it
         and text[13] == text[16] == ":"
         and text[19] == "."
     ):
