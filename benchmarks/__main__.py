@@ -6,6 +6,7 @@ Sections (``--only`` picks some; ``--runs N`` sets the samples, 3 for a quick ru
   ours vs the floor (``benchmarks/floor.py``, ``floor_auth.py``), interleaved — ``cold.py``
 - secret: movie get cold with the signing key from Secrets Manager vs ``JWT_SECRET`` — ``cold.py``
 - warm: CPU per request, ours vs the floor, interleaved batches — ``warm.py``
+- own: the same with DynamoDB's answers replayed: each side's own CPU, little noise — ``warm.py``
 - calls: DynamoDB calls per request in every dialect — ``calls.py``
 - layer: the built layer's size — ``layer.py``
 - reads: items read ÷ returned for list filters, 10,000 movies — ``reads.py``
@@ -23,7 +24,7 @@ import dataclasses
 import sys
 import time
 
-SECTIONS = ("cold", "secret", "warm", "calls", "layer", "reads", "queries", "contention")
+SECTIONS = ("cold", "secret", "warm", "own", "calls", "layer", "reads", "queries", "contention")
 
 
 def _say(text: str) -> None:
@@ -49,7 +50,7 @@ def main() -> None:
     rows: list[report.Row] = []
     started = time.perf_counter()
 
-    if only & {"cold", "secret", "warm"}:
+    if only & {"cold", "secret", "warm", "own"}:
         from benchmarks import cold, warm
 
         server, fixture = cold.start()
@@ -63,6 +64,11 @@ def main() -> None:
             if "warm" in only:
                 measured = warm.measure(fixture.endpoint, dataclasses.asdict(fixture), args.runs, args.batch)
                 _say(report.warm_section(measured, args.runs, args.batch, rows))
+            if "own" in only:
+                replayed = warm.measure(
+                    fixture.endpoint, dataclasses.asdict(fixture), args.runs, args.batch, canned=True
+                )
+                _say(report.own_section(replayed, args.runs, args.batch))
         finally:
             server.stop()
 

@@ -150,6 +150,22 @@ def warm_section(result: WarmResult, rounds: int, batch: int, rows: list[Row]) -
     return "\n".join(lines)
 
 
+def own_section(result: WarmResult, rounds: int, batch: int) -> str:
+    """Each side's own CPU, DynamoDB's answers replayed: the low-noise view of what our code costs."""
+    lines = [
+        f"own CPU per request, DynamoDB's answers replayed at botocore (no HTTP, signing, parsing or moto), "
+        f"{rounds} interleaved rounds x {batch} requests, medians; tracing on, sampled",
+        "",
+        "| request | ours µs | floor µs | ours minus floor µs | anchor µs |",
+        "|---|---|---|---|---|",
+    ]
+    for op in OPS:
+        ours, floor = result.median_us("ours", op), result.median_us("floor", op)
+        anchor = f"{result.median_us('anchor', op):.0f}" if result.anchor.get(op) else "-"
+        lines.append(f"| {op} | {ours:.0f} | {floor:.0f} | {ours - floor:.0f} | {anchor} |")
+    return "\n".join(lines)
+
+
 def calls_rows(calls: list[CallRow], rows: list[Row]) -> None:
     for r in calls:
         goal = "-" if r.goal is None else str(r.goal)

@@ -9,6 +9,10 @@ per-request medians. ``ours`` is a sampled request (every one is recorded); ``un
 with tracing on and the invocation not sampled (Lambda's ``Sampled=0``: X-Ray's default rule
 records the first request each second and 5% of the rest, so most requests are this one);
 ``untraced`` is ours with tracing off.
+
+``canned`` workers (the ``own`` section) replay DynamoDB's answers, recorded per request kind
+from one real request, at botocore's ``_make_api_call``: what is left is each side's own CPU,
+without HTTP, signing, parsing or the moto server, whose noise hides changes of a few percent.
 ``EXTRA`` are the lines that explain a figure: the floor's one-partition page (the
 design's price) and the anchor's get (the fixed choices' price, ``anchor.py``).
 """
@@ -46,7 +50,7 @@ def events(fx: dict[str, str]) -> dict[str, tuple[dict[str, Any], int]]:
     }
 
 
-def worker(side: str, fixture: str) -> None:
+def worker(side: str, fixture: str, mode: str = "") -> None:
     """Read ``op n`` lines; answer each with the JSON list of n per-request CPU seconds."""
     fx = json.loads(fixture)
     if side in ("ours", "unsampled", "untraced"):
@@ -67,9 +71,13 @@ def worker(side: str, fixture: str) -> None:
             reply = handlers[op](event, FakeContext())
             if reply["statusCode"] != status:
                 sys.exit(f"{side} {op}: {json.dumps(reply)[:800]}")
+    current = [""]  # the request kind being measured: whose recorded answers a call gets
+    if mode == "canned":
+        _replay_answers(handlers, cases, current)
     print("ready", flush=True)
     for line in sys.stdin:
         op, n = line.split()
+        current[0] = op
         handler, (event, _) = handlers[op], cases[op]
         cpu: list[float] = []
         for _ in range(int(n)):
@@ -80,10 +88,41 @@ def worker(side: str, fixture: str) -> None:
         print(json.dumps(cpu), flush=True)
 
 
+def _answer_key(operation: str, params: dict[str, Any]) -> str:
+    """A call's identity within one request kind: a listing shard's Query by its key values."""
+    values = params.get("ExpressionAttributeValues") if operation == "Query" else None
+    return operation + json.dumps(values, sort_keys=True, default=str)
+
+
+def _replay_answers(handlers: dict[str, Any], cases: dict[str, Any], current: list[str]) -> None:
+    """Record each request kind's answers from one real request, then answer every call from them."""
+    from botocore.client import BaseClient
+
+    real = BaseClient._make_api_call
+    recorded: dict[tuple[str, str], Any] = {}
+
+    def record(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        answer = real(client, operation, params)
+        recorded[(current[0], _answer_key(operation, params))] = answer
+        return answer
+
+    BaseClient._make_api_call = record  # type: ignore[method-assign]
+    for op, (event, _) in cases.items():
+        current[0] = op
+        handlers[op](event, FakeContext())
+
+    def replay(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        return recorded[(current[0], _answer_key(operation, params))]
+
+    BaseClient._make_api_call = replay  # type: ignore[method-assign]
+
+
 class Worker:
-    def __init__(self, side: str, fixture: dict[str, str], env: dict[str, str], python: list[str]) -> None:
+    def __init__(
+        self, side: str, fixture: dict[str, str], env: dict[str, str], python: list[str], mode: str = ""
+    ) -> None:
         self.proc = subprocess.Popen(
-            [*python, "-m", "benchmarks.warm", side, json.dumps(fixture)],
+            [*python, "-m", "benchmarks.warm", side, json.dumps(fixture), mode],
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -127,7 +166,9 @@ class WarmResult:
         return statistics.median(getattr(self, side)[op]) * 1e6
 
 
-def measure(endpoint: str, fixture: dict[str, str], rounds: int, batch: int) -> WarmResult:
+def measure(endpoint: str, fixture: dict[str, str], rounds: int, batch: int, *, canned: bool = False) -> WarmResult:
+    """Interleaved batches of every side; ``canned``: ours, the floor and the anchor on replayed answers."""
+    sides = ("ours", "floor", "anchor") if canned else SIDES
     layer = LayerPath()
     try:
         ours_env = lambda_env(endpoint, "ResourceGetFunction", PYTHONPATH=f"{layer.pythonpath()}:{ROOT}")
@@ -147,11 +188,11 @@ def measure(endpoint: str, fixture: dict[str, str], rounds: int, batch: int) -> 
         workers: dict[str, Worker] = {}
         result = WarmResult()
         try:
-            for side in SIDES:
-                workers[side] = Worker(side, fixture, envs[side], python)
+            for side in sides:
+                workers[side] = Worker(side, fixture, envs[side], python, "canned" if canned else "")
             for _ in range(rounds):
                 for op in OPS:
-                    for side in SIDES:
+                    for side in sides:
                         if op in getattr(result, side):
                             getattr(result, side)[op] += workers[side].batch(op, batch)
                 for side, ops in EXTRA.items():
@@ -167,4 +208,4 @@ def measure(endpoint: str, fixture: dict[str, str], rounds: int, batch: int) -> 
 
 
 if __name__ == "__main__":
-    worker(sys.argv[1], sys.argv[2])
+    worker(sys.argv[1], sys.argv[2], *sys.argv[3:4])
