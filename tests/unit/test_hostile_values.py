@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from moviesapi.catalog import MOVIE
 from moviesapi.http import JSONTooDeep, json_depth_error, loads_json
-from moviesapi.planner import plan, to_condition
+from moviesapi.plans import plan, to_condition
 from moviesapi.query import And, Cond, Or, Order, Query, bind, bind_order
 from moviesapi.settings import get_settings
 from moviesapi.storage import MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES, sendable, storable_number

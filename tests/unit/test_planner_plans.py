@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from moviesapi.catalog import MOVIE
-from moviesapi.planner import plan
+from moviesapi.plans import plan
 from moviesapi.query import And, Cond, Not, Or, Order, Query, bind, bind_order
 
 NEWEST = (Order("created_at", True),)

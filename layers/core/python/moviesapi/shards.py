@@ -39,7 +39,7 @@ from . import parallel
 from .errors import BadQuery
 
 if TYPE_CHECKING:
-    from .planner import Plan
+    from .plans import Plan
 
 EXHAUSTED = "x"
 Position = dict[str, Any] | str | None
