@@ -18,7 +18,7 @@ from .accounts import Principal
 from .errors import BadQuery, Conflict, NotAuthenticated, ValidationFailed
 from .permissions import check
 from .registry import Resource
-from .resources import validate
+from .validation import validate
 from .writes import MAX_TRANSACTION_ITEMS, cancelled_by, transact
 
 

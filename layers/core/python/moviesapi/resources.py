@@ -1,4 +1,4 @@
-"""CRUD over any declared resource: validation, ownership, optimistic locking, queries.
+"""CRUD over any declared resource: ownership, optimistic locking, counters, queries (values: ``validation``).
 
 Dialects call these with a Principal and plain dicts; the functions return
 records (dicts in the resource's field names) and raise core errors.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
@@ -32,131 +32,12 @@ from .models import StateModel, get_raw, utcnow
 from .overload import unavailable
 from .permissions import check
 from .query import Cond, Node, Order, Query, all_of, bind, bind_order
-from .registry import Field, Relation, Resource, coerce, find_resource
+from .registry import Resource
+from .validation import validate
 from .writes import MAX_TRANSACTION_ITEMS, cancelled_by, landed, retrying, transact
 
-REQUIRED = "This field is required."
 ITEM_NOT_FOUND = "no_item"  # NotFound's code when the item itself is missing (not the URL)
-_ZERO_DECIMALS = re.compile(r"\.0*\s*$")
 _VERSION_TAG = re.compile(r'"(?:0|[1-9][0-9]{0,17})"')
-
-
-def _clean_value(f: Field, value: Any) -> tuple[Any, str | None]:
-    if value is None:
-        return None, "This field may not be null."
-    if f.type is str:
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            return None, "Not a valid string."
-        value = str(value).strip()
-        if not value:
-            return None, "This field may not be blank."
-        if f.max_length is not None and len(value) > f.max_length:
-            return None, f"Ensure this field has no more than {f.max_length} characters."
-        if f.min_length is not None and len(value) < f.min_length:
-            return None, f"Ensure this field has at least {f.min_length} characters."
-        return value, None
-    if f.type is float:
-        try:
-            if isinstance(value, bool) or not isinstance(value, (int, float, str)) or len(str(value)) > 40:
-                raise ValueError
-            number = float(value)
-            if number != number or number in (float("inf"), float("-inf")):
-                raise ValueError
-        except ValueError:
-            return None, "A valid number is required."
-        return _in_range(f, number)
-    if f.type is bool:
-        if isinstance(value, bool):
-            return value, None
-        text = str(value).strip().lower() if isinstance(value, (str, int)) else ""
-        if text in ("true", "1", "yes", "on"):
-            return True, None
-        if text in ("false", "0", "no", "off"):
-            return False, None
-        return None, "Must be a valid boolean."
-    if f.type is datetime:
-        try:
-            if not isinstance(value, str) or len(value) > 40:
-                raise ValueError
-            return coerce(f, value), None
-        except (ValueError, BadQuery):
-            return (
-                None,
-                "Datetime has wrong format. Use one of these formats instead: "
-                "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
-            )
-    if f.type is int:
-        if isinstance(value, bool):
-            return None, "A valid integer is required."
-        try:
-            if isinstance(value, float):
-                if not value.is_integer():
-                    raise ValueError
-                number = int(value)
-            else:
-                # DRF's IntegerField: "2016.0" is 2016 (trailing zero decimals are dropped), "2016.5" is not
-                number = int(_ZERO_DECIMALS.sub("", str(value).strip())) if len(str(value)) < 20 else int("x")
-        except (TypeError, ValueError):
-            return None, "A valid integer is required."
-        return _in_range(f, number)
-    return None, "Unsupported field type."
-
-
-def _in_range(f: Field, number: Any) -> tuple[Any, str | None]:
-    if f.min_value is not None and number < f.min_value:
-        return None, f"Ensure this value is greater than or equal to {f.min_value}."
-    if f.max_value is not None and number > f.max_value:
-        return None, f"Ensure this value is less than or equal to {f.max_value}."
-    return number, None
-
-
-def _clean_relation(relation: Relation, value: Any) -> tuple[Any, str | None]:
-    """A writable relation is set by the target's id (or ``{"id": ...}``); its fields are copied from the target."""
-    if value is None:
-        return None, "This field may not be null."
-    key = value.get("id") if isinstance(value, dict) else value
-    if not isinstance(key, str) or not key or len(key) > 64:
-        return None, f"Incorrect type. Expected pk value, received {type(key).__name__}."
-    target = find_resource(relation.target)
-    assert target is not None and target.model is not None and target.to_record
-    try:
-        record = target.to_record(target.model.get(key))
-    except DoesNotExist:
-        return None, f'Invalid pk "{key}" - object does not exist.'
-    return {name: record.get(name) for name in relation.resolved}, None
-
-
-def validate(resource: Resource, data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
-    """Writable fields of ``data``, cleaned; read-only and unknown keys are ignored as DRF does."""
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
-    for name, relation in resource.relations.items():
-        if not relation.writable:
-            continue
-        if name not in data:
-            if relation.required and not partial:
-                errors[name] = [REQUIRED]
-            continue
-        value, error = _clean_relation(relation, data[name])
-        if error:
-            errors[name] = [error]
-        else:
-            clean[name] = value
-    for name, f in resource.fields.items():
-        if not f.writable:
-            continue
-        if name not in data:
-            if f.required and not partial:
-                errors[name] = [REQUIRED]
-            continue
-        value, error = _clean_value(f, data[name])
-        if error:
-            errors[name] = [error]
-        else:
-            clean[name] = value
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
 
 
 def _stored_item(resource: Resource, key: str) -> dict[str, Any]:

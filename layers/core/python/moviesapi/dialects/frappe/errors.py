@@ -15,7 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from ... import resources, sessions
+from ... import sessions, validation
 from ...accounts import Principal
 from ...auth import authenticate, www_authenticate
 from ...errors import (
@@ -138,11 +138,11 @@ def _classify(request: Request, exc: ApiError) -> tuple[int, str, str, list[str]
         )
     if isinstance(exc, ValidationFailed):
         doctype = _doctype_in_path(request.path)
-        required = all(m == resources.REQUIRED for ms in exc.fields.values() for m in ms)
+        required = all(m == validation.REQUIRED for ms in exc.fields.values() for m in ms)
         messages = []
         for name, field_messages in exc.fields.items():
             for message in field_messages:
-                if message == resources.REQUIRED:
+                if message == validation.REQUIRED:
                     messages.append(f"Error: Value missing for {doctype}: {_label(name)}")
                 elif name == "non_field_errors":
                     messages.append(message)
