@@ -27,6 +27,7 @@ from pynamodb.constants import NULL
 from pynamodb.exceptions import GetError
 from pynamodb.models import Model
 
+from . import expressions
 from .settings import get_settings
 from .settings import table_name as _table_name
 from .writes import CALL_RETRIES, backoff, connection, retrying
@@ -153,7 +154,7 @@ def get_request(model: type[Model], hash_key: Any) -> dict[str, Any]:
     attribute = model._hash_key_attribute()
     return {
         "TableName": model.Meta.table_name,
-        "Key": {attribute.attr_name: {attribute.attr_type: attribute.serialize(hash_key)}},
+        "Key": {attribute.attr_name: expressions.serialize(attribute, hash_key)},
         "ConsistentRead": True,
         "ReturnConsumedCapacity": "TOTAL",
     }
