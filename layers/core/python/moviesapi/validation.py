@@ -8,6 +8,7 @@ once, by field (``ValidationFailed``, each dialect's 400).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -106,29 +107,22 @@ def _clean_relation(relation: Relation, value: Any) -> tuple[Any, str | None]:
 
 
 def validate(resource: Resource, data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
-    """Writable fields of ``data``, cleaned; read-only and unknown keys are ignored as DRF does."""
+    """Writable fields of ``data``, cleaned; read-only and unknown keys are ignored as DRF does.
+
+    Relations first, then fields: the order their errors are reported in.
+    """
+    writable: list[tuple[str, Relation | Field, Callable[[Any, Any], tuple[Any, str | None]]]] = [
+        *((name, r, _clean_relation) for name, r in resource.relations.items() if r.writable),
+        *((name, f, _clean_value) for name, f in resource.fields.items() if f.writable),
+    ]
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
-    for name, relation in resource.relations.items():
-        if not relation.writable:
-            continue
+    for name, declared, clean_one in writable:
         if name not in data:
-            if relation.required and not partial:
+            if declared.required and not partial:
                 errors[name] = [REQUIRED]
             continue
-        value, error = _clean_relation(relation, data[name])
-        if error:
-            errors[name] = [error]
-        else:
-            clean[name] = value
-    for name, f in resource.fields.items():
-        if not f.writable:
-            continue
-        if name not in data:
-            if f.required and not partial:
-                errors[name] = [REQUIRED]
-            continue
-        value, error = _clean_value(f, data[name])
+        value, error = clean_one(declared, data[name])
         if error:
             errors[name] = [error]
         else:
