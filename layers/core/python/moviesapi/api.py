@@ -9,9 +9,11 @@ with structured logging (correlation id), tracing and metrics.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from .aws import start_counting
 from .collector import init_done
@@ -79,6 +81,26 @@ def _negotiate(app: APIGatewayRestResolver, next_middleware: Callable[..., Respo
     return next_middleware(app)
 
 
+class ProxyEvent(APIGatewayProxyEvent):
+    """API Gateway's event as Powertools reads it, its headers made case-insensitive once a request.
+
+    Powertools reads ``resolved_headers_field`` twice for every response (CORS's ``Origin``,
+    compression's ``Accept-Encoding``), and each read lowercases every header into a new
+    dict: ~5% of a get's own CPU, for the same dict twice (nothing writes to it).
+    """
+
+    @cached_property
+    def resolved_headers_field(self) -> dict[str, Any]:  # type: ignore[override]
+        return super().resolved_headers_field
+
+
+class Resolver(APIGatewayRestResolver):
+    """Powertools' REST resolver, reading each event through ``ProxyEvent``."""
+
+    def _to_proxy_event(self, event: dict) -> ProxyEvent:  # type: ignore[override]
+        return ProxyEvent(event, self._json_body_deserializer)
+
+
 def create_app(*, negotiation: bool = True) -> APIGatewayRestResolver:
     """The resolver with CORS and the error mapping; ``negotiation=False`` for fixed representations.
 
@@ -87,7 +109,7 @@ def create_app(*, negotiation: bool = True) -> APIGatewayRestResolver:
     """
     settings = get_settings()
     prefetch_signing_key()  # off the first request's path (AWS only)
-    app = APIGatewayRestResolver(
+    app = Resolver(
         cors=CORSConfig(
             allow_origin=settings.cors_allow_origin,
             allow_headers=list(CORS_REQUEST_HEADERS),
