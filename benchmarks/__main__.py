@@ -7,6 +7,7 @@ Sections (``--only`` picks some; ``--runs N`` sets the samples, 3 for a quick ru
 - secret: movie get cold with the signing key from Secrets Manager vs ``JWT_SECRET`` — ``cold.py``
 - warm: CPU per request, ours vs the floor, interleaved batches — ``warm.py``
 - own: the same with DynamoDB's answers replayed: each side's own CPU, little noise — ``warm.py``
+- ab: own CPU of this working tree against ``--base REV``, interleaved (not in the default run) — ``ab.py``
 - calls: DynamoDB calls per request in every dialect — ``calls.py``
 - layer: the built layer's size — ``layer.py``
 - reads: items read ÷ returned for list filters, 10,000 movies — ``reads.py``
@@ -25,6 +26,7 @@ import sys
 import time
 
 SECTIONS = ("cold", "secret", "warm", "own", "calls", "layer", "reads", "queries", "contention")
+ON_REQUEST = ("ab",)  # run only when named in --only
 
 
 def _say(text: str) -> None:
@@ -33,14 +35,19 @@ def _say(text: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated: " + ",".join(SECTIONS))
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help="comma-separated: " + ",".join((*SECTIONS, *ON_REQUEST))
+    )
     parser.add_argument("--runs", type=int, default=10, help="cold samples per figure and warm rounds (default 10)")
     parser.add_argument("--batch", type=int, default=50, help="warm requests per batch (default 50)")
+    parser.add_argument("--base", help="the ab section's other side: a revision (HEAD~1, a commit, a branch)")
     parser.add_argument("--sizes", default="10000", help="table sizes for the queries section (e.g. 10000,100000)")
     args = parser.parse_args()
     only = {s.strip() for s in args.only.split(",") if s.strip()}
-    if unknown := only - set(SECTIONS):
+    if unknown := only - {*SECTIONS, *ON_REQUEST}:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    if "ab" in only and not args.base:
+        parser.error("the ab section needs --base REV")
 
     from benchmarks import report
     from benchmarks.common import ReadCounter, in_process_env
@@ -50,7 +57,7 @@ def main() -> None:
     rows: list[report.Row] = []
     started = time.perf_counter()
 
-    if only & {"cold", "secret", "warm", "own"}:
+    if only & {"cold", "secret", "warm", "own", "ab"}:
         from benchmarks import cold, warm
 
         server, fixture = cold.start()
@@ -69,6 +76,11 @@ def main() -> None:
                     fixture.endpoint, dataclasses.asdict(fixture), args.runs, args.batch, canned=True
                 )
                 _say(report.own_section(replayed, args.runs, args.batch))
+            if "ab" in only:
+                from benchmarks import ab
+
+                compared = ab.measure(fixture.endpoint, dataclasses.asdict(fixture), args.base, args.runs, args.batch)
+                _say(ab.report(compared, args.runs, args.batch))
         finally:
             server.stop()
 

@@ -192,8 +192,7 @@ class ColdResult:
 
 def measure(fx: Fixture, runs: int, *, cases: bool = True, secret: bool = False) -> ColdResult:
     """``runs`` rounds; each round runs every case ours then floor (and the signing-key variants)."""
-    layer = LayerPath()
-    try:
+    with LayerPath() as layer:
         ours_path = layer.pythonpath()
         floor_path = layer.floor_pythonpath()
         python = layer.python()
@@ -225,8 +224,6 @@ def measure(fx: Fixture, runs: int, *, cases: bool = True, secret: bool = False)
                 env = {**env, "JWT_SECRET": "", "JWT_SECRET_ARN": fx.secret_arn}
                 _add(sm_key, _run(python, app, "lambda_handler", event, 200, env))
         return ColdResult(layer.label, results, (env_key, sm_key) if secret else None)
-    finally:
-        layer.close()
 
 
 def start() -> tuple[MotoServer, Fixture]:

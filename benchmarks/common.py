@@ -137,6 +137,7 @@ class LayerPath:
         self.substituted: list[str] = []
         self._tmp: str | None = None
         self._floor: str | None = None
+        self._overlays: list[str] = []
         if not self.built:
             self.path = str(SOURCE_LAYER)
             return
@@ -176,12 +177,29 @@ class LayerPath:
             self._floor = _linked(FLOOR_PACKAGES, "bench-floor-")
         return os.pathsep.join([str(ROOT), self._floor, self.runtime])
 
+    def with_package(self, name: str, package: Path) -> str:
+        """``pythonpath()`` with the layer's package ``name`` taken from ``package`` (another revision's)."""
+        overlay = tempfile.mkdtemp(prefix="bench-overlay-")
+        self._overlays.append(overlay)
+        for entry in Path(self.path).iterdir():
+            if entry.name != name:
+                os.symlink(entry.resolve() if entry.is_symlink() else entry, Path(overlay) / entry.name)
+        os.symlink(package.resolve(), Path(overlay) / name)
+        rest = self.runtime if self.built else site_packages()
+        return os.pathsep.join([overlay, rest])
+
     def python(self) -> list[str]:
         """The interpreter command: without site-packages when the built layer is measured."""
         return [sys.executable, "-S"] if self.built else [sys.executable]
 
+    def __enter__(self) -> LayerPath:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def close(self) -> None:
-        for path in (self._tmp, getattr(self, "runtime", None), self._floor):
+        for path in (self._tmp, getattr(self, "runtime", None), self._floor, *self._overlays):
             if path:
                 shutil.rmtree(path, ignore_errors=True)
 

@@ -20,11 +20,14 @@ design's price) and the anchor's get (the fixed choices' price, ``anchor.py``).
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from benchmarks.common import ROOT, TRACE_ID, FakeContext, LayerPath, lambda_env, make_event
@@ -54,9 +57,13 @@ def worker(side: str, fixture: str, mode: str = "") -> None:
     """Read ``op n`` lines; answer each with the JSON list of n per-request CPU seconds."""
     fx = json.loads(fixture)
     if side in ("ours", "unsampled", "untraced"):
-        from benchmarks.common import load_function
+        from benchmarks.common import load_file
 
-        handlers = {op: load_function(fn).lambda_handler for op, fn in FUNCTIONS.items()}
+        # Another revision's functions (``ab.py``), else this tree's.
+        functions = Path(os.environ.get("BENCH_FUNCTIONS") or ROOT / "functions")
+        handlers = {
+            op: load_file(functions / fn / "app.py", f"function_{fn}").lambda_handler for op, fn in FUNCTIONS.items()
+        }
     elif side == "anchor":
         from benchmarks.anchor import HANDLERS as ANCHOR
 
@@ -148,6 +155,12 @@ class Worker:
         result: list[float] = json.loads(self._line())
         return result
 
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def close(self) -> None:
         assert self.proc.stdin is not None
         self.proc.stdin.close()
@@ -169,8 +182,7 @@ class WarmResult:
 def measure(endpoint: str, fixture: dict[str, str], rounds: int, batch: int, *, canned: bool = False) -> WarmResult:
     """Interleaved batches of every side; ``canned``: ours, the floor and the anchor on replayed answers."""
     sides = ("ours", "floor", "anchor") if canned else SIDES
-    layer = LayerPath()
-    try:
+    with LayerPath() as layer, ExitStack() as running:
         ours_env = lambda_env(endpoint, "ResourceGetFunction", PYTHONPATH=f"{layer.pythonpath()}:{ROOT}")
         floor_env = lambda_env(endpoint, "ResourceGetFunction", PYTHONPATH=layer.floor_pythonpath())
         for env in (ours_env, floor_env):
@@ -185,26 +197,19 @@ def measure(endpoint: str, fixture: dict[str, str], rounds: int, batch: int, *, 
             "floor": floor_env,
             "anchor": ours_env,
         }
-        workers: dict[str, Worker] = {}
+        mode = "canned" if canned else ""
+        workers = {side: running.enter_context(Worker(side, fixture, envs[side], python, mode)) for side in sides}
         result = WarmResult()
-        try:
-            for side in sides:
-                workers[side] = Worker(side, fixture, envs[side], python, "canned" if canned else "")
-            for _ in range(rounds):
-                for op in OPS:
-                    for side in sides:
-                        if op in getattr(result, side):
-                            getattr(result, side)[op] += workers[side].batch(op, batch)
-                for side, ops in EXTRA.items():
-                    for op in ops:
-                        if op not in OPS:
-                            getattr(result, side)[op] += workers[side].batch(op, batch)
-        finally:
-            for worker in workers.values():
-                worker.close()
+        for _ in range(rounds):
+            for op in OPS:
+                for side in sides:
+                    if op in getattr(result, side):
+                        getattr(result, side)[op] += workers[side].batch(op, batch)
+            for side, ops in EXTRA.items():
+                for op in ops:
+                    if op not in OPS:
+                        getattr(result, side)[op] += workers[side].batch(op, batch)
         return result
-    finally:
-        layer.close()
 
 
 if __name__ == "__main__":

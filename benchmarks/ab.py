@@ -1,0 +1,104 @@
+"""A change's own CPU: this working tree against another revision (``--base REV``), interleaved.
+
+The warm ratios move by ±0.1 between runs of the same code on this machine, so a
+change worth a few percent cannot be seen in them. Here both sides are the ``own``
+section's workers (``warm.py``: DynamoDB's answers replayed at botocore, tracing on,
+sampled) on the same dependencies (the built layer's, else the venv's); only the layer
+package and the functions differ: the working tree's against REV's (``git archive``).
+Their batches alternate (which side goes first alternates too) for ``rounds`` rounds.
+
+Each request kind prints both medians, the change, and the range of the per-round
+changes: a change whose range straddles zero is noise.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import tarfile
+import tempfile
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+from benchmarks.common import ROOT, LayerPath, lambda_env
+from benchmarks.warm import OPS, Worker
+
+PACKAGE = "moviesapi"
+SIDES = ("base", "tree")
+
+
+@dataclass
+class ABResult:
+    base: str
+    rounds: dict[str, list[tuple[float, float]]] = field(default_factory=lambda: {op: [] for op in OPS})
+    samples: dict[str, dict[str, list[float]]] = field(
+        default_factory=lambda: {side: {op: [] for op in OPS} for side in SIDES}
+    )
+
+    def median_us(self, side: str, op: str) -> float:
+        return statistics.median(self.samples[side][op]) * 1e6
+
+
+def checkout(rev: str) -> Path:
+    """REV's layer source and functions, unpacked into a new temporary directory."""
+    git = shutil.which("git") or "git"
+    commit = subprocess.run(
+        [git, "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if commit.returncode != 0:
+        raise SystemExit(f"--base {rev}: not a commit of this repository")
+    archive = subprocess.run(
+        [git, "archive", "--format=tar", commit.stdout.strip(), "layers/core/python", "functions"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    target = Path(tempfile.mkdtemp(prefix="bench-base-"))
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    return target
+
+
+def measure(endpoint: str, fixture: dict[str, str], base: str, rounds: int, batch: int) -> ABResult:
+    """Both sides' canned workers, batches alternating, ``rounds`` rounds of every request kind."""
+    source = checkout(base)
+    try:
+        with LayerPath() as layer, ExitStack() as running:
+            workers: dict[str, Worker] = {}
+            for side, root in (("base", source), ("tree", ROOT)):
+                path = layer.with_package(PACKAGE, root / "layers" / "core" / "python" / PACKAGE)
+                env = lambda_env(endpoint, "ResourceGetFunction", PYTHONPATH=f"{path}:{ROOT}")
+                env["POWERTOOLS_LOG_LEVEL"] = env.get("POWERTOOLS_LOG_LEVEL") or "INFO"
+                env["BENCH_FUNCTIONS"] = str(root / "functions")
+                workers[side] = running.enter_context(Worker("ours", fixture, env, layer.python(), "canned"))
+            result = ABResult(base)
+            for n in range(rounds):
+                for op in OPS:
+                    medians = {}
+                    for side in SIDES if n % 2 == 0 else reversed(SIDES):
+                        cpu = workers[side].batch(op, batch)
+                        result.samples[side][op] += cpu
+                        medians[side] = statistics.median(cpu)
+                    result.rounds[op].append((medians["base"], medians["tree"]))
+            return result
+    finally:
+        shutil.rmtree(source, ignore_errors=True)
+
+
+def report(result: ABResult, rounds: int, batch: int) -> str:
+    lines = [
+        f"own CPU per request, this working tree against {result.base} (DynamoDB's answers replayed; "
+        f"{rounds} interleaved rounds x {batch} requests, medians; tracing on, sampled)",
+        "",
+        f"| request | {result.base} µs | working tree µs | change | per-round changes |",
+        "|---|---|---|---|---|",
+    ]
+    for op in OPS:
+        base, tree = result.median_us("base", op), result.median_us("tree", op)
+        changes = [t / b - 1 for b, t in result.rounds[op]]
+        spread = f"{min(changes):+.1%} to {max(changes):+.1%}"
+        lines.append(f"| {op} | {base:.0f} | {tree:.0f} | {tree / base - 1:+.1%} | {spread} |")
+    return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""``make bench --only ab --base REV``: the other side really runs REV's package on this tree's dependencies."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from benchmarks import ab
+from benchmarks.common import ROOT, LayerPath
+from benchmarks.warm import OPS
+
+
+def test_checkout_unpacks_the_revisions_layer_package_and_functions() -> None:
+    source = ab.checkout("HEAD")
+    try:
+        committed = subprocess.run(
+            ["git", "show", "HEAD:layers/core/python/moviesapi/api.py"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert (source / "layers/core/python/moviesapi/api.py").read_text() == committed
+        assert (source / "functions/resource_get/app.py").is_file()
+    finally:
+        shutil.rmtree(source)
+
+
+def test_an_unknown_revision_is_refused() -> None:
+    with pytest.raises(SystemExit, match="not a commit"):
+        ab.checkout("no-such-revision-0123")
+
+
+def test_the_overlay_imports_the_other_package_and_keeps_the_rest(tmp_path: Path) -> None:
+    other = tmp_path / "moviesapi"
+    other.mkdir()
+    (other / "__init__.py").write_text("WHO = 'other'\n")
+    with LayerPath() as layer:
+        path = layer.with_package("moviesapi", other)
+        probe = "import moviesapi, pynamodb; print(moviesapi.WHO, pynamodb.__name__)"
+        out = subprocess.run(
+            [*layer.python(), "-c", probe],
+            env={**os.environ, "PYTHONPATH": path},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert out.stdout.split() == ["other", "pynamodb"]
+    assert not Path(path.split(os.pathsep)[0]).exists()  # close() removes the overlay
+
+
+def test_the_report_gives_each_request_its_change_and_per_round_range() -> None:
+    result = ab.ABResult("HEAD~1")
+    for op in OPS:
+        result.samples["base"][op] = [100e-6, 100e-6]
+        result.samples["tree"][op] = [90e-6, 90e-6]
+        result.rounds[op] = [(100e-6, 95e-6), (100e-6, 85e-6)]
+    lines = ab.report(result, 2, 1).splitlines()
+    assert "| get | 100 | 90 | -10.0% | -15.0% to -5.0% |" in lines
