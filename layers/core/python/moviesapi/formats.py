@@ -72,14 +72,15 @@ class Route:
         """The pattern up to its first parameter: ``/api/v1/movies/{id}`` → ``/api/v1/movies/``."""
         return self.pattern.split("{", 1)[0]
 
-    def match(self, path: str) -> RouteMatch | None:
+    def match(self, path: str, routes: tuple[Route, ...] = ()) -> RouteMatch | None:
+        """``path`` matched to this route (``routes``: the set it was one of, for ``Allow``), or None."""
         m = self.regex.match(path)
         if m is None:
             return None
         params = {k: v for k, v in m.groupdict().items() if not k.startswith("_")}
         fmt = m.group("_format")
         stripped = path[: m.start("_format") - 1] + m.group("_slash") if fmt else path
-        return RouteMatch(self, params, fmt, stripped)
+        return RouteMatch(self, params, fmt, stripped, routes)
 
 
 _COMPILED: dict[str, re.Pattern[str]] = {}
@@ -122,10 +123,11 @@ def format_suffix_patterns(
 
 def match_path(routes: Sequence[Route], path: str) -> RouteMatch | None:
     """The first route matching ``path`` with or without a suffix (and trailing slash)."""
-    for route in routes:
-        found = route.match(path)
+    candidates = tuple(routes)
+    for route in candidates:
+        found = route.match(path, candidates)
         if found is not None:
-            return replace(found, routes=tuple(routes))
+            return found
     return None
 
 

@@ -68,22 +68,31 @@ class Request:
         """Build from a REST API (payload v1) proxy event; bad base64 is a 400, not a 500."""
         # API Gateway sends every header and query parameter twice (multi-value and last value):
         # a single value is read only where the multi-value side has none.
+        # The single-value map is walked only when it names what the multi-value one lacks (API
+        # Gateway sends both with the same names, so it rarely does).
         headers: dict[str, str] = {}
         multi_headers = event.get("multiValueHeaders") or {}
+        empty = False
         for name, values in multi_headers.items():
             if values:
                 one = values[0] if len(values) == 1 else None  # nearly every header: no join to build
                 headers[name.lower()] = one if one is not None else ", ".join(v for v in values if v is not None)
-        for name, value in (event.get("headers") or {}).items():
-            if value is not None and not multi_headers.get(name):
-                headers.setdefault(name.lower(), value)
+            else:
+                empty = True
+        single_headers = event.get("headers") or {}
+        if empty or single_headers.keys() != multi_headers.keys():
+            for name, value in single_headers.items():
+                if value is not None and not multi_headers.get(name):
+                    headers.setdefault(name.lower(), value)
         query: dict[str, list[str]] = {}
         multi_query = event.get("multiValueQueryStringParameters") or {}
         for name, values in multi_query.items():
             query[name] = [v for v in (values or []) if v is not None]
-        for name, value in (event.get("queryStringParameters") or {}).items():
-            if value is not None and name not in multi_query:
-                query.setdefault(name, [value])
+        single_query = event.get("queryStringParameters") or {}
+        if single_query.keys() != multi_query.keys():
+            for name, value in single_query.items():
+                if value is not None and name not in multi_query:
+                    query.setdefault(name, [value])
         raw = event.get("body") or ""
         if event.get("isBase64Encoded"):
             try:
