@@ -48,6 +48,12 @@ def main() -> None:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     if "ab" in only and not args.base:
         parser.error("the ab section needs --base REV")
+    if args.base and "ab" not in only:
+        parser.error("--base is the ab section's: add ab to --only")
+    if "ab" in only:
+        from benchmarks.ab import resolve
+
+        resolve(args.base)  # a wrong revision stops the run before the moto server starts
 
     from benchmarks import report
     from benchmarks.common import ReadCounter, in_process_env

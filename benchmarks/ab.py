@@ -5,9 +5,9 @@ change worth a few percent cannot be seen in them. Here both sides are the ``own
 section's workers (``warm.py``: DynamoDB's answers replayed at botocore, tracing on,
 sampled) on the same dependencies (the built layer's, else the venv's); only the layer
 package and the functions differ: the working tree's against REV's (``git archive``).
-Each side is three processes with the same three hash seeds (``PROCESSES``), and their
-batches alternate (which side goes first alternates too) for ``rounds`` rounds. The
-working tree against itself (``--base HEAD``, nothing changed) reads within ±2%.
+Each side is three processes with the same three hash seeds (``PROCESSES``); every round
+runs each request kind's batches as base, tree, tree, base. The working tree against itself
+(``--base HEAD``, nothing changed) reads within ±2%.
 
 Each request kind prints both medians, the change, and the range of the per-round
 changes: a change whose range straddles zero is noise.
@@ -47,49 +47,65 @@ class ABResult:
         return statistics.median(self.samples[side][op]) * 1e6
 
 
-def checkout(rev: str) -> Path:
-    """REV's layer source and functions, unpacked into a new temporary directory."""
-    git = shutil.which("git") or "git"
+GIT = shutil.which("git") or "git"
+
+
+def resolve(rev: str) -> str:
+    """REV's commit id; SystemExit naming REV when it is none (checked before anything starts)."""
     commit = subprocess.run(
-        [git, "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=ROOT, capture_output=True, text=True, check=False
+        [GIT, "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     if commit.returncode != 0:
         raise SystemExit(f"--base {rev}: not a commit of this repository")
+    return commit.stdout.strip()
+
+
+def checkout(rev: str) -> Path:
+    """REV's layer source and functions, unpacked into a new temporary directory."""
     archive = subprocess.run(
-        [git, "archive", "--format=tar", commit.stdout.strip(), "layers/core/python", "functions"],
+        [GIT, "archive", "--format=tar", resolve(rev), "layers/core/python", "functions"],
         cwd=ROOT,
         capture_output=True,
         check=True,
     ).stdout
     target = Path(tempfile.mkdtemp(prefix="bench-base-"))
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(target, filter="data")
+    try:
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(target, filter="data")
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
     return target
 
 
 def measure(endpoint: str, fixture: dict[str, str], base: str, rounds: int, batch: int) -> ABResult:
-    """Both sides' canned workers, batches alternating, ``rounds`` rounds of every request kind."""
+    """Both sides' canned workers, ``rounds`` rounds of every request kind, each round's batches in
+    the order base, tree, tree, base (neither side always first)."""
     source = checkout(base)
     try:
         with LayerPath() as layer, ExitStack() as running:
-            workers: dict[str, list[Worker]] = {side: [] for side in SIDES}
+            envs = {}
             for side, root in (("base", source), ("tree", ROOT)):
                 path = layer.with_package(PACKAGE, root / "layers" / "core" / "python" / PACKAGE)
                 env = lambda_env(endpoint, "ResourceGetFunction", PYTHONPATH=f"{path}:{ROOT}")
                 env["POWERTOOLS_LOG_LEVEL"] = env.get("POWERTOOLS_LOG_LEVEL") or "INFO"
                 env["BENCH_FUNCTIONS"] = str(root / "functions")
-                for seed in range(PROCESSES):  # the same hash seeds on both sides
-                    worker = Worker("ours", fixture, {**env, "PYTHONHASHSEED": str(seed)}, layer.python(), "canned")
-                    workers[side].append(running.enter_context(worker))
+                envs[side] = env
+            workers: dict[str, list[Worker]] = {side: [] for side in SIDES}
+            # Started in turns: each records its answers after its warm-up writes, from the same table.
+            for seed in range(PROCESSES):  # the same hash seeds on both sides
+                for side in SIDES:
+                    env = {**envs[side], "PYTHONHASHSEED": str(seed)}
+                    workers[side].append(running.enter_context(Worker("ours", fixture, env, layer.python(), "canned")))
             result = ABResult(base)
-            for n in range(rounds):
+            for _ in range(rounds):
                 for op in OPS:
-                    medians = {}
-                    for side in SIDES if n % 2 == 0 else reversed(SIDES):
-                        cpu = [t for worker in workers[side] for t in worker.batch(op, batch)]
-                        result.samples[side][op] += cpu
-                        medians[side] = statistics.median(cpu)
-                    result.rounds[op].append((medians["base"], medians["tree"]))
+                    cpu: dict[str, list[float]] = {side: [] for side in SIDES}
+                    for side in (*SIDES, *reversed(SIDES)):
+                        cpu[side] += [t for worker in workers[side] for t in worker.batch(op, batch)]
+                    for side in SIDES:
+                        result.samples[side][op] += cpu[side]
+                    result.rounds[op].append((statistics.median(cpu["base"]), statistics.median(cpu["tree"])))
             return result
     finally:
         shutil.rmtree(source, ignore_errors=True)
@@ -98,7 +114,8 @@ def measure(endpoint: str, fixture: dict[str, str], base: str, rounds: int, batc
 def report(result: ABResult, rounds: int, batch: int) -> str:
     lines = [
         f"own CPU per request, this working tree against {result.base} (DynamoDB's answers replayed; "
-        f"{rounds} interleaved rounds x {batch} requests, medians; tracing on, sampled)",
+        f"{rounds} rounds; a side's round: 2 batches x {PROCESSES} processes x {batch} requests; medians; "
+        "tracing on, sampled)",
         "",
         f"| request | {result.base} µs | working tree µs | change | per-round changes |",
         "|---|---|---|---|---|",

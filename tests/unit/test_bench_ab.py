@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,20 @@ def test_the_report_gives_each_request_its_change_and_per_round_range() -> None:
         result.rounds[op] = [(100e-6, 95e-6), (100e-6, 85e-6)]
     lines = ab.report(result, 2, 1).splitlines()
     assert "| get | 100 | 90 | -10.0% | -15.0% to -5.0% |" in lines
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--only", "ab", "--base", "no-such-revision-0123"], "not a commit"),
+        (["--only", "ab"], "needs --base"),
+        (["--only", "layer", "--base", "HEAD"], "add ab to --only"),
+    ],
+)
+def test_a_wrong_ab_request_stops_before_anything_runs(args: list[str], message: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks", *args], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.returncode != 0
+    assert message in out.stderr
+    assert "moto" not in out.stdout  # no section started

@@ -73,7 +73,8 @@ class Route:
         return self.pattern.split("{", 1)[0]
 
     def match(self, path: str, routes: tuple[Route, ...] = ()) -> RouteMatch | None:
-        """``path`` matched to this route (``routes``: the set it was one of, for ``Allow``), or None."""
+        """``path`` matched to this route (``routes``: the set it was one of, for the browsable
+        page's breadcrumbs), or None."""
         m = self.regex.match(path)
         if m is None:
             return None

@@ -68,8 +68,8 @@ class Request:
         """Build from a REST API (payload v1) proxy event; bad base64 is a 400, not a 500."""
         # API Gateway sends every header and query parameter twice (multi-value and last value):
         # a single value is read only where the multi-value side has none.
-        # The single-value map is walked only when it names what the multi-value one lacks (API
-        # Gateway sends both with the same names, so it rarely does).
+        # A single-value map is walked only when its names differ from the multi-value map's or a
+        # multi-value header is empty (API Gateway sends both with the same names and values).
         headers: dict[str, str] = {}
         multi_headers = event.get("multiValueHeaders") or {}
         empty = False
