@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
 
 import pytest
 from moviesapi.catalog import MOVIE, USER
@@ -196,18 +199,85 @@ def test_a_get_is_the_request_pynamodb_would_send(declared, monkeypatch):
 )
 def test_a_value_read_fast_is_what_pynamodb_reads(attribute, text):
     """``record_reader``'s own readers of dates and numbers give PynamoDB's value, or fail as it does."""
+    from moviesapi.stored_values import reader
+
+    _same_as_pynamodb(reader, "deserialize", attribute, text)
+
+
+def _same_as_pynamodb(ours: Any, method: str, attribute: str, value: Any) -> None:
+    """``ours(attribute)`` is a function of its own that gives ``attribute.<method>``'s value, type and
+    zone for ``value``, or raises what it raises."""
     import pynamodb.attributes
-    from moviesapi.storage import _DESERIALIZE
 
     theirs_attribute = getattr(pynamodb.attributes, attribute)()
+    theirs = getattr(theirs_attribute, method)
+    assert ours(theirs_attribute) != theirs  # a fast path of its own
     outcomes = []
-    for read in (_DESERIALIZE[type(theirs_attribute)], theirs_attribute.deserialize):
+    for function in (ours(theirs_attribute), theirs):
         try:
-            value = read(text)
-            outcomes.append((type(value), value, getattr(value, "tzinfo", None)))
-        except ValueError as exc:
-            outcomes.append((ValueError, type(exc)))
+            out = function(value)
+            outcomes.append((type(out), out, getattr(out, "tzinfo", None)))
+        except Exception as exc:
+            outcomes.append((Exception, type(exc)))
     assert outcomes[0] == outcomes[1]
+
+
+_ZONES = [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(-timedelta(hours=8)), None]
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [
+        *(
+            ("UTCDateTimeAttribute", datetime(*when, tzinfo=zone))
+            for when in ((2026, 11, 30, 19, 37, 39, 123456), (2026, 1, 1), (1000, 1, 1, 0, 0, 0, 1), (9999, 12, 31, 23))
+            for zone in _ZONES
+        ),
+        *(("UTCDateTimeAttribute", datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=zone)) for zone in _ZONES),
+        ("UTCDateTimeAttribute", datetime(1000, 1, 1, 2, tzinfo=timezone(timedelta(hours=5)))),  # year 999 in UTC
+        ("UTCDateTimeAttribute", "2026-11-30"),
+        *(("NumberAttribute", v) for v in (0, 7, -3, 1951, 10**30, True, False, 7.5, -0.0, 1e300, Decimal("1.10"))),
+        *(("VersionAttribute", v) for v in (1, 42, 3.0, True)),
+        ("NumberAttribute", "12"),
+    ],
+)
+def test_a_value_written_fast_is_what_pynamodb_writes(attribute, value):
+    """``stored_values``' writers of dates and numbers give PynamoDB's text, or fail as it does."""
+    from moviesapi.stored_values import writer
+
+    _same_as_pynamodb(writer, "serialize", attribute, value)
+
+
+def test_an_item_is_written_as_pynamodb_serialises_it(declared):
+    """``stored_values.item_writer`` is ``item.serialize(null_check=True)`` for every table's model: a full
+    item, an emptied one (refused alike where an attribute may not be empty), each attribute emptied."""
+    from moviesapi.stored_values import item_writer
+
+    compared = 0
+    for model in {*all_models(), *(r.model for r in declared)}:
+        attributes = model.get_attributes()
+        item = model()
+        for name, attribute in attributes.items():
+            setattr(item, name, _sample(attribute, 1))
+        variants = [item, model(), *(_without(item, name) for name in attributes)]
+        for variant in variants:
+            outcomes = []
+            for write in (item_writer(model), lambda i: i.serialize(null_check=True)):
+                try:
+                    outcomes.append(write(variant))
+                except ValueError as exc:
+                    outcomes.append((type(exc), str(exc)))
+            assert outcomes[0] == outcomes[1], (model, variant.attribute_values)
+            compared += 1
+    assert compared > 50
+
+
+def _without(item: Any, name: str) -> Any:
+    emptied = type(item)()
+    for other, value in item.attribute_values.items():
+        if other != name:
+            setattr(emptied, other, value)
+    return emptied
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ from .storage import (
     counter_keys,
     fields_set_by,
 )
+from .stored_values import item_writer
 from .writes import cancelled_by, retrying, transact
 
 if TYPE_CHECKING:
@@ -158,12 +159,13 @@ def update_request(resource: Resource, draft: Model, written: list[str], plan: P
 
 def create_request(item: Model, key: Attribute[Any]) -> dict[str, Any]:
     """The Put of a new item, on condition that its key is free: written out (``expressions``) as
-    ``TransactWrite.save(item, condition=key.does_not_exist())`` builds it. The item is serialised by
-    PynamoDB; a versioned one is written as version 1, on condition that it has none (PynamoDB's rule)."""
+    ``TransactWrite.save(item, condition=key.does_not_exist())`` builds it. The item is serialised as
+    PynamoDB serialises it (``stored_values.item_writer``); a versioned one is written as version 1, on
+    condition that it has none (PynamoDB's rule)."""
     model = type(item)
     slots = expressions.Placeholders()
     clauses = [slots.absent(key)]
-    serialized = item.serialize(null_check=True)
+    serialized = item_writer(model)(item)
     if model._version_attribute_name is not None:
         assert getattr(item, model._version_attribute_name) is None, "a new item has no version yet"
         version = model.get_attributes()[model._version_attribute_name]

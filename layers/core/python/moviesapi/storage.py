@@ -31,6 +31,7 @@ from pynamodb.constants import NULL
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from . import stored_values
 from .ids import new_id
 from .models import StoredModel, utcnow
 from .settings import get_settings, table_name
@@ -306,46 +307,6 @@ def to_record(resource: Resource, item: Model) -> dict[str, Any]:
     return record
 
 
-def _utc_datetime(text: str) -> datetime:
-    """``UTCDateTimeAttribute.deserialize``: its one format read by the C ISO parser (4x faster), anything
-    else (another shape, a date before year 1000) by PynamoDB's own parser, with its own errors."""
-    if (
-        len(text) == 31
-        and text[26:] == "+0000"
-        and text[4] == text[7] == "-"
-        and text[10] == "T"
-        and text[11:13] != "24"  # newer fromisoformat reads 24:00 as the next midnight; PynamoDB refuses it
-        and text[13] == text[16] == ":"
-        and text[19] == "."
-    ):
-        try:
-            return datetime.fromisoformat(text)
-        except ValueError:
-            pass
-    return UTCDateTimeAttribute._fast_parse_utc_date_string(text)
-
-
-def _number(text: str) -> Any:
-    """``NumberAttribute.deserialize`` (``json.loads``): a plain whole number by ``int`` (6x faster)."""
-    if text.isdigit() and text.isascii() and (len(text) == 1 or text[0] != "0"):
-        return int(text)
-    return _NUMBER.deserialize(text)
-
-
-_NUMBER = NumberAttribute()
-# Exact types only: a subclass may read its values its own way.
-_DESERIALIZE: dict[type, Callable[[Any], Any]] = {
-    UTCDateTimeAttribute: _utc_datetime,
-    NumberAttribute: _number,
-    VersionAttribute: lambda text: int(_number(text)),  # VersionAttribute.deserialize: the number as an int
-}
-
-
-def _deserializer(attribute: Attribute[Any]) -> Callable[[Any], Any]:
-    """What reads ``attribute``'s stored values: a fast reader above for its exact type, else its own."""
-    return _DESERIALIZE.get(type(attribute), attribute.deserialize)
-
-
 def record_reader(resource: Resource) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
     """``to_record(resource, model.from_raw_data(raw))`` straight from a stored item, without the model.
 
@@ -368,12 +329,12 @@ def record_reader(resource: Resource) -> Callable[[dict[str, Any]], dict[str, An
 
     def reader(f: Field) -> tuple[str, Attribute[Any], Callable[[Any], Any], bool]:
         attribute = attributes[f.attribute]
-        return attribute.attr_name, attribute, _deserializer(attribute), f.type is int
+        return attribute.attr_name, attribute, stored_values.reader(attribute), f.type is int
 
     fields = [(name, *reader(f)) for name, f in resource.fields.items()]
     relations = [(name, [(n, *reader(f)) for n, f in r.resolved.items()]) for name, r in resource.relations.items()]
     version = attributes.get(VERSION_ATTRIBUTE)  # a declared model may have none: version 0
-    version_reader = (version.attr_name, version, _deserializer(version), False) if version else None
+    version_reader = (version.attr_name, version, stored_values.reader(version), False) if version else None
 
     def read(
         raw: dict[str, Any], stored: str, attribute: Attribute[Any], deserialize: Callable[[Any], Any], whole: bool
