@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
-from benchmarks.common import ROOT, LayerPath, lambda_env
-from benchmarks.warm import OPS, Worker
+from benchmarks.common import ROOT, LayerPath
+from benchmarks.warm import OPS, Worker, worker_env
 
 PACKAGE = "moviesapi"
 SIDES = ("base", "tree")
@@ -87,10 +87,7 @@ def measure(endpoint: str, fixture: dict[str, str], base: str, rounds: int, batc
             envs = {}
             for side, root in (("base", source), ("tree", ROOT)):
                 path = layer.with_package(PACKAGE, root / "layers" / "core" / "python" / PACKAGE)
-                env = lambda_env(endpoint, "ResourceGetFunction", PYTHONPATH=f"{path}:{ROOT}")
-                env["POWERTOOLS_LOG_LEVEL"] = env.get("POWERTOOLS_LOG_LEVEL") or "INFO"
-                env["BENCH_FUNCTIONS"] = str(root / "functions")
-                envs[side] = env
+                envs[side] = {**worker_env(endpoint, f"{path}:{ROOT}"), "BENCH_FUNCTIONS": str(root / "functions")}
             workers: dict[str, list[Worker]] = {side: [] for side in SIDES}
             # Started in turns: each records its answers after its warm-up writes, from the same table.
             for seed in range(PROCESSES):  # the same hash seeds on both sides

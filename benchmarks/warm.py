@@ -57,13 +57,11 @@ def worker(side: str, fixture: str, mode: str = "") -> None:
     """Read ``op n`` lines; answer each with the JSON list of n per-request CPU seconds."""
     fx = json.loads(fixture)
     if side in ("ours", "unsampled", "untraced"):
-        from benchmarks.common import load_file
+        from benchmarks.common import load_function
 
         # Another revision's functions (``ab.py``), else this tree's.
         functions = Path(os.environ.get("BENCH_FUNCTIONS") or ROOT / "functions")
-        handlers = {
-            op: load_file(functions / fn / "app.py", f"function_{fn}").lambda_handler for op, fn in FUNCTIONS.items()
-        }
+        handlers = {op: load_function(fn, functions).lambda_handler for op, fn in FUNCTIONS.items()}
     elif side == "anchor":
         from benchmarks.anchor import HANDLERS as ANCHOR
 
@@ -183,14 +181,19 @@ class WarmResult:
         return statistics.median(getattr(self, side)[op]) * 1e6
 
 
+def worker_env(endpoint: str, pythonpath: str) -> dict[str, str]:
+    """A worker's environment: Lambda's and the template's variables, ``pythonpath``, INFO logging at least."""
+    env = lambda_env(endpoint, "ResourceGetFunction", PYTHONPATH=pythonpath)
+    env["POWERTOOLS_LOG_LEVEL"] = env.get("POWERTOOLS_LOG_LEVEL") or "INFO"
+    return env
+
+
 def measure(endpoint: str, fixture: dict[str, str], rounds: int, batch: int, *, canned: bool = False) -> WarmResult:
     """Interleaved batches of every side; ``canned``: ours, the floor and the anchor on replayed answers."""
     sides = ("ours", "floor", "anchor") if canned else SIDES
     with LayerPath() as layer, ExitStack() as running:
-        ours_env = lambda_env(endpoint, "ResourceGetFunction", PYTHONPATH=f"{layer.pythonpath()}:{ROOT}")
-        floor_env = lambda_env(endpoint, "ResourceGetFunction", PYTHONPATH=layer.floor_pythonpath())
-        for env in (ours_env, floor_env):
-            env["POWERTOOLS_LOG_LEVEL"] = env.get("POWERTOOLS_LOG_LEVEL") or "INFO"
+        ours_env = worker_env(endpoint, f"{layer.pythonpath()}:{ROOT}")
+        floor_env = worker_env(endpoint, layer.floor_pythonpath())
         python = layer.python()
         untraced_env = {**ours_env, "POWERTOOLS_TRACE_DISABLED": "true"}
         unsampled_env = {**ours_env, "_X_AMZN_TRACE_ID": TRACE_ID.replace("Sampled=1", "Sampled=0")}

@@ -51,9 +51,9 @@ def load_file(path: Path, name: str) -> ModuleType:
     return _LOADED[name]
 
 
-def load_function(name: str) -> ModuleType:
-    """``functions/<name>/app.py`` under a unique module name."""
-    return load_file(ROOT / "functions" / name / "app.py", f"function_{name}")
+def load_function(name: str, functions: Path = ROOT / "functions") -> ModuleType:
+    """``<functions>/<name>/app.py`` (this tree's ``functions/`` unless told) under a unique module name."""
+    return load_file(functions / name / "app.py", f"function_{name}")
 
 
 def load_event(name: str) -> dict[str, Any]:

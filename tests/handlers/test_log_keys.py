@@ -14,17 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 from moviesapi.telemetry import logger
 from pynamodb.connection.base import Connection
-from pynamodb.exceptions import QueryError
 
+from tests.handlers.test_overload import _throttled
 from tools.invoke import FakeContext, load_function, make_event
-
-
-def _busy(*_args: Any, **_kwargs: Any) -> Any:
-    error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}}
-    raise QueryError("Failed to query items", cause=ClientError(error, "Query"))
 
 
 def _broken(*_args: Any, **_kwargs: Any) -> Any:
@@ -44,7 +38,7 @@ REQUESTS = [
     ("resource_list", "restless_list", {}),
     ("resource_list", "frappe_list", {}),
     ("token_obtain", None, {"body": {"username": "alice", "password": "wrong"}}),
-    ("resource_list", "movie_list", {"query": {}, "failure": _busy}),
+    ("resource_list", "movie_list", {"query": {}, "failure": _throttled}),
     ("resource_list", "movie_list", {"query": {}, "failure": _broken}),
 ]
 
@@ -71,7 +65,7 @@ def test_no_request_leaves_a_log_key_behind(aws, alice, monkeypatch):
             if failure is not None:  # the error handlers' paths: a 503 (logged as a warning), a 500 (logged)
                 patched.setattr(Connection, "query", failure)
             status, keys = call(n, function, event_name, **request)
-        assert failure is None or status == (503 if failure is _busy else 500)
+        assert failure is None or status == (503 if failure is _throttled else 500)
         assert set(keys) == KEYS, (function, event_name)
         # The keys it does carry are this invocation's own.
         assert keys["correlation_id"] == f"request-{n}"
