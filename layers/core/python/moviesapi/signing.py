@@ -2,17 +2,24 @@
 
 On AWS the first fetch would add a Secrets Manager round trip (and a client) to the first
 request of every container: ``prefetch`` starts it in the background while the function is
-still importing, and the first request waits only for what is left of it.
+still importing, as one signed request without a client (``_fetch_signed``), and the first
+request waits only for what is left of it.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
+import os
 import threading
 import time
 from typing import Any
 
 from .settings import get_settings
+
+SERVICE = "secretsmanager"  # the client's name, endpoint prefix and signing name
+GET_SECRET_VALUE = "secretsmanager.GetSecretValue"  # the JSON protocol's X-Amz-Target
 
 SECRET_MAX_AGE_SECONDS = 300
 PREFETCH_WAIT_SECONDS = 5.0
@@ -33,10 +40,88 @@ def _fetch(arn: str) -> str:
 
         with CLIENT_LOCK:
             if _CLIENT is None:  # the prefetch thread may have made it while this one waited
-                _CLIENT = session().create_client("secretsmanager", region_name=get_settings().region)
+                _CLIENT = session().create_client(SERVICE, region_name=get_settings().region)
     answer = _CLIENT.get_secret_value(SecretId=arn)
     secret = answer.get("SecretString")
     return secret if isinstance(secret, str) else bytes(answer["SecretBinary"]).decode()
+
+
+def _fetch_signed(arn: str) -> str | None:
+    """GetSecretValue as one request signed with the shared session's credentials: no client built.
+
+    On a cold start a Secrets Manager client (its model, endpoint rules, first call) cost
+    ~15 ms of CPU for one call per container. The request is the client's (``tests/unit/
+    test_signing_request.py`` compares them), signed by botocore's own ``SigV4Auth`` and sent
+    by its own HTTP session, after the session's ``before-send`` hooks (moto answers there in
+    tests). Taken only at init, where nothing is traced, and only where the endpoint is
+    plain (``plain_endpoint``). ``None`` otherwise, and on any failure: the client then
+    fetches it, with its retries and its errors.
+    """
+    try:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.hooks import first_non_none_response
+        from botocore.httpsession import URLLib3Session
+        from botocore.utils import get_environ_proxies
+
+        from .aws import session
+
+        shared, region = session(), get_settings().region
+        endpoint, credentials = plain_endpoint(shared, region), shared.get_credentials()
+        if endpoint is None or credentials is None:
+            return None
+        request = AWSRequest(
+            "POST",
+            endpoint.rstrip("/") + "/",
+            data=json.dumps({"SecretId": arn}).encode(),
+            headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": GET_SECRET_VALUE},
+        )
+        SigV4Auth(credentials.get_frozen_credentials(), SERVICE, region).add_auth(request)
+        prepared = request.prepare()
+        hooks = shared.get_component("event_emitter")
+        response = first_non_none_response(hooks.emit("before-send.secrets-manager.GetSecretValue", request=prepared))
+        if response is None:
+            verify = shared.get_config_variable("ca_bundle") or os.environ.get("REQUESTS_CA_BUNDLE", True)
+            response = URLLib3Session(proxies=get_environ_proxies(prepared.url), verify=verify).send(prepared)
+        if response.status_code != 200:
+            return None
+        answer = json.loads(response.content)
+        secret = answer.get("SecretString")
+        return secret if isinstance(secret, str) else base64.b64decode(answer["SecretBinary"]).decode()
+    except Exception:  # the client's way is the answer to anything unexpected here
+        return None
+
+
+def plain_endpoint(shared: Any, region: str) -> str | None:
+    """Secrets Manager's URL as a client of ``shared`` would resolve it, where that is simple; else None.
+
+    A configured URL (``AWS_ENDPOINT_URL_SECRETS_MANAGER``, ``AWS_ENDPOINT_URL``, the config
+    file's, unless told to ignore them), or in the ``aws`` partition without FIPS or dual-stack
+    ``https://secretsmanager.<region>.amazonaws.com``. Other partitions, variants, regions botocore
+    cannot place: None.
+    """
+    from botocore.configprovider import ConfiguredEndpointProvider
+    from botocore.exceptions import InvalidRegionError, UnknownRegionError
+    from botocore.utils import ensure_boolean, validate_region_name
+
+    try:
+        validate_region_name(region)
+        partition = shared.get_partition_for_region(region)
+    except (InvalidRegionError, UnknownRegionError):
+        return None  # the client's own error, raised on the request's path
+    if not ensure_boolean(shared.get_config_variable("ignore_configured_endpoint_urls") or False):
+        configured = ConfiguredEndpointProvider(
+            full_config=shared.full_config, scoped_config=shared.get_scoped_config(), client_name=SERVICE
+        ).provide()
+        if configured:
+            return str(configured)
+    if any(
+        ensure_boolean(shared.get_config_variable(v) or False) for v in ("use_fips_endpoint", "use_dualstack_endpoint")
+    ):
+        return None
+    if partition != "aws":
+        return None
+    return f"https://{SERVICE}.{region}.amazonaws.com"
 
 
 def prefetch() -> None:
@@ -49,8 +134,13 @@ def prefetch() -> None:
 
 def _fetch_quietly() -> None:
     # A failure here is raised again by the request's own fetch, in its own error shape.
+    global _CACHED
     with contextlib.suppress(Exception):
-        signing_key()
+        secret = _fetch_signed(get_settings().jwt_secret_arn)
+        if secret is not None:
+            _CACHED = (secret, time.monotonic())
+        else:
+            signing_key()
 
 
 def signing_key() -> str:
