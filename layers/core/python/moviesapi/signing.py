@@ -64,10 +64,12 @@ def _fetch_signed(arn: str) -> str | None:
         from botocore.httpsession import URLLib3Session
         from botocore.utils import get_environ_proxies
 
-        from .aws import session
+        from .aws import CLIENT_LOCK, session
 
-        shared, region = session(), get_settings().region
-        endpoint, credentials = plain_endpoint(shared, region), shared.get_credentials()
+        region = get_settings().region
+        with CLIENT_LOCK:  # botocore's session is not safe across threads (``aws``): the request's client
+            shared = session()
+            endpoint, credentials = plain_endpoint(shared, region), shared.get_credentials()
         if endpoint is None or credentials is None:
             return None
         request = AWSRequest(
