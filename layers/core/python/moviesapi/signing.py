@@ -49,8 +49,9 @@ def _fetch(arn: str) -> str:
 def _fetch_signed(arn: str) -> str | None:
     """GetSecretValue as one request signed with the shared session's credentials: no client built.
 
-    On a cold start a Secrets Manager client (its model, endpoint rules, first call) cost
-    ~15 ms of CPU for one call per container. The request is the client's (``tests/unit/
+    Building a Secrets Manager client (its model, endpoint rules, first call) for one call per
+    container added 11 to 22 ms to a cold start's first response; this request adds 5 to 7 ms
+    (``make bench``, the signing-key row). It is the client's request (``tests/unit/
     test_signing_request.py`` compares them), signed by botocore's own ``SigV4Auth`` and sent
     by its own HTTP session, after the session's ``before-send`` hooks (moto answers there in
     tests). Taken only at init, where nothing is traced, and only where the endpoint is
@@ -84,7 +85,11 @@ def _fetch_signed(arn: str) -> str | None:
         response = first_non_none_response(hooks.emit("before-send.secrets-manager.GetSecretValue", request=prepared))
         if response is None:
             verify = shared.get_config_variable("ca_bundle") or os.environ.get("REQUESTS_CA_BUNDLE", True)
-            response = URLLib3Session(proxies=get_environ_proxies(prepared.url), verify=verify).send(prepared)
+            http = URLLib3Session(proxies=get_environ_proxies(prepared.url), verify=verify)
+            try:
+                response = http.send(prepared)  # the body is read before it returns
+            finally:
+                http.close()
         if response.status_code != 200:
             return None
         answer = json.loads(response.content)
