@@ -44,7 +44,7 @@ with mock_aws():
     ensure_tables()
     from moviesapi import signing
     if sys.argv[1] == "no-plain-endpoint":
-        signing.plain_endpoint = lambda shared, region: None
+        signing.request_url = lambda shared, region: None
     from tests.conftest import FakeContext, load_function, make_event
     handler = load_function("resource_get").lambda_handler   # import: the prefetch starts here
     signing._PREFETCH.join(10)

@@ -80,8 +80,6 @@ def test_over_http_to_a_configured_endpoint(monkeypatch: pytest.MonkeyPatch) -> 
 def test_a_refused_request_leaves_it_to_the_client(secrets: Any) -> None:
     missing = "arn:aws:secretsmanager:us-east-1:123456789012:secret:absent-AbCdEf"
     assert signing._fetch_signed(missing) is None  # the client then raises its own error
-    with pytest.raises(secrets.exceptions.ResourceNotFoundException):
-        signing._fetch(missing)
 
 
 def _client_url(session: botocore.session.Session, region: str) -> str:
@@ -95,7 +93,7 @@ def _client_url(session: botocore.session.Session, region: str) -> str:
 
     client.meta.events.register_first("before-send.secrets-manager.GetSecretValue", answer)
     client.get_secret_value(SecretId="x")
-    return seen[0].rstrip("/")
+    return seen[0]
 
 
 class _Raw:
@@ -109,45 +107,93 @@ class _Raw:
 def _regions() -> list[str]:
     session = botocore.session.get_session()
     known = [r for p in session.get_available_partitions() for r in session.get_available_regions("secretsmanager", p)]
-    return [*sorted(known), "eu-newland-7", "us-gov-newland-3", "cn-newland-5", "mars-1", "Us-East-1", "a/b"]
+    return [
+        *sorted(known),
+        "eu-newland-7",
+        "us-gov-newland-3",
+        "cn-newland-5",
+        "us-fips-1",
+        "mars-1",
+        "Us-East-1",
+        "a/b",
+    ]
 
 
 @pytest.mark.parametrize("region", _regions())
 def test_the_endpoint_is_the_clients_in_every_region(region: str) -> None:
     session = botocore.session.get_session()
-    ours = signing.plain_endpoint(session, region)
+    ours = signing.request_url(session, region)
     if ours is not None:
         assert ours == _client_url(session, region)
-    if re.fullmatch(r"(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+", region):
+    if re.fullmatch(r"(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+", region) and "fips" not in region:
         assert ours is not None  # wherever Lambda runs in the aws partition, no client is built
 
 
-CONFIGURED = {
-    "service": {"AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:5005"},
-    "service, trailing slash": {"AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:5005/"},
-    "global": {"AWS_ENDPOINT_URL": "http://localhost:4566"},
-    "both": {"AWS_ENDPOINT_URL": "http://localhost:4566", "AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:5005"},
-    "ignored": {"AWS_ENDPOINT_URL": "http://localhost:4566", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
-    "fips": {"AWS_USE_FIPS_ENDPOINT": "true"},
-    "dual-stack": {"AWS_USE_DUALSTACK_ENDPOINT": "true"},
-    "fips, configured": {"AWS_USE_FIPS_ENDPOINT": "true", "AWS_ENDPOINT_URL": "http://localhost:4566"},
+# name: (environment, config file, the signed request in the aws partition, elsewhere)
+CONFIGURED: dict[str, tuple[dict[str, str], str, bool, bool]] = {
+    "nothing": ({}, "", True, False),
+    "service": ({"AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:5005"}, "", True, True),
+    "service, trailing slash": ({"AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:5005/"}, "", True, True),
+    "service, path": ({"AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:5005/sm"}, "", True, True),
+    "global": ({"AWS_ENDPOINT_URL": "http://localhost:4566"}, "", True, True),
+    "both": (
+        {"AWS_ENDPOINT_URL": "http://localhost:4566", "AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:5005"},
+        "",
+        True,
+        True,
+    ),
+    "ignored": (
+        {"AWS_ENDPOINT_URL": "http://localhost:4566", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
+        "",
+        True,
+        False,
+    ),
+    "fips": ({"AWS_USE_FIPS_ENDPOINT": "true"}, "", False, False),
+    "dual-stack": ({"AWS_USE_DUALSTACK_ENDPOINT": "true"}, "", False, False),
+    "fips, configured": (
+        {"AWS_USE_FIPS_ENDPOINT": "true", "AWS_ENDPOINT_URL": "http://localhost:4566"},
+        "",
+        True,
+        True,
+    ),
+    "file: profile's URL": ({}, "[default]\nendpoint_url = http://localhost:4566/x/\n", True, True),
+    "file: services section": (
+        {},
+        "[default]\nservices = local\n[services local]\nsecrets_manager =\n  endpoint_url = http://127.0.0.1:5005\n",
+        True,
+        True,
+    ),
+    "file: ignore flag": (
+        {"AWS_ENDPOINT_URL": "http://localhost:4566"},
+        "[default]\nignore_configured_endpoint_urls = true\n",
+        True,
+        False,
+    ),
+    "file: fips": ({}, "[default]\nuse_fips_endpoint = true\n", False, False),
 }
 
 
 @pytest.mark.parametrize("region", ["us-east-1", "eu-west-3", "cn-north-1", "us-gov-west-1"])
-@pytest.mark.parametrize("configured", CONFIGURED.values(), ids=CONFIGURED.keys())
+@pytest.mark.parametrize("case", CONFIGURED.values(), ids=CONFIGURED.keys())
 def test_the_endpoint_is_the_clients_as_configured(
-    region: str, configured: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    region: str, case: tuple[dict[str, str], str, bool, bool], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in configured.items():
+    environment, config_file, in_aws, elsewhere = case
+    (tmp_path / "config").write_text(config_file)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    for name, value in environment.items():
         monkeypatch.setenv(name, value)
     session = botocore.session.get_session()
-    ours = signing.plain_endpoint(session, region)
+    ours = signing.request_url(session, region)
     if ours is not None:
-        assert ours.rstrip("/") == _client_url(session, region)
-    urls = {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER"} & configured.keys()
-    variant = {"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"} & configured.keys()
-    if urls and "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" not in configured:
-        assert ours is not None  # a configured URL is taken as it is, variants or not
-    else:
-        assert (ours is not None) == (not variant and region in ("us-east-1", "eu-west-3"))
+        assert ours == _client_url(session, region)
+    assert (ours is not None) == (in_aws if region in ("us-east-1", "eu-west-3") else elsewhere)
+
+
+def test_a_botocore_without_configured_endpoints_leaves_it_to_the_client(
+    secrets: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arn = secrets.create_secret(Name="jwt", SecretString=KEY)["ARN"]
+    assert signing._fetch_signed(arn) == KEY
+    monkeypatch.delattr("botocore.configprovider.ConfiguredEndpointProvider")  # botocore before 1.31
+    assert signing._fetch_signed(arn) is None

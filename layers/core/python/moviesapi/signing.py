@@ -55,7 +55,7 @@ def _fetch_signed(arn: str) -> str | None:
     test_signing_request.py`` compares them), signed by botocore's own ``SigV4Auth`` and sent
     by its own HTTP session, after the session's ``before-send`` hooks (moto answers there in
     tests). Taken only at init, where nothing is traced, and only where the endpoint is
-    plain (``plain_endpoint``). ``None`` otherwise, and on any failure: the client then
+    plain (``request_url``). ``None`` otherwise, and on any failure: the client then
     fetches it, with its retries and its errors.
     """
     try:
@@ -70,21 +70,25 @@ def _fetch_signed(arn: str) -> str | None:
         region = get_settings().region
         with CLIENT_LOCK:  # botocore's session is not safe across threads (``aws``): the request's client
             shared = session()
-            endpoint, credentials = plain_endpoint(shared, region), shared.get_credentials()
-        if endpoint is None or credentials is None:
+            url, credentials = request_url(shared, region), shared.get_credentials()
+            hooks, agent = shared.get_component("event_emitter"), shared.user_agent()
+            verify = shared.get_config_variable("ca_bundle") or os.environ.get("REQUESTS_CA_BUNDLE", True)
+        if url is None or credentials is None:
             return None
         request = AWSRequest(
             "POST",
-            endpoint.rstrip("/") + "/",
+            url,
             data=json.dumps({"SecretId": arn}).encode(),
-            headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": GET_SECRET_VALUE},
+            headers={
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": GET_SECRET_VALUE,
+                "User-Agent": agent,  # CloudTrail names botocore, as for the client (not signed)
+            },
         )
         SigV4Auth(credentials.get_frozen_credentials(), SERVICE, region).add_auth(request)
         prepared = request.prepare()
-        hooks = shared.get_component("event_emitter")
         response = first_non_none_response(hooks.emit("before-send.secrets-manager.GetSecretValue", request=prepared))
         if response is None:
-            verify = shared.get_config_variable("ca_bundle") or os.environ.get("REQUESTS_CA_BUNDLE", True)
             http = URLLib3Session(proxies=get_environ_proxies(prepared.url), verify=verify)
             try:
                 response = http.send(prepared)  # the body is read before it returns
@@ -99,14 +103,18 @@ def _fetch_signed(arn: str) -> str | None:
         return None
 
 
-def plain_endpoint(shared: Any, region: str) -> str | None:
-    """Secrets Manager's URL as a client of ``shared`` would resolve it, where that is simple; else None.
+def request_url(shared: Any, region: str) -> str | None:
+    """The URL a Secrets Manager client of ``shared`` would send GetSecretValue to, where that is simple.
 
     A configured URL (``AWS_ENDPOINT_URL_SECRETS_MANAGER``, ``AWS_ENDPOINT_URL``, the config
-    file's, unless told to ignore them), or in the ``aws`` partition without FIPS or dual-stack
-    ``https://secretsmanager.<region>.amazonaws.com``. Other partitions, variants, regions botocore
-    cannot place: None.
+    file's, unless told to ignore them), joined as botocore joins it, or in the ``aws`` partition
+    without FIPS or dual-stack ``https://secretsmanager.<region>.amazonaws.com/``. Other
+    partitions, variants, regions botocore cannot place: None. It raises what botocore's
+    configuration raises (an unknown profile; no ``ConfiguredEndpointProvider`` in a botocore
+    before 1.31): ``_fetch_signed`` takes that as None.
     """
+    from urllib.parse import urlsplit, urlunsplit
+
     from botocore.configprovider import ConfiguredEndpointProvider
     from botocore.exceptions import InvalidRegionError, UnknownRegionError
     from botocore.utils import ensure_boolean, validate_region_name
@@ -121,14 +129,15 @@ def plain_endpoint(shared: Any, region: str) -> str | None:
             full_config=shared.full_config, scoped_config=shared.get_scoped_config(), client_name=SERVICE
         ).provide()
         if configured:
-            return str(configured)
+            parts = urlsplit(str(configured))  # botocore's _urljoin for the JSON protocol's "/"
+            return urlunsplit(parts._replace(path=parts.path or "/"))
     if any(
         ensure_boolean(shared.get_config_variable(v) or False) for v in ("use_fips_endpoint", "use_dualstack_endpoint")
     ):
         return None
-    if partition != "aws":
+    if partition != "aws" or "fips" in region:  # a FIPS pseudo-region: botocore rewrites the host
         return None
-    return f"https://{SERVICE}.{region}.amazonaws.com"
+    return f"https://{SERVICE}.{region}.amazonaws.com/"
 
 
 def prefetch() -> None:
