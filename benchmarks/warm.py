@@ -4,11 +4,13 @@ Each worker answers real events in process against the moto server, with Lambda'
 variables and the template's Globals (tracing on as deployed: moviesapi.xray), and reports
 ``time.process_time()`` per request (its own CPU, its threads' included; moto's runs in the
 server's process). The parent alternates batches: ours get, ours unsampled get, ours untraced
-get, floor get, anchor get, ours list, ... for ``rounds`` rounds; the figure is the ratio of the
-per-request medians. ``ours`` is a sampled request (every one is recorded); ``unsampled`` is ours
-with tracing on and the invocation not sampled (Lambda's ``Sampled=0``: X-Ray's default rule
-records the first request each second and 5% of the rest, so most requests are this one);
-``untraced`` is ours with tracing off.
+get, floor get, anchor get, ours list, ... for ``rounds`` rounds, each round starting with the
+next side, so that no side's figure depends on its place in the round (always right after
+another side's writes, say); the figure is the ratio of the per-request medians. ``ours`` is a
+sampled request (every one is recorded); ``unsampled`` is ours with tracing on and the
+invocation not sampled (Lambda's ``Sampled=0``: X-Ray's default rule records the first
+request each second and 5% of the rest, so most requests are this one); ``untraced`` is ours
+with tracing off.
 
 ``canned`` workers (the ``own`` section) replay DynamoDB's answers, recorded per request kind
 from one real request, at botocore's ``_make_api_call``: what is left is each side's own CPU,
@@ -207,9 +209,11 @@ def measure(endpoint: str, fixture: dict[str, str], rounds: int, batch: int, *, 
         mode = "canned" if canned else ""
         workers = {side: running.enter_context(Worker(side, fixture, envs[side], python, mode)) for side in sides}
         result = WarmResult()
-        for _ in range(rounds):
+        for r in range(rounds):
+            turn = r % len(sides)  # each round starts with the next side: none always follows the same
+            order = sides[turn:] + sides[:turn]
             for op in OPS:
-                for side in sides:
+                for side in order:
                     if op in getattr(result, side):
                         getattr(result, side)[op] += workers[side].batch(op, batch)
             for side, ops in EXTRA.items():
