@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 3000
 export PATH := $(CURDIR)/$(BIN):$(if $(PY313),$(dir $(PY313)):,)$(PATH)
 
-.PHONY: venv run test test-fast lint template validate build bench clean
+.PHONY: venv run test test-fast lint template dataclass-sources validate build bench clean
 
 venv: $(STAMP)
 
@@ -46,6 +46,10 @@ lint: $(STAMP)
 # template.yaml is generated from the registry (tools/template.py); never edit it by hand.
 template: $(STAMP)
 	$(BIN)/python -m tools.template --write
+
+# The methods dataclasses generates for the layer, compiled at build time (tools/dataclass_sources.py).
+dataclass-sources: $(STAMP)
+	$(BIN)/python -m tools.dataclass_sources --write
 
 validate: $(STAMP)
 	$(BIN)/sam validate --lint

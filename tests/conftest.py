@@ -127,6 +127,21 @@ def run_fresh(script: str, *args: str, **env: str) -> Any:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def first_own_movie_get(handler: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    """A new user's new movie read through ``handler`` (resource_get's) with their token: in a fresh
+    process under moto (``run_fresh``), a container's first get."""
+    from moviesapi import accounts, resources, tokens
+    from moviesapi.catalog import MOVIE
+
+    form = {"username": "kim", "email": "kim@example.com", "password1": PASSWORD, "password2": PASSWORD}
+    user = accounts.register(form)
+    movie = resources.create(
+        MOVIE, {"title": "Ran", "genre": "Drama", "year": 1985}, accounts.Principal(user.id, user.username)
+    )
+    access = tokens.issue_pair(user.id, identity=accounts.identity(user))["access"]
+    return handler(make_event("movie_get", token=access, path_id=movie["id"]), FakeContext())
+
+
 @pytest.fixture
 def signup(invoke: Invoke) -> Callable[..., dict[str, str]]:
     """Register a user and return their token pair."""

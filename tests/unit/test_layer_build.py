@@ -14,6 +14,7 @@ import gzip
 import importlib.metadata
 import importlib.util
 import json
+import marshal
 import os
 import re
 import shutil
@@ -26,6 +27,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools/layer_build.py"
 TAG = sys.implementation.cache_tag  # the venv's python3.13 stands in for the runtime's
+SOURCES = ["def __create_fn__(x):\n def __init__(self, y: x):\n  self.y = y\n return (__init__,)"]
 BUNDLE = b"/*! swagger-ui */ " + b"window.SwaggerUIBundle = function () { return 42; };\n" * 400
 
 
@@ -97,6 +99,7 @@ def synthetic_layer(root: Path) -> None:
     swagger = root / "moviesapi/static/swagger"
     swagger.mkdir(parents=True)
     (root / "moviesapi/__init__.py").write_text("")
+    (root / "moviesapi/dataclass_sources.json").write_text(json.dumps({"python": "3.13.0", "sources": SOURCES}))
     (swagger / "swagger-ui-bundle.js").write_bytes(BUNDLE)
     (swagger / "LICENSE").write_text("Apache-2.0\n")
 
@@ -135,6 +138,7 @@ def test_the_layer_holds_only_what_the_runtime_lacks(built: Path) -> None:
         "argon2_cffi-25.1.0.dist-info/licenses/LICENSE",
         "cffi-2.1.1.dist-info/METADATA",
         "moviesapi/__init__.py",
+        "moviesapi/dataclass_code.marshal",  # the recorded sources compiled; the JSON went
         "moviesapi/static/swagger/LICENSE",
         "moviesapi/static/swagger/swagger-ui-bundle.js.gz",
         "sharedns/wrapt_part.py",  # botocore's file in the same namespace went, wrapt's stayed
@@ -144,6 +148,16 @@ def test_the_layer_holds_only_what_the_runtime_lacks(built: Path) -> None:
         "wrapt/__init__.py",
         "wrapt/wrappers.py",
     }
+
+
+def test_dataclass_sources_are_compiled_by_the_runtimes_python(built: Path) -> None:
+    magic, code = marshal.loads((built / "moviesapi/dataclass_code.marshal").read_bytes())
+    assert magic == importlib.util.MAGIC_NUMBER
+    assert code == {source: compile(source, "<string>", "exec", dont_inherit=True) for source in SOURCES}
+    namespace: dict[str, object] = {}
+    exec(code[SOURCES[0]], {}, namespace)  # what dataclasses does with it
+    (init,) = namespace["__create_fn__"](int)  # type: ignore[operator]
+    assert init.__annotations__ == {"y": int}  # compiled without this file's __future__ annotations
 
 
 def test_kept_distributions_still_answer_importlib_metadata(built: Path) -> None:

@@ -45,18 +45,11 @@ with mock_aws():
     from moviesapi import signing
     if sys.argv[1] == "no-plain-endpoint":
         signing.request_url = lambda shared, region: None
-    from tests.conftest import FakeContext, load_function, make_event
+    from tests.conftest import first_own_movie_get, load_function
     handler = load_function("resource_get").lambda_handler   # import: the prefetch starts here
     signing._PREFETCH.join(10)
     before_request = list(signed)
-    from moviesapi import accounts, resources, tokens
-    from moviesapi.catalog import MOVIE
-    user = accounts.register({"username": "kim", "email": "kim@example.com",
-                              "password1": "correct-horse-42", "password2": "correct-horse-42"})
-    movie = resources.create(MOVIE, {"title": "Ran", "genre": "Drama", "year": 1985},
-                             accounts.Principal(user.id, user.username))
-    access = tokens.issue_pair(user.id, identity=accounts.identity(user))["access"]
-    reply = handler(make_event("movie_get", token=access, path_id=movie["id"]), FakeContext())
+    reply = first_own_movie_get(handler)
     print(json.dumps({"before_request": before_request, "all": signed, "status": reply["statusCode"],
                       "client_built": signing._CLIENT is not None}))
 """

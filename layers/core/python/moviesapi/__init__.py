@@ -4,8 +4,12 @@ Handlers in ``functions/`` import from here; nothing in this package knows which
 Lambda function it runs in.
 """
 
-from .collector import pause_for_init
-from .reexports import defer
+from .dataclass_code import install as install_dataclass_code
+
+install_dataclass_code()  # before any dataclass is made: Powertools', botocore's and ours
+
+from .collector import pause_for_init  # noqa: E402
+from .reexports import defer  # noqa: E402
 
 pause_for_init()  # resumed when the handler exists (api.lambda_entry)
 
