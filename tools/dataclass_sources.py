@@ -6,6 +6,9 @@ start's imports and more: every dialect, every operation, argon2 when a password
 and writes what ``dataclasses`` compiled, sorted, with the Python that wrote it (the sources
 are its ``dataclasses``'), to ``moviesapi/dataclass_sources.json``; ``--check`` fails when
 that file is stale. A stale file costs only speed: a source it lacks is compiled as ever.
+The sources are this virtualenv's: an upgraded dependency, or an optional import one makes
+here and not in Lambda (PyJWT's of cryptography), changes them; Lambda's own botocore and a
+later 3.13 may generate others (``dataclass_code.compiled_here`` counts what was compiled).
 The layer build compiles them with the runtime's Python (``tools/layer_build.py``,
 ``moviesapi.dataclass_code``).
 """
@@ -68,6 +71,7 @@ def record() -> dict[str, Any]:
 
 
 def render(recorded: dict[str, Any]) -> str:
+    """The file's text: indented, so a change of one class is a readable diff."""
     return json.dumps(recorded, indent=1) + "\n"
 
 

@@ -203,7 +203,8 @@ _COMPILE_DATACLASSES = (
     "import importlib.util, json, marshal, sys\n"
     "sources = json.load(open(sys.argv[1], encoding='utf-8'))['sources']\n"
     "code = {s: compile(s, '<string>', 'exec', dont_inherit=True) for s in sources}\n"
-    "open(sys.argv[2], 'wb').write(marshal.dumps((importlib.util.MAGIC_NUMBER, code)))\n"
+    "with open(sys.argv[2], 'wb') as out:\n"
+    "    out.write(importlib.util.MAGIC_NUMBER + marshal.dumps(code))\n"
 )
 
 
@@ -211,6 +212,10 @@ def compile_dataclass_sources(root: Path, python: str, report: Report) -> None:
     """The recorded dataclass method sources, compiled by ``python`` (the runtime's) into one marshal file."""
     sources = root / DATACLASS_SOURCES
     if not sources.is_file():
+        print(
+            f"layer_build: warning: no {DATACLASS_SOURCES}: dataclasses will compile on every cold start",
+            file=sys.stderr,
+        )
         return
     subprocess.run([python, "-c", _COMPILE_DATACLASSES, str(sources), str(root / DATACLASS_CODE)], check=True)  # noqa: S603
     report.dataclass_sources = len(json.loads(sources.read_text(encoding="utf-8"))["sources"])

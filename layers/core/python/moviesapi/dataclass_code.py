@@ -19,8 +19,9 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
-CODE_FILE = Path(__file__).with_name("dataclass_code.marshal")
+CODE_FILE = Path(__file__).with_name("dataclass_code.marshal")  # tools/layer_build.DATACLASS_CODE
 _CODE: dict[str, CodeType] = {}
+compiled_here = 0  # sources the build did not compile (another Python's dataclasses, a new class)
 
 
 def compiled(source: str) -> CodeType:
@@ -31,17 +32,33 @@ def compiled(source: str) -> CodeType:
 def _exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:
     """``exec`` for ``dataclasses``: the build's code for a source it compiled, else the source compiled now."""
     if type(source) is str:
-        source = _CODE.get(source) or compiled(source)
+        code = _CODE.get(source)
+        if code is None:
+            global compiled_here
+            compiled_here += 1
+            code = compiled(source)
+        source = code
     builtins.exec(source, globals, locals)  # noqa: S102 (dataclasses' own exec of its own generated source)
 
 
 def install(path: Path = CODE_FILE) -> int:
-    """Use the build's compiled methods when ``path`` holds them for this Python; how many it holds."""
+    """Use the build's compiled methods when ``path`` holds them for this Python; how many it holds.
+
+    The file starts with the magic number of the Python that wrote it, checked before anything
+    is unmarshalled, as for a ``.pyc``: another Python's code is never loaded.
+    """
     try:
-        magic, code = marshal.loads(path.read_bytes())  # noqa: S302 (the layer's own build output, as its .pyc)
-    except (OSError, ValueError, EOFError, TypeError):
+        data = path.read_bytes()
+    except OSError:
         return 0  # no file (the source layer, tests): dataclasses compiles as ever
-    if magic != importlib.util.MAGIC_NUMBER or not isinstance(code, dict):
+    magic = importlib.util.MAGIC_NUMBER
+    if data[: len(magic)] != magic:
+        return 0
+    try:
+        code = marshal.loads(data[len(magic) :])  # noqa: S302 (the layer's own build output, as its .pyc)
+    except (ValueError, EOFError, TypeError):
+        return 0
+    if not isinstance(code, dict) or not code:
         return 0
     _CODE.update(code)
     dataclasses.exec = _exec  # type: ignore[attr-defined]  # read as a global by dataclasses alone
