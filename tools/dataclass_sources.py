@@ -24,9 +24,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tools.layer_build import DATACLASS_SOURCES
+
 ROOT = Path(__file__).resolve().parent.parent
 LAYER = ROOT / "layers" / "core" / "python"
-SOURCES = LAYER / "moviesapi" / "dataclass_sources.json"
+SOURCES = LAYER / DATACLASS_SOURCES  # where the layer build looks for them
 
 RECORD = r"""
 import builtins, dataclasses, importlib, json, pkgutil, sys
