@@ -6,7 +6,9 @@ a cold start with several tables that is repeated work on the critical path.
 Here every connection (``pynamodb.connection.base.get_session``) and the
 signing-key client take the same session, created on first use, so the
 service models are parsed once, and every table shares one DynamoDB client
-(``_shared_client``: each client costs ~20 ms to build).
+(``_shared_client``: each client costs ~20 ms to build), whose User-Agent header is built
+once per feature set, not twice a request (``user_agent``), and whose answers' attribute
+values are read without walking their shape (``attribute_values``).
 
 Every call through the session is traced (``xray``) when tracing is on. The
 session also counts DynamoDB API calls (a ``before-call`` hook, registered
@@ -27,7 +29,7 @@ import botocore.loaders
 import botocore.session
 import pynamodb.connection.base
 
-from . import xray
+from . import attribute_values, user_agent, xray
 from .collector import built_to_last
 
 _SESSION: botocore.session.Session | None = None
@@ -144,7 +146,10 @@ def _shared_client(connection: pynamodb.connection.base.Connection) -> Any:
             if client is None or _lost_credentials(client):  # another thread may have made it meanwhile
                 connection._client = None
                 with built_to_last():  # its service model: tens of thousands of objects, kept for good
-                    client = _CLIENTS[key] = _own_client.fget(connection)  # type: ignore[attr-defined]
+                    client = _own_client.fget(connection)  # type: ignore[attr-defined]
+                user_agent.memoize(client)
+                attribute_values.install(client)
+                _CLIENTS[key] = client
     connection._client = client
     return client
 
