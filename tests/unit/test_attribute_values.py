@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import botocore.parsers
+import botocore.serialize
 import botocore.session
 import pytest
 from hypothesis import given, settings
@@ -68,6 +69,58 @@ def test_every_answer_parses_as_botocores(operation, av):
     )
 
 
+INPUTS = {
+    "PutItem": lambda av: {"TableName": "t", "Item": av, "ExpressionAttributeValues": av},
+    "UpdateItem": lambda av: {"TableName": "t", "Key": av, "ExpressionAttributeValues": av},
+    "Query": lambda av: {"TableName": "t", "ExclusiveStartKey": av, "ExpressionAttributeValues": av},
+    "BatchGetItem": lambda av: {"RequestItems": {"t": {"Keys": [av, av]}}},
+    "TransactWriteItems": lambda av: {"TransactItems": [{"Put": {"TableName": "t", "Item": av}}]},
+}
+blob = st.one_of(st.binary(max_size=6), text)
+written_junk = st.one_of(st.none(), st.integers(), text, st.tuples(text), st.sets(text, max_size=2))
+
+
+def _written(children: Any) -> Any:
+    """What a caller could hand botocore to write: PynamoDB's values, and what botocore must refuse."""
+    member = st.sampled_from([*attribute_values.MEMBERS, "X"])
+    one = st.one_of(
+        st.builds(lambda v: {"S": v}, st.one_of(text, st.none())),
+        st.builds(lambda v: {"N": v}, st.integers().map(str)),
+        st.builds(lambda v: {"B": v}, blob),
+        st.builds(lambda v: {"SS": v}, st.one_of(st.lists(text, max_size=3), st.sets(text, max_size=2))),
+        st.builds(lambda v: {"BS": v}, st.lists(blob, max_size=3)),
+        st.builds(lambda v: {"M": v}, st.dictionaries(text, children, max_size=3)),
+        st.builds(lambda v: {"L": v}, st.one_of(st.lists(children, max_size=3), st.tuples(children))),
+        st.builds(lambda v: {"NULL": v}, st.booleans()),
+        st.builds(lambda v: {"BOOL": v}, st.booleans()),
+    )
+    odd = st.dictionaries(member, st.one_of(written_junk, children), max_size=3)
+    return st.one_of(one, one, one, odd, st.none())
+
+
+written_item = st.dictionaries(
+    text, st.recursive(st.builds(lambda v: {"S": v}, text), _written, max_leaves=12), max_size=4
+)
+
+
+def _write(serializer: Any, operation: str, params: dict[str, Any]) -> Any:
+    try:
+        return serializer.serialize_to_request(params, MODEL.operation_model(operation))
+    except Exception as error:  # the same failure, or the test fails
+        return ("raised", type(error).__name__)
+
+
+@settings(max_examples=600, deadline=None)
+@given(operation=st.sampled_from(sorted(INPUTS)), av=written_item)
+def test_every_request_is_written_as_botocore_writes_it(operation, av):
+    params = INPUTS[operation](av)
+    ours = botocore.serialize.create_serializer("json", include_validation=False)
+    ours.__class__ = attribute_values.AttributeValueSerializer
+    assert _write(ours, operation, params) == _write(
+        botocore.serialize.create_serializer("json", include_validation=False), operation, params
+    )
+
+
 def test_a_modeled_error_item_parses_as_botocores():
     """A refused conditional write's stored item (ReturnValuesOnConditionCheckFailure) comes back the same."""
     body = {
@@ -95,14 +148,15 @@ def _renamed(shape: Any) -> Any:
     return shape
 
 
-def test_the_layers_client_parses_with_it(invoke, signup):
-    """A list page through the layer's one client, and the same Query through a plain client: equal."""
+def test_the_layers_client_writes_and_parses_with_them(invoke, signup):
+    """The layer's one client wrote the movie; a Scan through it and through a plain client: equal."""
     alice = signup("alice")
     movie = {"title": "Casablanca", "genre": "Drama", "year": 1942}
     assert invoke("resource_create", "movie_create", token=alice["access"], body=movie).status == 201
     assert invoke("resource_list", "movie_list", token=alice["access"]).status == 200
     ours = aws._CLIENTS[next(iter(aws._CLIENTS))]
     assert isinstance(ours._endpoint._response_parser_factory, attribute_values.ParserFactory)
+    assert type(ours._serializer) is attribute_values.AttributeValueSerializer
     plain = botocore.session.get_session().create_client("dynamodb", region_name="us-east-1")
     table = next(name for name in plain.list_tables()["TableNames"] if name.endswith("movies"))
     pages = [c.scan(TableName=table) for c in (ours, plain)]
