@@ -41,6 +41,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10, help="cold samples per figure and warm rounds (default 10)")
     parser.add_argument("--batch", type=int, default=50, help="warm requests per batch (default 50)")
     parser.add_argument("--base", help="the ab section's other side: a revision (HEAD~1, a commit, a branch)")
+    parser.add_argument(
+        "--live", action="store_true", help="the ab section against the moto server (botocore's work counted)"
+    )
     parser.add_argument("--sizes", default="10000", help="table sizes for the queries section (e.g. 10000,100000)")
     args = parser.parse_args()
     only = {s.strip() for s in args.only.split(",") if s.strip()}
@@ -85,7 +88,9 @@ def main() -> None:
             if "ab" in only:
                 from benchmarks import ab
 
-                compared = ab.measure(fixture.endpoint, dataclasses.asdict(fixture), args.base, args.runs, args.batch)
+                compared = ab.measure(
+                    fixture.endpoint, dataclasses.asdict(fixture), args.base, args.runs, args.batch, live=args.live
+                )
                 _say(ab.report(compared, args.runs, args.batch))
         finally:
             server.stop()

@@ -10,7 +10,10 @@ runs each request kind's batches as base, tree, tree, base. The working tree aga
 (``--base HEAD``, nothing changed) reads within ±2%.
 
 Each request kind prints both medians, the change, and the range of the per-round
-changes: a change whose range straddles zero is noise.
+changes: a change whose range straddles zero is noise. ``--live``: the workers send their
+requests to the moto server instead (the ``warm`` section's workers), for a change below
+botocore's ``_make_api_call`` (serializing, signing, parsing) that replayed answers skip;
+the moto server's CPU is its own process's, not counted.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ PROCESSES = 3
 @dataclass
 class ABResult:
     base: str
+    live: bool = False
     rounds: dict[str, list[tuple[float, float]]] = field(default_factory=lambda: {op: [] for op in OPS})
     samples: dict[str, dict[str, list[float]]] = field(
         default_factory=lambda: {side: {op: [] for op in OPS} for side in SIDES}
@@ -78,9 +82,11 @@ def checkout(rev: str) -> Path:
     return target
 
 
-def measure(endpoint: str, fixture: dict[str, str], base: str, rounds: int, batch: int) -> ABResult:
-    """Both sides' canned workers, ``rounds`` rounds of every request kind, each round's batches in
-    the order base, tree, tree, base (neither side always first)."""
+def measure(
+    endpoint: str, fixture: dict[str, str], base: str, rounds: int, batch: int, *, live: bool = False
+) -> ABResult:
+    """Both sides' workers (canned, or ``live`` against the moto server), ``rounds`` rounds of every
+    request kind, each round's batches in the order base, tree, tree, base (neither side always first)."""
     source = checkout(base)
     try:
         with LayerPath() as layer, ExitStack() as running:
@@ -93,8 +99,10 @@ def measure(endpoint: str, fixture: dict[str, str], base: str, rounds: int, batc
             for seed in range(PROCESSES):  # the same hash seeds on both sides
                 for side in SIDES:
                     env = {**envs[side], "PYTHONHASHSEED": str(seed)}
-                    workers[side].append(running.enter_context(Worker("ours", fixture, env, layer.python(), "canned")))
-            result = ABResult(base)
+                    workers[side].append(
+                        running.enter_context(Worker("ours", fixture, env, layer.python(), "" if live else "canned"))
+                    )
+            result = ABResult(base, live)
             for _ in range(rounds):
                 for op in OPS:
                     cpu: dict[str, list[float]] = {side: [] for side in SIDES}
@@ -109,8 +117,9 @@ def measure(endpoint: str, fixture: dict[str, str], base: str, rounds: int, batc
 
 
 def report(result: ABResult, rounds: int, batch: int) -> str:
+    what, answers = ("CPU", "against the moto server") if result.live else ("own CPU", "DynamoDB's answers replayed")
     lines = [
-        f"own CPU per request, this working tree against {result.base} (DynamoDB's answers replayed; "
+        f"{what} per request, this working tree against {result.base} ({answers}; "
         f"{rounds} rounds; a side's round: 2 batches x {PROCESSES} processes x {batch} requests; medians; "
         "tracing on, sampled)",
         "",
