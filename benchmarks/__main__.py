@@ -51,8 +51,8 @@ def main() -> None:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     if "ab" in only and not args.base:
         parser.error("the ab section needs --base REV")
-    if args.base and "ab" not in only:
-        parser.error("--base is the ab section's: add ab to --only")
+    if (args.base or args.live) and "ab" not in only:
+        parser.error("--base and --live are the ab section's: add ab to --only")
     if "ab" in only:
         from benchmarks.ab import resolve
 
