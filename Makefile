@@ -35,7 +35,16 @@ $(NODE_STAMP): $(FRAPPE_JS)/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix $(FRAPPE_JS) --no-audit --no-fund --loglevel=error; \
 	else echo '!! npm is missing: the frappe-js-sdk tests are SKIPPED (apt-get install -y nodejs npm)' >&2; fi
 
-test: $(STAMP) $(NODE_STAMP)
+# An older botocore, as Lambda's python3.13 runtime may ship (the layer ships none): the layer's
+# botocore fast paths are checked against it too (tests/unit/test_older_botocore.py).
+OLDER_BOTOCORE := 1.35.99
+OLDER_BOTOCORE_STAMP := $(VENV)/botocore-older/.installed-$(OLDER_BOTOCORE)
+$(OLDER_BOTOCORE_STAMP): $(STAMP)
+	rm -rf $(VENV)/botocore-older
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --target $(VENV)/botocore-older "botocore==$(OLDER_BOTOCORE)"
+	touch $@
+
+test: $(STAMP) $(NODE_STAMP) $(OLDER_BOTOCORE_STAMP)
 	@$(CHROMIUM_WARNING)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup; status=$$?; $(CHROMIUM_WARNING); exit $$status
 

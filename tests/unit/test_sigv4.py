@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import io
+import types
+from collections.abc import Iterator
 from typing import Any
 
 import botocore.auth
@@ -93,10 +96,26 @@ def test_every_request_is_signed_as_botocore_signs_it(made, monkeypatch_now):
     assert _signed(sigv4.QuickSigV4Auth, request, credentials) == _signed(botocore.auth.SigV4Auth, request, credentials)
 
 
-@pytest.fixture(scope="module")
-def monkeypatch_now() -> Any:
+@contextlib.contextmanager
+def frozen_clock() -> Iterator[None]:
+    """botocore's signing clock stopped at NOW (``get_current_datetime``; before it, ``datetime.utcnow``)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.auth, "get_current_datetime", lambda: NOW)
+        if hasattr(botocore.auth, "get_current_datetime"):
+            patch.setattr(botocore.auth, "get_current_datetime", lambda: NOW)
+        else:  # an older botocore (tests/unit/test_older_botocore.py)
+
+            class Frozen(datetime.datetime):
+                @classmethod
+                def utcnow(cls) -> Frozen:  # type: ignore[override]
+                    return cls.fromtimestamp(NOW.timestamp(), datetime.UTC).replace(tzinfo=None)
+
+            patch.setattr(botocore.auth, "datetime", types.SimpleNamespace(datetime=Frozen))
+        yield
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_now() -> Iterator[None]:
+    with frozen_clock():
         yield
 
 

@@ -107,10 +107,20 @@ def test_past_the_memo_size_each_header_is_still_botocores(session, monkeypatch)
 def test_memoized_once(session):
     client = session.create_client("dynamodb")
     user_agent.memoize(client)
-    first = client._user_agent_creator.to_string
     user_agent.memoize(client)
-    assert client._user_agent_creator.to_string is first
+    assert type(client._user_agent_creator) is user_agent.MemoizedUserAgentString
     user_agent.memoize(object())  # a client without botocore's builder is left as it is
+
+
+def test_a_copy_with_another_config_builds_its_own(session):
+    """``with_client_config`` copies the builder: the copy's header names its own config."""
+    client = session.create_client("dynamodb")
+    user_agent.memoize(client)
+    creator = client._user_agent_creator
+    creator.to_string()
+    copy = creator.with_client_config(Config(user_agent_appid="other"))
+    assert copy.to_string() == UserAgentString.to_string(copy)
+    assert "app/other" in copy.to_string() and "app/other" not in creator.to_string()
 
 
 def test_the_layers_dynamodb_client_memoizes(invoke, signup):
@@ -120,5 +130,5 @@ def test_the_layers_dynamodb_client_memoizes(invoke, signup):
     sent = Sent(client)
     for _ in range(3):
         assert invoke("resource_list", "movie_list", token=alice["access"]).status == 200
-    assert "to_string" in vars(client._user_agent_creator)
+    assert type(client._user_agent_creator) is user_agent.MemoizedUserAgentString
     assert sent.headers and sent.botocore_parts == sent.botocores

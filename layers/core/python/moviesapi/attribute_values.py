@@ -61,13 +61,13 @@ class AttributeValueParser(botocore.parsers.JSONParser):
             elif type(inner) is dict:
                 if kind is MAP:
                     return {member: {key: self._attribute_value(shape, item) for key, item in inner.items()}}
-            elif type(inner) is list:
+            elif type(inner) is list and None not in inner:  # a null in a set: botocore's reading varies by version
                 if kind is SCALARS:
                     return {member: list(inner)}
                 if kind is LIST:
-                    return {member: [None if item is None else self._attribute_value(shape, item) for item in inner]}
+                    return {member: [self._attribute_value(shape, item) for item in inner]}
                 if kind is BLOBS:
-                    return {member: [None if item is None else self._blob_parser(item) for item in inner]}
+                    return {member: [self._blob_parser(item) for item in inner]}
         return self._handle_structure(shape, value)
 
 

@@ -18,7 +18,6 @@ from typing import Any
 import botocore.auth
 import botocore.awsrequest
 
-_UNSIGNED = frozenset(getattr(botocore.auth, "SIGNED_HEADERS_BLACKLIST", ()))
 _RELIED_ON = ("_is_streaming_checksum_payload", "_should_sha256_sign_payload", "headers_to_sign", "payload")
 
 
@@ -37,21 +36,21 @@ class QuickSigV4Auth(botocore.auth.SigV4Auth):
 
     def headers_to_sign(self, request: Any) -> Any:
         found = _Headers()
+        unsigned = botocore.auth.SIGNED_HEADERS_BLACKLIST  # read per request, as botocore does
         for name, value in request.headers.items():
             if type(value) is not str:  # e.g. an email Header, for text with surrogates
                 return super().headers_to_sign(request)
             lowered = name.lower()
-            if lowered not in _UNSIGNED:
+            if lowered not in unsigned:
                 found.add(lowered, value)
         if "host" not in found:
             found.add("host", botocore.auth._host_from_url(request.url))
         return found
 
     def payload(self, request: Any) -> str:
-        data = request.data
+        data = request.data if type(request) is botocore.awsrequest.AWSRequest else None
         if (
-            type(request) is botocore.awsrequest.AWSRequest
-            and type(data) is bytes
+            type(data) is bytes
             and not self._is_streaming_checksum_payload(request)
             and self._should_sha256_sign_payload(request)
         ):
@@ -62,10 +61,8 @@ class QuickSigV4Auth(botocore.auth.SigV4Auth):
 def available() -> bool:
     """Whether this botocore's SigV4 has the parts ``QuickSigV4Auth`` builds on."""
     auth = botocore.auth
-    return (
-        bool(_UNSIGNED)
-        and all(hasattr(auth.SigV4Auth, name) for name in _RELIED_ON)
-        and all(hasattr(auth, name) for name in ("_host_from_url", "EMPTY_SHA256_HASH"))
+    return all(hasattr(auth.SigV4Auth, name) for name in _RELIED_ON) and all(
+        hasattr(auth, name) for name in ("_host_from_url", "EMPTY_SHA256_HASH", "SIGNED_HEADERS_BLACKLIST")
     )
 
 

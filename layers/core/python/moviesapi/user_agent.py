@@ -7,13 +7,16 @@ client exists (platform, SDK, session and client config), except the features th
 request's context has registered (``botocore.context``: credentials, retry mode, account-id
 endpoint mode...). The memo is keyed by those features, in the order botocore would join
 them, so every request still carries the very string botocore would have built
-(``tests/unit/test_user_agent.py`` holds the two equal).
+(``tests/unit/test_user_agent.py`` holds the two equal). A copy of the builder
+(``with_client_config``) starts its own memo; a client's config changed after it was made
+(which nothing here does) would not be seen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
+
+from botocore.useragent import UserAgentString
 
 try:
     from botocore.context import get_context
@@ -34,23 +37,26 @@ def features(creator: Any) -> tuple[str, ...]:
     return tuple(client_features.union(context_features))  # botocore's own expression
 
 
+class MemoizedUserAgentString(UserAgentString):
+    """botocore's builder, building each distinct header once."""
+
+    def to_string(self) -> str:
+        memo = self.__dict__.get("_memo")
+        if memo is None or memo[0] is not self:  # a copy (with another config) starts its own
+            memo = self._memo = (self, {})
+        key = features(self)
+        text: str | None = memo[1].get(key)
+        if text is None:
+            text = super().to_string()
+            if len(memo[1]) < MEMO_SIZE:
+                memo[1][key] = text
+        return text
+
+
 def memoize(client: Any) -> None:
     """Give ``client`` a User-Agent builder that builds each distinct header once."""
     creator = getattr(client, "_user_agent_creator", None)
-    build: Callable[[Any], str] | None = getattr(type(creator), "to_string", None)
-    if build is None or "to_string" in vars(creator):
-        return
-    memo: dict[tuple[str, ...], str] = {}
-
-    def to_string() -> str:
-        key = features(creator)
-        text = memo.get(key)
-        if text is None:
-            text = build(creator)
-            if len(memo) < MEMO_SIZE:
-                memo[key] = text
-        return text
-
-    # An instance attribute: both of botocore's calls (the client's, and the request-created
-    # handler bound to this creator) look ``to_string`` up on the instance first.
-    creator.to_string = to_string
+    if type(creator) is UserAgentString:
+        # The same state, a subclass that only adds a method: both of botocore's calls (the client's,
+        # and the request-created handler bound to this builder) now reach the memo.
+        creator.__class__ = MemoizedUserAgentString
