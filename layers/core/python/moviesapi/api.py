@@ -8,6 +8,7 @@ with structured logging (correlation id), tracing and metrics.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from . import dataclass_code
 from .aws import start_counting
 from .collector import init_done
 from .dialects import cors_request_headers, dialect_for
@@ -178,6 +180,11 @@ def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Lambd
             response = app.resolve(event_without_suffix(event, route), context)
         finally:
             flush_metrics()
+        if missed := dataclass_code.unreported():
+            logger.warning(
+                "dataclass methods compiled in this container, not by the layer build",
+                extra={"dataclass_methods_compiled": missed, "python": sys.version.split()[0]},
+            )
         if (event.get("httpMethod") or "").upper() == "HEAD":
             # HEAD is GET without a body (API Gateway would drop it; SAM local would not).
             response = {**response, "body": "", "isBase64Encoded": False}

@@ -145,13 +145,15 @@ def described(service_model: Any) -> bool:
     return found == expected and nested == ("string", SHAPE, SHAPE, "string", "string", "blob") and as_they_are
 
 
-def install(client: Any) -> None:
-    """Write ``client``'s requests and read its answers with the classes above, when its model allows."""
+def install(client: Any) -> bool:
+    """Write ``client``'s requests and read its answers with the classes above, when its model allows;
+    whether its answers are read so (its requests are written so only with validation off, as PynamoDB's)."""
     if not described(client.meta.service_model):
-        return
+        return False
     if type(getattr(client, "_serializer", None)) is botocore.serialize.JSONSerializer:  # validation off (PynamoDB)
         client._serializer.__class__ = AttributeValueSerializer  # same state: a subclass with methods only
     endpoint = getattr(client, "_endpoint", None)
     own = getattr(endpoint, "_response_parser_factory", None)
     if own is not None and not isinstance(own, ParserFactory):
-        endpoint._response_parser_factory = ParserFactory(own)
+        endpoint._response_parser_factory = own = ParserFactory(own)
+    return isinstance(own, ParserFactory)

@@ -26,12 +26,14 @@ from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any, overload
 
+import botocore
 import botocore.loaders
 import botocore.session
 import pynamodb.connection.base
 
 from . import attribute_values, sigv4, user_agent, xray
 from .collector import built_to_last
+from .telemetry import logger
 
 _SESSION: botocore.session.Session | None = None
 CLIENT_LOCK = threading.RLock()  # see _CLIENTS
@@ -148,12 +150,28 @@ def _shared_client(connection: pynamodb.connection.base.Connection) -> Any:
                 connection._client = None
                 with built_to_last():  # its service model: tens of thousands of objects, kept for good
                     client = _own_client.fget(connection)  # type: ignore[attr-defined]
-                user_agent.memoize(client)
-                attribute_values.install(client)
-                sigv4.install(client)
+                _cut_botocore_detours(client)
                 _CLIENTS[key] = client
     connection._client = client
     return client
+
+
+def _cut_botocore_detours(client: Any) -> None:
+    """The client's per-call botocore work without its detours; a botocore they do not fit is said once."""
+    missing = [
+        name
+        for name, installed in (
+            ("user_agent", user_agent.memoize(client)),
+            ("attribute_values", attribute_values.install(client)),
+            ("sigv4", sigv4.install(client)),
+        )
+        if not installed
+    ]
+    if missing:  # the requests are botocore's own then, only slower: worth a line, not an error
+        logger.warning(
+            "botocore detours left to botocore: it lacks what they build on",
+            extra={"botocore": botocore.__version__, "left_to_botocore": missing},
+        )
 
 
 def _lost_credentials(client: Any) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 CODE_FILE = Path(__file__).with_name("dataclass_code.marshal")  # tools/layer_build.DATACLASS_CODE
 _CODE: dict[str, CodeType] = {}
 compiled_here = 0  # sources the build did not compile (another Python's dataclasses, a new class)
+_reported = 0
 
 
 def compiled(source: str) -> CodeType:
@@ -63,3 +64,10 @@ def install(path: Path = CODE_FILE) -> int:
     _CODE.update(code)
     dataclasses.exec = _exec  # type: ignore[attr-defined]  # read as a global by dataclasses alone
     return len(code)
+
+
+def unreported() -> int:
+    """Sources compiled here since the last call: the build's code missed them (``api`` logs them once)."""
+    global _reported
+    missed, _reported = compiled_here - _reported, compiled_here
+    return missed

@@ -66,12 +66,15 @@ def available() -> bool:
     )
 
 
-def install(client: Any) -> None:
-    """Sign ``client``'s SigV4 requests with ``QuickSigV4Auth`` (any other signer stays botocore's)."""
+def install(client: Any) -> bool:
+    """Sign ``client``'s SigV4 requests with ``QuickSigV4Auth`` (any other signer stays botocore's);
+    whether it does (with awscrt installed, botocore signs v4 with CRT instead: the venv's case)."""
     signer = getattr(client, "_request_signer", None)
     own: Callable[..., Any] | None = getattr(signer, "get_auth_instance", None)
-    if own is None or "get_auth_instance" in vars(signer) or not available():
-        return
+    if own is None or not available():
+        return False
+    if "get_auth_instance" in vars(signer):
+        return True
 
     def get_auth_instance(*args: Any, **kwargs: Any) -> Any:
         auth = own(*args, **kwargs)
@@ -80,3 +83,4 @@ def install(client: Any) -> None:
         return auth
 
     signer.get_auth_instance = get_auth_instance
+    return True

@@ -53,10 +53,11 @@ class MemoizedUserAgentString(UserAgentString):
         return text
 
 
-def memoize(client: Any) -> None:
-    """Give ``client`` a User-Agent builder that builds each distinct header once."""
+def memoize(client: Any) -> bool:
+    """Give ``client`` a User-Agent builder that builds each distinct header once; whether it has one."""
     creator = getattr(client, "_user_agent_creator", None)
     if type(creator) is UserAgentString:
         # The same state, a subclass that only adds a method: both of botocore's calls (the client's,
         # and the request-created handler bound to this builder) now reach the memo.
         creator.__class__ = MemoizedUserAgentString
+    return type(creator) is MemoizedUserAgentString
