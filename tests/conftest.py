@@ -6,6 +6,7 @@ its settings once per process, as a Lambda container does.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -46,6 +47,26 @@ def _fresh_container_memory() -> None:
     from moviesapi import shards
 
     shards._seen_empty.clear()
+
+
+@pytest.fixture
+def own_moto_server() -> Iterator[str]:
+    """A moto server of this test's own (``make run``'s kind), reached over real HTTP: its endpoint."""
+    from localapi.server import start_moto
+
+    server = start_moto()
+    yield server.endpoint
+    server.stop()
+
+
+@pytest.fixture
+def logged(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], list[dict[str, Any]]]:
+    """The handlers' Logger lines from here on, as CloudWatch gets them: those that name ``text``, parsed."""
+    from moviesapi.telemetry import logger
+
+    written = io.StringIO()
+    monkeypatch.setattr(logger.registered_handler, "stream", written)
+    return lambda text: [json.loads(line) for line in written.getvalue().splitlines() if text in line]
 
 
 @pytest.fixture

@@ -103,16 +103,6 @@ def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def own_dynamodb() -> Iterator[str]:
-    """A moto server of this test's own (``make run``'s kind), for a server whose DynamoDB it inspects."""
-    from localapi.server import start_moto
-
-    server = start_moto()
-    yield server.endpoint
-    server.stop()
-
-
-@pytest.fixture
 def start_localapi(tmp_path: Path) -> Iterator[Callable[..., LocalApiProcess]]:
     """Start extra servers (``start_localapi(template=..., env=...)``); each is stopped after the test."""
     started: list[LocalApiProcess] = []

@@ -268,8 +268,8 @@ class Client:
 
 
 @pytest.fixture
-def proxy(own_dynamodb: str) -> Iterator[FaultProxy]:
-    faults = FaultProxy(own_dynamodb, FaultMix(), seed=SEED).start()
+def proxy(own_moto_server: str) -> Iterator[FaultProxy]:
+    faults = FaultProxy(own_moto_server, FaultMix(), seed=SEED).start()
     yield faults
     faults.stop()
 
@@ -377,7 +377,7 @@ def table_problems(dynamodb: Any, ledger: Ledger) -> tuple[list[str], dict[str, 
 
 
 def test_thirty_percent_faults_never_500_never_partial(
-    start_localapi: Callable[..., Any], proxy: FaultProxy, own_dynamodb: str
+    start_localapi: Callable[..., Any], proxy: FaultProxy, own_moto_server: str
 ) -> None:
     import boto3
 
@@ -427,7 +427,7 @@ def test_thirty_percent_faults_never_500_never_partial(
     owner = next(c for c in clients if c.jwt)
     dynamodb = boto3.client(
         "dynamodb",
-        endpoint_url=own_dynamodb,
+        endpoint_url=own_moto_server,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",

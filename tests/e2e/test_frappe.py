@@ -409,16 +409,18 @@ def test_methods_whitelist(owner: Client) -> None:
 # ---------------------------------------------------------------- session expiry (own server and DynamoDB)
 
 
-def test_session_past_expiry_refused_while_item_exists(start_localapi: Callable[..., Any], own_dynamodb: str) -> None:
+def test_session_past_expiry_refused_while_item_exists(
+    start_localapi: Callable[..., Any], own_moto_server: str
+) -> None:
     import boto3
 
-    server = start_localapi(env={"DYNAMODB_ENDPOINT": own_dynamodb})
+    server = start_localapi(env={"DYNAMODB_ENDPOINT": own_moto_server})
     client = Client(server.url, "expiry")
     sid, _, _ = client.login()
     assert client.get("/api/resource/Movie", headers=cookie(sid)).status_code == 200
     dynamodb = boto3.client(
         "dynamodb",
-        endpoint_url=own_dynamodb,
+        endpoint_url=own_moto_server,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",

@@ -7,8 +7,6 @@ by a conflicting one on a write.
 
 from __future__ import annotations
 
-import io
-import json
 import threading
 from typing import Any
 
@@ -78,17 +76,13 @@ def test_a_gets_read_refused_by_dynamodb(invoke, alice, monkeypatch, code, statu
     assert "refused" not in r.text  # DynamoDB's message stays in the logs
 
 
-def test_a_busy_dynamodb_is_logged_with_the_requests_id(invoke, alice, monkeypatch):
+def test_a_busy_dynamodb_is_logged_with_the_requests_id(invoke, alice, monkeypatch, logged):
     """Log lines carry API Gateway's request id as ``correlation_id`` (Powertools' API_GATEWAY_REST path)."""
-    from moviesapi.telemetry import logger
-
     from tools.invoke import make_event
 
-    written = io.StringIO()
-    monkeypatch.setattr(logger.registered_handler, "stream", written)  # the JSON lines as CloudWatch gets them
     monkeypatch.setattr(Connection, "query", _throttled)
     assert invoke("resource_list", "movie_list", token=alice, query={}).status == 503
-    busy = [json.loads(line) for line in written.getvalue().splitlines() if '"DynamoDB busy"' in line]
+    busy = logged('"DynamoDB busy"')
     request_id = make_event("movie_list", token=alice, query={})["requestContext"]["requestId"]
     assert len(busy) == 1 and busy[0]["correlation_id"] == request_id
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 from typing import Any
 
@@ -175,14 +174,11 @@ def test_other_parsers_are_botocores(protocol):
 
 
 @pytest.mark.parametrize("fits", [True, False])
-def test_a_botocore_that_does_not_fit_is_said_once(fits, monkeypatch):
+def test_a_botocore_that_does_not_fit_is_said_once(fits, monkeypatch, logged):
     """The client still works with botocore's own parser then; the log says which detour was left."""
     import pynamodb.connection.base
     from moto import mock_aws
-    from moviesapi.telemetry import logger
 
-    written = io.StringIO()
-    monkeypatch.setattr(logger.registered_handler, "stream", written)  # the JSON lines as CloudWatch gets them
     monkeypatch.setattr(aws, "_CLIENTS", {})
     if not fits:
         monkeypatch.setattr(attribute_values, "described", lambda model: False)
@@ -190,7 +186,7 @@ def test_a_botocore_that_does_not_fit_is_said_once(fits, monkeypatch):
         client = pynamodb.connection.base.Connection(region="us-east-1").client
         assert pynamodb.connection.base.Connection(region="us-east-1").client is client
         assert client.list_tables()["TableNames"] == []
-    said = [json.loads(line) for line in written.getvalue().splitlines() if "left_to_botocore" in line]
+    said = logged("left_to_botocore")
     expected = [] if fits else [("WARNING", botocore.__version__, ["attribute_values"])]
     assert [(line["level"], line["botocore"], line["left_to_botocore"]) for line in said] == expected
     assert isinstance(client._endpoint._response_parser_factory, attribute_values.ParserFactory) == fits

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import io
 import json
 import marshal
 import shutil
@@ -145,17 +144,13 @@ def test_a_file_of_another_python_or_none_leaves_dataclasses_as_it_is(tmp_path: 
     assert dataclass_code.install(tmp_path / "absent.marshal") == 0
 
 
-def test_methods_the_build_missed_are_logged_once(invoke, signup, monkeypatch):
+def test_methods_the_build_missed_are_logged_once(invoke, signup, monkeypatch, logged):
     """A runtime whose dataclasses write other source than the build recorded says so, once per batch."""
-    from moviesapi.telemetry import logger
-
     alice = signup("alice")["access"]
-    written = io.StringIO()
-    monkeypatch.setattr(logger.registered_handler, "stream", written)  # the JSON lines as CloudWatch gets them
     dataclass_code.unreported()  # whatever this process compiled before: not this test's
     monkeypatch.setattr(dataclass_code, "compiled_here", dataclass_code.compiled_here + 3)
     for _ in range(2):
         assert invoke("resource_get", "movie_get", token=alice, path_id="none").status == 404
 
-    said = [json.loads(line) for line in written.getvalue().splitlines() if "dataclass_methods_compiled" in line]
+    said = logged("dataclass_methods_compiled")
     assert [(line["level"], line["dataclass_methods_compiled"]) for line in said] == [("WARNING", 3)]

@@ -62,19 +62,13 @@ def test_the_same_key_as_the_client(secrets: Any, stored: dict[str, Any]) -> Non
     assert signing._fetch_signed(arn) == signing._fetch(arn) == KEY
 
 
-def test_over_http_to_a_configured_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_over_http_to_a_configured_endpoint(monkeypatch: pytest.MonkeyPatch, own_moto_server: str) -> None:
     """No moto hook answers: the request goes over botocore's HTTP session to a moto server."""
-    from localapi.server import start_moto
-
-    server = start_moto()
-    try:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", server.endpoint)
-        client = botocore.session.get_session().create_client("secretsmanager", region_name="us-east-1")
-        arn = client.create_secret(Name="jwt", SecretString=KEY)["ARN"]
-        assert signing._fetch_signed(arn) == KEY
-        assert signing._fetch_signed(arn.replace("jwt", "absent")) is None  # a 400: the client's way
-    finally:
-        server.stop()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", own_moto_server)
+    client = botocore.session.get_session().create_client("secretsmanager", region_name="us-east-1")
+    arn = client.create_secret(Name="jwt", SecretString=KEY)["ARN"]
+    assert signing._fetch_signed(arn) == KEY
+    assert signing._fetch_signed(arn.replace("jwt", "absent")) is None  # a 400: the client's way
 
 
 def test_a_refused_request_leaves_it_to_the_client(secrets: Any) -> None:

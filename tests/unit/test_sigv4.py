@@ -162,47 +162,41 @@ def test_other_signers_are_botocores(version, monkeypatch):
     assert type(made) is cls
 
 
-def test_over_http_with_every_detour(monkeypatch):
+def test_over_http_with_every_detour(monkeypatch, own_moto_server):
     """Over real HTTP to a moto server, signed as in Lambda's runtime (no CRT): what is put comes back."""
     from botocore.config import Config
     from moviesapi import attribute_values
 
-    from localapi.server import start_moto
-
     monkeypatch.setitem(botocore.auth.AUTH_TYPE_MAPS, "v4", botocore.auth.SigV4Auth)
-    server = start_moto()
-    try:
-        client = botocore.session.get_session().create_client(
-            "dynamodb",
-            region_name="us-east-1",
-            endpoint_url=server.endpoint,
-            aws_access_key_id="AKIDEXAMPLE",
-            aws_secret_access_key="secret",
-            config=Config(parameter_validation=False),  # as PynamoDB's client
-        )
-        aws._cut_botocore_detours(client)
-        assert type(client._serializer) is attribute_values.AttributeValueSerializer
-        signers: list[type] = []
-        own = client._request_signer.get_auth_instance
-        monkeypatch.setattr(
-            client._request_signer, "get_auth_instance", lambda *a, **k: signers.append(type(s := own(*a, **k))) or s
-        )
-        client.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        item = {
-            "pk": {"S": "k"},
-            "n": {"N": "1.5"},
-            "b": {"B": b"\x00\xff"},
-            "bs": {"BS": [b"a"]},
-            "ss": {"SS": ["only"]},
-            "m": {"M": {"l": {"L": [{"S": "x"}, {"NULL": True}, {"BOOL": False}]}}},
-        }
-        client.put_item(TableName="t", Item=item)
-        assert client.get_item(TableName="t", Key={"pk": {"S": "k"}}, ConsistentRead=True)["Item"] == item
-        assert signers and set(signers) == {sigv4.QuickSigV4Auth}
-    finally:
-        server.stop()
+    client = botocore.session.get_session().create_client(
+        "dynamodb",
+        region_name="us-east-1",
+        endpoint_url=own_moto_server,
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        config=Config(parameter_validation=False),  # as PynamoDB's client
+    )
+    aws._cut_botocore_detours(client)
+    assert type(client._serializer) is attribute_values.AttributeValueSerializer
+    signers: list[type] = []
+    own = client._request_signer.get_auth_instance
+    monkeypatch.setattr(
+        client._request_signer, "get_auth_instance", lambda *a, **k: signers.append(type(s := own(*a, **k))) or s
+    )
+    client.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    item = {
+        "pk": {"S": "k"},
+        "n": {"N": "1.5"},
+        "b": {"B": b"\x00\xff"},
+        "bs": {"BS": [b"a"]},
+        "ss": {"SS": ["only"]},
+        "m": {"M": {"l": {"L": [{"S": "x"}, {"NULL": True}, {"BOOL": False}]}}},
+    }
+    client.put_item(TableName="t", Item=item)
+    assert client.get_item(TableName="t", Key={"pk": {"S": "k"}}, ConsistentRead=True)["Item"] == item
+    assert signers and set(signers) == {sigv4.QuickSigV4Auth}
