@@ -7,6 +7,7 @@ Sections (``--only`` picks some; ``--runs N`` sets the samples, 3 for a quick ru
 - secret: movie get cold with the signing key from Secrets Manager vs ``JWT_SECRET`` — ``cold.py``
 - warm: CPU per request, ours vs the floor, interleaved batches — ``warm.py``
 - own: the same with DynamoDB's answers replayed: each side's own CPU, little noise — ``warm.py``
+- work: instructions (valgrind) and Python code run per request, ours vs the floor: no noise — ``work.py``
 - ab: own CPU of this working tree against ``--base REV``, interleaved (not in the default run) — ``ab.py``
 - calls: DynamoDB calls per request in every dialect — ``calls.py``
 - layer: the built layer's size — ``layer.py``
@@ -14,7 +15,7 @@ Sections (``--only`` picks some; ``--runs N`` sets the samples, 3 for a quick ru
 - queries: what list queries read, per access path — ``queries.py``
 - contention: concurrent creators against counter shards — ``contention.py``
 
-The moto server of cold/secret/warm runs in its own process; calls/reads/queries run in
+The moto server of cold/secret/warm/own/work/ab runs in its own process; calls/reads/queries run in
 this one under ``mock_aws``. A summary table closes the run.
 """
 
@@ -25,7 +26,7 @@ import dataclasses
 import sys
 import time
 
-SECTIONS = ("cold", "secret", "warm", "own", "calls", "layer", "reads", "queries", "contention")
+SECTIONS = ("cold", "secret", "warm", "own", "work", "calls", "layer", "reads", "queries", "contention")
 ON_REQUEST = ("ab",)  # run only when named in --only
 
 
@@ -44,6 +45,13 @@ def main() -> None:
     parser.add_argument(
         "--live", action="store_true", help="the ab section against the moto server (botocore's work counted)"
     )
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0,
+        metavar="MS",
+        help="warm and own sections: every side idles MS milliseconds before each request (default 0)",
+    )
     parser.add_argument("--sizes", default="10000", help="table sizes for the queries section (e.g. 10000,100000)")
     args = parser.parse_args()
     only = {s.strip() for s in args.only.split(",") if s.strip()}
@@ -51,6 +59,8 @@ def main() -> None:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     if "ab" in only and not args.base:
         parser.error("the ab section needs --base REV")
+    if args.pause and not only & {"warm", "own"}:
+        parser.error("--pause is the warm and own sections': add warm or own to --only")
     if (args.base or args.live) and "ab" not in only:
         parser.error("--base and --live are the ab section's: add ab to --only")
     if "ab" in only:
@@ -66,7 +76,7 @@ def main() -> None:
     rows: list[report.Row] = []
     started = time.perf_counter()
 
-    if only & {"cold", "secret", "warm", "own", "ab"}:
+    if only & {"cold", "secret", "warm", "own", "work", "ab"}:
         from benchmarks import cold, warm
 
         server, fixture = cold.start()
@@ -78,13 +88,18 @@ def main() -> None:
                 if "secret" in only:
                     _say(report.secret_section(result, rows))
             if "warm" in only:
-                measured = warm.measure(fixture.endpoint, dataclasses.asdict(fixture), args.runs, args.batch)
-                _say(report.warm_section(measured, args.runs, args.batch, rows))
-            if "own" in only:
-                replayed = warm.measure(
-                    fixture.endpoint, dataclasses.asdict(fixture), args.runs, args.batch, canned=True
+                measured = warm.measure(
+                    fixture.endpoint, dataclasses.asdict(fixture), args.runs, args.batch, pause_ms=args.pause
                 )
-                _say(report.own_section(replayed, args.runs, args.batch))
+                _say(report.warm_section(measured, args.runs, args.batch, rows, args.pause))
+            if "own" in only:
+                fx = dataclasses.asdict(fixture)
+                replayed = warm.measure(fixture.endpoint, fx, args.runs, args.batch, canned=True, pause_ms=args.pause)
+                _say(report.own_section(replayed, args.runs, args.batch, args.pause))
+            if "work" in only:
+                from benchmarks import work
+
+                _say(report.work_section(work.measure(fixture.endpoint, dataclasses.asdict(fixture)), rows))
             if "ab" in only:
                 from benchmarks import ab
 

@@ -83,7 +83,10 @@ class Fixture:
 
 
 def seed(endpoint: str) -> Fixture:
-    env = lambda_env(endpoint, PYTHONPATH=str(SOURCE_LAYER), POWERTOOLS_TRACE_DISABLED="true")
+    # The token outlives the whole run (a default run takes longer than the 5-minute default lifetime).
+    env = lambda_env(
+        endpoint, PYTHONPATH=str(SOURCE_LAYER), POWERTOOLS_TRACE_DISABLED="true", ACCESS_TOKEN_LIFETIME="86400"
+    )
     out = subprocess.run(
         [sys.executable, "-c", SETUP, PASSWORD, SECRET], env=env, capture_output=True, text=True, check=False
     )

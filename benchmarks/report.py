@@ -11,6 +11,7 @@ from benchmarks.layer import GOAL_MB, LayerSize
 from benchmarks.reads import GOAL as READS_GOAL
 from benchmarks.reads import ReadRow
 from benchmarks.warm import OPS, WarmResult
+from benchmarks.work import REQUESTS, WorkResult
 
 WARM_GOAL = 1.10
 SECRET_NOISE = 1.05  # "off the cold path": the first fetch adds no more than this to the first response
@@ -89,9 +90,14 @@ def secret_section(result: ColdResult, rows: list[Row]) -> str:
     )
 
 
-def warm_section(result: WarmResult, rounds: int, batch: int, rows: list[Row]) -> str:
+def _paused(pause_ms: float) -> str:
+    return f", each after {pause_ms:g} ms idle" if pause_ms else ""
+
+
+def warm_section(result: WarmResult, rounds: int, batch: int, rows: list[Row], pause_ms: float = 0) -> str:
     lines = [
-        f"warm CPU per request (process_time, tracing on), {rounds} interleaved rounds x {batch} requests, medians;",
+        f"warm CPU per request (process_time, tracing on), {rounds} interleaved rounds x {batch} requests"
+        f"{_paused(pause_ms)}, medians;",
         "the floor sends the same DynamoDB requests as ours (benchmarks/floor.py); 'ours' is a sampled",
         "request (recorded in X-Ray), 'not sampled' the same with Lambda's Sampled=0 (X-Ray's default",
         "rule samples the first request each second and 5% of the rest), 'tracing off' without tracing",
@@ -109,7 +115,7 @@ def warm_section(result: WarmResult, rounds: int, batch: int, rows: list[Row]) -
         )
         rows.append(
             Row(
-                f"warm CPU per request: {op}",
+                f"warm CPU per request{_paused(pause_ms)}: {op}",
                 f"{ours:.0f} µs",
                 f"{floor:.0f} µs",
                 f"{ratio:.2f}x (not sampled {unsampled / floor:.2f}x, tracing off {untraced / floor:.2f}x)",
@@ -150,11 +156,11 @@ def warm_section(result: WarmResult, rounds: int, batch: int, rows: list[Row]) -
     return "\n".join(lines)
 
 
-def own_section(result: WarmResult, rounds: int, batch: int) -> str:
+def own_section(result: WarmResult, rounds: int, batch: int, pause_ms: float = 0) -> str:
     """Each side's own CPU, DynamoDB's answers replayed: the low-noise view of what our code costs."""
     lines = [
         f"own CPU per request, DynamoDB's answers replayed at botocore (no HTTP, signing, parsing or moto), "
-        f"{rounds} interleaved rounds x {batch} requests, medians; tracing on, sampled",
+        f"{rounds} interleaved rounds x {batch} requests{_paused(pause_ms)}, medians; tracing on, sampled",
         "",
         "| request | ours µs | floor µs | ours minus floor µs | anchor µs |",
         "|---|---|---|---|---|",
@@ -163,6 +169,43 @@ def own_section(result: WarmResult, rounds: int, batch: int) -> str:
         ours, floor = result.median_us("ours", op), result.median_us("floor", op)
         anchor = f"{result.median_us('anchor', op):.0f}" if result.anchor.get(op) else "-"
         lines.append(f"| {op} | {ours:.0f} | {floor:.0f} | {ours - floor:.0f} | {anchor} |")
+    return "\n".join(lines)
+
+
+def work_section(result: WorkResult, rows: list[Row]) -> str:
+    """Instructions and code per request: what our code does, apart from what the caches make it cost."""
+    lines = [
+        "work per request, ours not sampled vs the floor: instructions (valgrind's callgrind, a worker answering "
+        f"{'/'.join(str(REQUESTS[op]) for op in OPS)} requests minus one answering none) and the Python code one",
+        "warm request runs (distinct code objects, their bytecode); neither depends on the machine's noise",
+        "",
+        "| request | ours instructions | floor instructions | ratio | ours code objects (KB) "
+        "| floor code objects (KB) | ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for op in OPS:
+        ours_ir, floor_ir = result.instructions.get(("unsampled", op)), result.instructions.get(("floor", op))
+        ours_code, floor_code = result.code[("unsampled", op)], result.code[("floor", op)]
+        if ours_ir is not None and floor_ir:
+            ir = f"{ours_ir / 1e6:.2f} M | {floor_ir / 1e6:.2f} M | {ours_ir / floor_ir:.2f}x"
+        else:
+            ir = "no valgrind | - | -"
+        code_ratio = ours_code[0] / floor_code[0]
+        lines.append(
+            f"| {op} | {ir} | {ours_code[0]} ({ours_code[1] / 1024:.0f}) | {floor_code[0]} "
+            f"({floor_code[1] / 1024:.0f}) | {code_ratio:.2f}x |"
+        )
+        if ours_ir is not None and floor_ir:
+            rows.append(
+                Row(
+                    f"instructions per request, not sampled: {op}",
+                    f"{ours_ir / 1e6:.2f} M",
+                    f"{floor_ir / 1e6:.2f} M",
+                    f"{ours_ir / floor_ir:.2f}x (code run {code_ratio:.2f}x)",
+                    "-",
+                    "-",
+                )
+            )
     return "\n".join(lines)
 
 

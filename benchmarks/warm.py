@@ -39,6 +39,7 @@ EXTRA = {"floor": ("list_one",), "anchor": ("get",)}
 SIDES = ("ours", "unsampled", "untraced", "floor", "anchor")  # untraced: ours with POWERTOOLS_TRACE_DISABLED
 FUNCTIONS = {"get": "resource_get", "list": "resource_list", "create": "resource_create", "update": "resource_update"}
 WARMUP = 3
+PAUSE_ENV = "BENCH_PAUSE_MS"
 
 
 def events(fx: dict[str, str]) -> dict[str, tuple[dict[str, Any], int]]:
@@ -78,6 +79,8 @@ def worker(side: str, fixture: str, mode: str = "") -> None:
             reply = handlers[op](event, FakeContext())
             if reply["statusCode"] != status:
                 sys.exit(f"{side} {op}: {json.dumps(reply)[:800]}")
+    # ``--pause``: each request after an idle spell, as a Lambda request after the last one's answer.
+    pause = float(os.environ.get(PAUSE_ENV) or 0) / 1000
     current = [""]  # the request kind being measured: whose recorded answers a call gets
     if mode == "canned":
         _replay_answers(handlers, cases, current)
@@ -86,13 +89,47 @@ def worker(side: str, fixture: str, mode: str = "") -> None:
         op, n = line.split()
         current[0] = op
         handler, (event, _) = handlers[op], cases[op]
+        if mode == "footprint":
+            print(json.dumps(footprint(handler, event)), flush=True)
+            continue
         cpu: list[float] = []
+        status = cases[op][1]
         for _ in range(int(n)):
+            if pause:
+                time.sleep(pause)
             context = FakeContext()
             t0 = time.process_time()
-            handler(event, context)
+            reply = handler(event, context)
             cpu.append(time.process_time() - t0)
+            if reply["statusCode"] != status:  # an expired token, a moto error: never measure the wrong answer
+                sys.exit(f"{side} {op}: {json.dumps(reply)[:800]}")
         print(json.dumps(cpu), flush=True)
+
+
+def footprint(handler: Any, event: dict[str, Any]) -> list[int]:
+    """The distinct Python code objects one request runs and their bytecode bytes (``sys.monitoring``)."""
+    monitoring = sys.monitoring
+    tool = next(t for t in (monitoring.PROFILER_ID, 3, 4, monitoring.OPTIMIZER_ID) if monitoring.get_tool(t) is None)
+    ran: set[Any] = set()
+
+    def seen(code: Any, _offset: int) -> None:
+        ran.add(code)
+
+    events = monitoring.events.PY_START | monitoring.events.PY_RESUME
+    context = FakeContext()  # made before counting: it is the bench's, not the request's
+    monitoring.use_tool_id(tool, "bench-footprint")
+    try:
+        monitoring.register_callback(tool, monitoring.events.PY_START, seen)
+        monitoring.register_callback(tool, monitoring.events.PY_RESUME, seen)
+        monitoring.set_events(tool, events)
+        try:
+            handler(event, context)
+        finally:
+            monitoring.set_events(tool, 0)
+    finally:
+        monitoring.free_tool_id(tool)
+    ran.discard(seen.__code__)
+    return [len(ran), sum(len(code.co_code) for code in ran)]
 
 
 def _answer_key(operation: str, params: dict[str, Any]) -> str:
@@ -190,8 +227,11 @@ def worker_env(endpoint: str, pythonpath: str) -> dict[str, str]:
     return env
 
 
-def measure(endpoint: str, fixture: dict[str, str], rounds: int, batch: int, *, canned: bool = False) -> WarmResult:
-    """Interleaved batches of every side; ``canned``: ours, the floor and the anchor on replayed answers."""
+def measure(
+    endpoint: str, fixture: dict[str, str], rounds: int, batch: int, *, canned: bool = False, pause_ms: float = 0
+) -> WarmResult:
+    """Interleaved batches of every side; ``canned``: ours, the floor and the anchor on replayed answers;
+    ``pause_ms``: every side idles that long before each request."""
     sides = ("ours", "floor", "anchor") if canned else SIDES
     with LayerPath() as layer, ExitStack() as running:
         ours_env = worker_env(endpoint, f"{layer.pythonpath()}:{ROOT}")
@@ -206,6 +246,8 @@ def measure(endpoint: str, fixture: dict[str, str], rounds: int, batch: int, *, 
             "floor": floor_env,
             "anchor": ours_env,
         }
+        if pause_ms:
+            envs = {side: {**env, PAUSE_ENV: str(pause_ms)} for side, env in envs.items()}
         mode = "canned" if canned else ""
         workers = {side: running.enter_context(Worker(side, fixture, envs[side], python, mode)) for side in sides}
         result = WarmResult()

@@ -2,51 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from benchmarks import warm
-
-
-class _Layer:
-    label = "stand-in"
-
-    def __enter__(self) -> _Layer:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        pass
-
-    def pythonpath(self) -> str:
-        return "layer"
-
-    def floor_pythonpath(self) -> str:
-        return "floor"
-
-    def python(self) -> list[str]:
-        return ["python"]
+from tests.unit.bench_support import StandInLayer, StandInWorker
 
 
 @pytest.mark.parametrize("canned", [False, True])
 def test_each_round_starts_with_the_next_side(canned: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     sent: list[tuple[str, str]] = []
 
-    class _Worker:
-        def __init__(self, side: str, *_: Any) -> None:
-            self.side = side
-
-        def __enter__(self) -> _Worker:
-            return self
-
-        def __exit__(self, *_: object) -> None:
-            pass
-
+    class _Worker(StandInWorker):
         def batch(self, op: str, n: int) -> list[float]:
             sent.append((self.side, op))
             return [1e-3] * n
 
-    monkeypatch.setattr(warm, "LayerPath", _Layer)
+    monkeypatch.setattr(warm, "LayerPath", StandInLayer)
     monkeypatch.setattr(warm, "Worker", _Worker)
     sides = ("ours", "floor", "anchor") if canned else warm.SIDES
     warm.measure("http://127.0.0.1:1", {}, rounds=len(sides), batch=2, canned=canned)
