@@ -8,7 +8,8 @@ Sections (``--only`` picks some; ``--runs N`` sets the samples, 3 for a quick ru
 - warm: CPU per request, ours vs the floor, interleaved batches — ``warm.py``
 - own: the same with DynamoDB's answers replayed: each side's own CPU, little noise — ``warm.py``
 - work: instructions (valgrind) and Python code run per request, ours vs the floor: no noise — ``work.py``
-- ab: own CPU of this working tree against ``--base REV``, interleaved (not in the default run) — ``ab.py``
+- ab: own CPU of this working tree against ``--base REV``, interleaved (not in the default run;
+  ``--instructions``: counted by valgrind instead) — ``ab.py``
 - calls: DynamoDB calls per request in every dialect — ``calls.py``
 - layer: the built layer's size — ``layer.py``
 - reads: items read ÷ returned for list filters, 10,000 movies — ``reads.py``
@@ -46,6 +47,11 @@ def main() -> None:
         "--live", action="store_true", help="the ab section against the moto server (botocore's work counted)"
     )
     parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="the ab section in instructions per request (valgrind) instead of CPU time",
+    )
+    parser.add_argument(
         "--pause",
         type=float,
         default=0,
@@ -61,8 +67,13 @@ def main() -> None:
         parser.error("the ab section needs --base REV")
     if args.pause and not only & {"warm", "own"}:
         parser.error("--pause is the warm and own sections': add warm or own to --only")
-    if (args.base or args.live) and "ab" not in only:
-        parser.error("--base and --live are the ab section's: add ab to --only")
+    if (args.base or args.live or args.instructions) and "ab" not in only:
+        parser.error("--base, --live and --instructions are the ab section's: add ab to --only")
+    if args.instructions:
+        from benchmarks.work import available
+
+        if not available():
+            parser.error("--instructions needs valgrind (apt-get install valgrind)")
     if "ab" in only:
         from benchmarks.ab import resolve
 
@@ -100,7 +111,12 @@ def main() -> None:
                 from benchmarks import work
 
                 _say(report.work_section(work.measure(fixture.endpoint, dataclasses.asdict(fixture)), rows))
-            if "ab" in only:
+            if "ab" in only and args.instructions:
+                from benchmarks import ab
+
+                counts = ab.instructions(fixture.endpoint, dataclasses.asdict(fixture), args.base, live=args.live)
+                _say(ab.instructions_report(counts, args.base, args.live))
+            elif "ab" in only:
                 from benchmarks import ab
 
                 compared = ab.measure(

@@ -13,7 +13,9 @@ Each request kind prints both medians, the change, and the range of the per-roun
 changes: a change whose range straddles zero is noise. ``--live``: the workers send their
 requests to the moto server instead (the ``warm`` section's workers), for a change below
 botocore's ``_make_api_call`` (serializing, signing, parsing) that replayed answers skip;
-the moto server's CPU is its own process's, not counted.
+the moto server's CPU is its own process's, not counted. ``--instructions``: instead of CPU
+time, what callgrind counts per request on each side (``work.instructions``: one worker per
+side, no noise, ~2 min; with ``--live``, botocore's work on the moto server's answers too).
 """
 
 from __future__ import annotations
@@ -82,6 +84,45 @@ def checkout(rev: str) -> Path:
     return target
 
 
+def _side_envs(endpoint: str, layer: LayerPath, source: Path) -> dict[str, dict[str, str]]:
+    """Each side's worker environment: the layer with that side's package and functions."""
+    envs = {}
+    for side, root in (("base", source), ("tree", ROOT)):
+        path = layer.with_package(PACKAGE, root / "layers" / "core" / "python" / PACKAGE)
+        envs[side] = {**worker_env(endpoint, f"{path}:{ROOT}"), "BENCH_FUNCTIONS": str(root / "functions")}
+    return envs
+
+
+def instructions(
+    endpoint: str, fixture: dict[str, str], base: str, *, live: bool = False
+) -> dict[tuple[str, str], float]:
+    """(side, op) → instructions per request, REV's and the working tree's."""
+    from benchmarks import work
+
+    source = checkout(base)
+    try:
+        with LayerPath() as layer:
+            envs = _side_envs(endpoint, layer, source)
+            runs = {side: work.Run("ours", envs[side], "" if live else "canned") for side in SIDES}
+            return work.instructions(layer.python(), fixture, runs)
+    finally:
+        shutil.rmtree(source, ignore_errors=True)
+
+
+def instructions_report(counts: dict[tuple[str, str], float], base: str, live: bool) -> str:
+    answers = "against the moto server" if live else "DynamoDB's answers replayed"
+    lines = [
+        f"instructions per request (callgrind), this working tree against {base} ({answers}; tracing on, sampled)",
+        "",
+        f"| request | {base} | working tree | change |",
+        "|---|---|---|---|",
+    ]
+    for op in OPS:
+        old, new = counts[("base", op)], counts[("tree", op)]
+        lines.append(f"| {op} | {old / 1e6:.3f} M | {new / 1e6:.3f} M | {new / old - 1:+.2%} |")
+    return "\n".join(lines)
+
+
 def measure(
     endpoint: str, fixture: dict[str, str], base: str, rounds: int, batch: int, *, live: bool = False
 ) -> ABResult:
@@ -90,10 +131,7 @@ def measure(
     source = checkout(base)
     try:
         with LayerPath() as layer, ExitStack() as running:
-            envs = {}
-            for side, root in (("base", source), ("tree", ROOT)):
-                path = layer.with_package(PACKAGE, root / "layers" / "core" / "python" / PACKAGE)
-                envs[side] = {**worker_env(endpoint, f"{path}:{ROOT}"), "BENCH_FUNCTIONS": str(root / "functions")}
+            envs = _side_envs(endpoint, layer, source)
             workers: dict[str, list[Worker]] = {side: [] for side in SIDES}
             # Started in turns: each records its answers after its warm-up writes, from the same table.
             for seed in range(PROCESSES):  # the same hash seeds on both sides

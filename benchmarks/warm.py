@@ -21,6 +21,7 @@ design's price) and the anchor's get (the fixed choices' price, ``anchor.py``).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import statistics
@@ -40,6 +41,7 @@ SIDES = ("ours", "unsampled", "untraced", "floor", "anchor")  # untraced: ours w
 FUNCTIONS = {"get": "resource_get", "list": "resource_list", "create": "resource_create", "update": "resource_update"}
 WARMUP = 3
 PAUSE_ENV = "BENCH_PAUSE_MS"
+COUNTING_ENV = "BENCH_COUNTING"  # set when valgrind counts the worker's instructions (``work.py``)
 
 
 def events(fx: dict[str, str]) -> dict[str, tuple[dict[str, Any], int]]:
@@ -59,6 +61,12 @@ def events(fx: dict[str, str]) -> dict[str, tuple[dict[str, Any], int]]:
 def worker(side: str, fixture: str, mode: str = "") -> None:
     """Read ``op n`` lines; answer each with the JSON list of n per-request CPU seconds."""
     fx = json.loads(fixture)
+    counting = bool(os.environ.get(COUNTING_ENV))
+    if counting:
+        # A thread waiting for the GIL takes it when the holder waits, as outside valgrind, not after
+        # 5 ms, which under valgrind is a few thousand steps and falls elsewhere in every run (the
+        # list's pool threads).
+        sys.setswitchinterval(10)
     if side in ("ours", "unsampled", "untraced"):
         from benchmarks.common import load_function
 
@@ -84,6 +92,10 @@ def worker(side: str, fixture: str, mode: str = "") -> None:
     current = [""]  # the request kind being measured: whose recorded answers a call gets
     if mode == "canned":
         _replay_answers(handlers, cases, current)
+    if counting:
+        # Every run starts its requests with the collector's generations empty, so its collections
+        # fall at the same requests in every run (one more or less in a batch is ~10% of an update).
+        gc.collect()
     print("ready", flush=True)
     for line in sys.stdin:
         op, n = line.split()

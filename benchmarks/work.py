@@ -14,6 +14,7 @@ that, for ours (not sampled, as most requests are) and the floor:
   bytecode bytes (``warm.footprint``): what a cold cache makes a request load again.
 
 Each worker's hash seed is fixed so that two runs of one side do the same dict work.
+``instructions`` also serves ``ab --instructions`` (two revisions instead of two sides).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from benchmarks.common import ROOT, TRACE_ID, LayerPath
-from benchmarks.warm import OPS, Worker, worker_env
+from benchmarks.warm import COUNTING_ENV, OPS, Worker, worker_env
 
 SIDES = ("unsampled", "floor")
 REQUESTS = {"get": 20, "list": 10, "create": 20, "update": 20}  # under valgrind: ~30 s a run at most
@@ -52,48 +53,54 @@ def collected(stderr: str) -> int:
     return int(found.group(1))
 
 
-def _instructions(python: list[str], side: str, fixture: dict[str, str], env: dict[str, str], feed: str) -> int:
+@dataclass(frozen=True)
+class Run:
+    """One worker to count: ``warm.worker``'s side, its environment and mode ("" or "canned")."""
+
+    side: str
+    env: dict[str, str]
+    mode: str = ""
+
+
+def _instructions(python: list[str], fixture: dict[str, str], run: Run, op: str) -> int:
+    """What callgrind counts in a worker answering ``REQUESTS[op]`` requests of kind ``op`` ("": none)."""
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *python, "-m", "benchmarks.warm"]
     done = subprocess.run(
-        [*command, side, json.dumps(fixture)], env=env, input=feed, capture_output=True, text=True, check=False
+        [*command, run.side, json.dumps(fixture), run.mode],
+        env={**run.env, "PYTHONHASHSEED": "0", COUNTING_ENV: "1"},  # the same dict work in both runs
+        input=f"{op} {REQUESTS[op]}\n" if op else "",
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode:
-        raise RuntimeError(f"the {side} worker failed under valgrind:\n{done.stderr[-2000:]}")
+        raise RuntimeError(f"the {run.side} worker failed under valgrind:\n{done.stderr[-2000:]}")
     return collected(done.stderr)
+
+
+def instructions(python: list[str], fixture: dict[str, str], runs: dict[str, Run]) -> dict[tuple[str, str], float]:
+    """(label, op) → instructions per request: each run answering ``op`` minus the same run answering none."""
+    jobs = [(label, op) for label in runs for op in ("", *OPS)]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # valgrind runs one thread at a time: a core each
+        counted = pool.map(lambda job: _instructions(python, fixture, runs[job[0]], job[1]), jobs)
+        counts = dict(zip(jobs, counted, strict=True))
+    return {(label, op): (counts[(label, op)] - counts[(label, "")]) / REQUESTS[op] for label in runs for op in OPS}
 
 
 def measure(endpoint: str, fixture: dict[str, str]) -> WorkResult:
     result = WorkResult(valgrind=available())
     with LayerPath() as layer:
         ours = worker_env(endpoint, f"{layer.pythonpath()}:{ROOT}")
-        envs = {
-            "unsampled": {**ours, "_X_AMZN_TRACE_ID": TRACE_ID.replace("Sampled=1", "Sampled=0")},
-            "floor": worker_env(endpoint, layer.floor_pythonpath()),
+        runs = {
+            "unsampled": Run("unsampled", {**ours, "_X_AMZN_TRACE_ID": TRACE_ID.replace("Sampled=1", "Sampled=0")}),
+            "floor": Run("floor", worker_env(endpoint, layer.floor_pythonpath())),
         }
-        envs = {side: {**env, "PYTHONHASHSEED": "0"} for side, env in envs.items()}
         python = layer.python()
         for side in SIDES:
-            with Worker(side, fixture, envs[side], python, "footprint") as worker:
+            with Worker(side, fixture, runs[side].env, python, "footprint") as worker:
                 for op in OPS:
                     objects, size = worker.batch(op, 1)
                     result.code[(side, op)] = (int(objects), int(size))
-        if not result.valgrind:
-            return result
-        runs = [(side, op) for side in SIDES for op in ("", *OPS)]
-        with ThreadPoolExecutor(max_workers=2) as pool:  # valgrind runs one thread at a time: a core each
-            counts = dict(
-                zip(
-                    runs,
-                    pool.map(
-                        lambda run: _instructions(
-                            python, run[0], fixture, envs[run[0]], f"{run[1]} {REQUESTS[run[1]]}\n" if run[1] else ""
-                        ),
-                        runs,
-                    ),
-                    strict=True,
-                )
-            )
-        for side in SIDES:
-            for op in OPS:
-                result.instructions[(side, op)] = (counts[(side, op)] - counts[(side, "")]) / REQUESTS[op]
+        if result.valgrind:
+            result.instructions = instructions(python, fixture, runs)
     return result

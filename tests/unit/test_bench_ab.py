@@ -64,12 +64,21 @@ def test_the_report_gives_each_request_its_change_and_per_round_range() -> None:
     assert "| get | 100 | 90 | -10.0% | -15.0% to -5.0% |" in lines
 
 
+def test_the_instructions_report_gives_each_request_its_change() -> None:
+    counts = {(side, op): (1e6 if side == "base" else 0.9e6) for side in ab.SIDES for op in OPS}
+    lines = ab.instructions_report(counts, "HEAD~1", live=True).splitlines()
+    assert "| get | 1.000 M | 0.900 M | -10.00% |" in lines
+    assert "against the moto server" in lines[0]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--only", "ab", "--base", "no-such-revision-0123"], "not a commit"),
         (["--only", "ab"], "needs --base"),
         (["--only", "layer", "--base", "HEAD"], "add ab to --only"),
+        (["--only", "layer", "--instructions"], "add ab to --only"),
+        (["--only", "layer", "--pause", "10"], "add warm or own to --only"),
     ],
 )
 def test_a_wrong_ab_request_stops_before_anything_runs(args: list[str], message: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 import pytest
@@ -53,15 +54,19 @@ def test_instructions_are_the_requests_run_minus_the_idle_run(valgrind: bool, mo
     per_request |= {("floor", op): 2e6 * (i + 1) for i, op in enumerate(warm.OPS)}
     ran: list[tuple[str, str]] = []
 
-    def instructions(python: list[str], side: str, fixture: Any, env: dict[str, str], feed: str) -> int:
-        assert env["PYTHONHASHSEED"] == "0"  # both runs of a side do the same dict work
-        op, n = feed.split() if feed else ("", "0")
+    def valgrind_run(command: list[str], *, env: dict[str, str], input: str, **_: Any) -> Any:
+        assert command[:2] == ["valgrind", "--tool=callgrind"]
+        # Both runs of a side do the same dict work, with the collector and the GIL's hand-offs steadied.
+        assert env["PYTHONHASHSEED"] == "0" and env[warm.COUNTING_ENV] == "1"
+        side = command[command.index("benchmarks.warm") + 1]
+        op, n = input.split() if input else ("", "0")
         ran.append((side, op))
-        return idle[side] + int(n) * int(per_request.get((side, op), 0))
+        counted = idle[side] + int(n) * int(per_request.get((side, op), 0))
+        return subprocess.CompletedProcess(command, 0, "", f"==1== Collected : {counted}\n")
 
     monkeypatch.setattr(work, "LayerPath", StandInLayer)
     monkeypatch.setattr(work, "Worker", _Worker)
-    monkeypatch.setattr(work, "_instructions", instructions)
+    monkeypatch.setattr(work.subprocess, "run", valgrind_run)
     monkeypatch.setattr(work, "available", lambda: valgrind)
     result = work.measure("http://127.0.0.1:1", {})
 
