@@ -111,18 +111,16 @@ def main() -> None:
                 from benchmarks import work
 
                 _say(report.work_section(work.measure(fixture.endpoint, dataclasses.asdict(fixture)), rows))
-            if "ab" in only and args.instructions:
+            if "ab" in only:
                 from benchmarks import ab
 
-                counts = ab.instructions(fixture.endpoint, dataclasses.asdict(fixture), args.base, live=args.live)
-                _say(ab.instructions_report(counts, args.base, args.live))
-            elif "ab" in only:
-                from benchmarks import ab
-
-                compared = ab.measure(
-                    fixture.endpoint, dataclasses.asdict(fixture), args.base, args.runs, args.batch, live=args.live
-                )
-                _say(ab.report(compared, args.runs, args.batch))
+                fx = dataclasses.asdict(fixture)
+                if args.instructions:
+                    counts = ab.instructions(fixture.endpoint, fx, args.base, live=args.live)
+                    _say(ab.instructions_report(counts, args.base, args.live))
+                else:
+                    compared = ab.measure(fixture.endpoint, fx, args.base, args.runs, args.batch, live=args.live)
+                    _say(ab.report(compared, args.runs, args.batch))
         finally:
             server.stop()
 

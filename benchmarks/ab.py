@@ -15,7 +15,7 @@ requests to the moto server instead (the ``warm`` section's workers), for a chan
 botocore's ``_make_api_call`` (serializing, signing, parsing) that replayed answers skip;
 the moto server's CPU is its own process's, not counted. ``--instructions``: instead of CPU
 time, what callgrind counts per request on each side (``work.instructions``: one worker per
-side, no noise, ~2 min; with ``--live``, botocore's work on the moto server's answers too).
+side, no noise, ~75 s; with ``--live``, botocore's work on the moto server's answers too).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ import statistics
 import subprocess
 import tarfile
 import tempfile
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -84,13 +85,20 @@ def checkout(rev: str) -> Path:
     return target
 
 
-def _side_envs(endpoint: str, layer: LayerPath, source: Path) -> dict[str, dict[str, str]]:
-    """Each side's worker environment: the layer with that side's package and functions."""
-    envs = {}
-    for side, root in (("base", source), ("tree", ROOT)):
-        path = layer.with_package(PACKAGE, root / "layers" / "core" / "python" / PACKAGE)
-        envs[side] = {**worker_env(endpoint, f"{path}:{ROOT}"), "BENCH_FUNCTIONS": str(root / "functions")}
-    return envs
+@contextmanager
+def _sides(endpoint: str, base: str) -> Iterator[tuple[LayerPath, dict[str, dict[str, str]]]]:
+    """The layer and each side's worker environment (that side's package and functions), REV's
+    source removed afterwards."""
+    source = checkout(base)
+    try:
+        with LayerPath() as layer:
+            envs = {}
+            for side, root in (("base", source), ("tree", ROOT)):
+                path = layer.with_package(PACKAGE, root / "layers" / "core" / "python" / PACKAGE)
+                envs[side] = {**worker_env(endpoint, f"{path}:{ROOT}"), "BENCH_FUNCTIONS": str(root / "functions")}
+            yield layer, envs
+    finally:
+        shutil.rmtree(source, ignore_errors=True)
 
 
 def instructions(
@@ -99,14 +107,9 @@ def instructions(
     """(side, op) → instructions per request, REV's and the working tree's."""
     from benchmarks import work
 
-    source = checkout(base)
-    try:
-        with LayerPath() as layer:
-            envs = _side_envs(endpoint, layer, source)
-            runs = {side: work.Run("ours", envs[side], "" if live else "canned") for side in SIDES}
-            return work.instructions(layer.python(), fixture, runs)
-    finally:
-        shutil.rmtree(source, ignore_errors=True)
+    with _sides(endpoint, base) as (layer, envs):
+        runs = {side: work.Run("ours", envs[side], "" if live else "canned") for side in SIDES}
+        return work.instructions(layer.python(), fixture, runs)
 
 
 def instructions_report(counts: dict[tuple[str, str], float], base: str, live: bool) -> str:
@@ -128,30 +131,25 @@ def measure(
 ) -> ABResult:
     """Both sides' workers (canned, or ``live`` against the moto server), ``rounds`` rounds of every
     request kind, each round's batches in the order base, tree, tree, base (neither side always first)."""
-    source = checkout(base)
-    try:
-        with LayerPath() as layer, ExitStack() as running:
-            envs = _side_envs(endpoint, layer, source)
-            workers: dict[str, list[Worker]] = {side: [] for side in SIDES}
-            # Started in turns: each records its answers after its warm-up writes, from the same table.
-            for seed in range(PROCESSES):  # the same hash seeds on both sides
+    with _sides(endpoint, base) as (layer, envs), ExitStack() as running:
+        workers: dict[str, list[Worker]] = {side: [] for side in SIDES}
+        # Started in turns: each records its answers after its warm-up writes, from the same table.
+        for seed in range(PROCESSES):  # the same hash seeds on both sides
+            for side in SIDES:
+                env = {**envs[side], "PYTHONHASHSEED": str(seed)}
+                workers[side].append(
+                    running.enter_context(Worker("ours", fixture, env, layer.python(), "" if live else "canned"))
+                )
+        result = ABResult(base, live)
+        for _ in range(rounds):
+            for op in OPS:
+                cpu: dict[str, list[float]] = {side: [] for side in SIDES}
+                for side in (*SIDES, *reversed(SIDES)):
+                    cpu[side] += [t for worker in workers[side] for t in worker.batch(op, batch)]
                 for side in SIDES:
-                    env = {**envs[side], "PYTHONHASHSEED": str(seed)}
-                    workers[side].append(
-                        running.enter_context(Worker("ours", fixture, env, layer.python(), "" if live else "canned"))
-                    )
-            result = ABResult(base, live)
-            for _ in range(rounds):
-                for op in OPS:
-                    cpu: dict[str, list[float]] = {side: [] for side in SIDES}
-                    for side in (*SIDES, *reversed(SIDES)):
-                        cpu[side] += [t for worker in workers[side] for t in worker.batch(op, batch)]
-                    for side in SIDES:
-                        result.samples[side][op] += cpu[side]
-                    result.rounds[op].append((statistics.median(cpu["base"]), statistics.median(cpu["tree"])))
-            return result
-    finally:
-        shutil.rmtree(source, ignore_errors=True)
+                    result.samples[side][op] += cpu[side]
+                result.rounds[op].append((statistics.median(cpu["base"]), statistics.median(cpu["tree"])))
+        return result
 
 
 def report(result: ABResult, rounds: int, batch: int) -> str:

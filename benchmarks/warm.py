@@ -84,9 +84,7 @@ def worker(side: str, fixture: str, mode: str = "") -> None:
     cases = {op: case for op, case in events(fx).items() if op in handlers}
     for op, (event, status) in cases.items():
         for _ in range(WARMUP):
-            reply = handlers[op](event, FakeContext())
-            if reply["statusCode"] != status:
-                sys.exit(f"{side} {op}: {json.dumps(reply)[:800]}")
+            _expect(side, op, handlers[op](event, FakeContext()), status)
     # ``--pause``: each request after an idle spell, as a Lambda request after the last one's answer.
     pause = float(os.environ.get(PAUSE_ENV) or 0) / 1000
     current = [""]  # the request kind being measured: whose recorded answers a call gets
@@ -100,12 +98,11 @@ def worker(side: str, fixture: str, mode: str = "") -> None:
     for line in sys.stdin:
         op, n = line.split()
         current[0] = op
-        handler, (event, _) = handlers[op], cases[op]
+        handler, (event, status) = handlers[op], cases[op]
         if mode == "footprint":
             print(json.dumps(footprint(handler, event)), flush=True)
             continue
         cpu: list[float] = []
-        status = cases[op][1]
         for _ in range(int(n)):
             if pause:
                 time.sleep(pause)
@@ -113,9 +110,14 @@ def worker(side: str, fixture: str, mode: str = "") -> None:
             t0 = time.process_time()
             reply = handler(event, context)
             cpu.append(time.process_time() - t0)
-            if reply["statusCode"] != status:  # an expired token, a moto error: never measure the wrong answer
-                sys.exit(f"{side} {op}: {json.dumps(reply)[:800]}")
+            _expect(side, op, reply, status)
         print(json.dumps(cpu), flush=True)
+
+
+def _expect(side: str, op: str, reply: dict[str, Any], status: int) -> None:
+    """Stop the worker on a wrong answer (an expired token, a moto error): its time is not the request's."""
+    if reply["statusCode"] != status:
+        sys.exit(f"{side} {op}: {json.dumps(reply)[:800]}")
 
 
 def footprint(handler: Any, event: dict[str, Any]) -> list[int]:
@@ -239,6 +241,18 @@ def worker_env(endpoint: str, pythonpath: str) -> dict[str, str]:
     return env
 
 
+def side_envs(endpoint: str, layer: LayerPath) -> dict[str, dict[str, str]]:
+    """Each side's worker environment (``SIDES``): ours as deployed, not sampled, untraced; the floor; the anchor."""
+    ours = worker_env(endpoint, f"{layer.pythonpath()}:{ROOT}")
+    return {
+        "ours": ours,
+        "unsampled": {**ours, "_X_AMZN_TRACE_ID": TRACE_ID.replace("Sampled=1", "Sampled=0")},
+        "untraced": {**ours, "POWERTOOLS_TRACE_DISABLED": "true"},
+        "floor": worker_env(endpoint, layer.floor_pythonpath()),
+        "anchor": ours,
+    }
+
+
 def measure(
     endpoint: str, fixture: dict[str, str], rounds: int, batch: int, *, canned: bool = False, pause_ms: float = 0
 ) -> WarmResult:
@@ -246,18 +260,8 @@ def measure(
     ``pause_ms``: every side idles that long before each request."""
     sides = ("ours", "floor", "anchor") if canned else SIDES
     with LayerPath() as layer, ExitStack() as running:
-        ours_env = worker_env(endpoint, f"{layer.pythonpath()}:{ROOT}")
-        floor_env = worker_env(endpoint, layer.floor_pythonpath())
+        envs = side_envs(endpoint, layer)
         python = layer.python()
-        untraced_env = {**ours_env, "POWERTOOLS_TRACE_DISABLED": "true"}
-        unsampled_env = {**ours_env, "_X_AMZN_TRACE_ID": TRACE_ID.replace("Sampled=1", "Sampled=0")}
-        envs = {
-            "ours": ours_env,
-            "unsampled": unsampled_env,
-            "untraced": untraced_env,
-            "floor": floor_env,
-            "anchor": ours_env,
-        }
         if pause_ms:
             envs = {side: {**env, PAUSE_ENV: str(pause_ms)} for side, env in envs.items()}
         mode = "canned" if canned else ""

@@ -26,8 +26,8 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from benchmarks.common import ROOT, TRACE_ID, LayerPath
-from benchmarks.warm import COUNTING_ENV, OPS, Worker, worker_env
+from benchmarks.common import LayerPath
+from benchmarks.warm import COUNTING_ENV, OPS, Worker, side_envs
 
 SIDES = ("unsampled", "floor")
 REQUESTS = {"get": 20, "list": 10, "create": 20, "update": 20}  # under valgrind: ~30 s a run at most
@@ -90,11 +90,8 @@ def instructions(python: list[str], fixture: dict[str, str], runs: dict[str, Run
 def measure(endpoint: str, fixture: dict[str, str]) -> WorkResult:
     result = WorkResult(valgrind=available())
     with LayerPath() as layer:
-        ours = worker_env(endpoint, f"{layer.pythonpath()}:{ROOT}")
-        runs = {
-            "unsampled": Run("unsampled", {**ours, "_X_AMZN_TRACE_ID": TRACE_ID.replace("Sampled=1", "Sampled=0")}),
-            "floor": Run("floor", worker_env(endpoint, layer.floor_pythonpath())),
-        }
+        envs = side_envs(endpoint, layer)
+        runs = {side: Run(side, envs[side]) for side in SIDES}
         python = layer.python()
         for side in SIDES:
             with Worker(side, fixture, runs[side].env, python, "footprint") as worker:
