@@ -9,6 +9,7 @@ are local substitutes, so ``make run`` needs neither Docker nor an AWS account.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import secrets
@@ -99,6 +100,44 @@ class _QuietMotoServer:
         from moto.moto_server.werkzeug_app import MotoRequestHandler
 
         class _Handler(MotoRequestHandler):
+            """Keeps connections open between requests, as DynamoDB does.
+
+            werkzeug closes every connection after its answer and then drains the
+            socket, since an app may leave part of a body unread. Here a body with a
+            length is read whole before the app runs, and werkzeug's drain is handed
+            an empty stream, so the next request on the connection is left intact.
+            A chunked body still closes the connection.
+            """
+
+            keep_alive = False
+
+            def setup(self) -> None:
+                super().setup()
+                # werkzeug writes an answer's head and body apart: on a kept connection, Nagle's
+                # algorithm would hold the body back until the client's delayed ACK (~40 ms).
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def handle_one_request(self) -> None:
+                connection = self.rfile
+                try:
+                    super().handle_one_request()
+                finally:
+                    self.rfile = connection
+
+            def make_environ(self) -> dict[str, Any]:
+                environ = super().make_environ()
+                length = environ.get("CONTENT_LENGTH") or "0"
+                self.keep_alive = length.isdigit() and "wsgi.input_terminated" not in environ
+                if self.keep_alive:
+                    environ["wsgi.input"] = io.BytesIO(self.rfile.read(int(length)))
+                    self.rfile = io.BytesIO()  # werkzeug's drain after the answer reads nothing
+                return environ
+
+            def send_header(self, keyword: str, value: str) -> None:
+                if self.keep_alive and keyword.lower() == "connection" and value.lower() == "close":
+                    return
+                super().send_header(keyword, value)
+
             def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
                 """Drop the per-request access line; errors are still logged."""
 

@@ -60,6 +60,20 @@ def own_moto_server() -> Iterator[str]:
 
 
 @pytest.fixture
+def own_moto_dynamodb(own_moto_server: str) -> Any:
+    """A plain boto3 DynamoDB client of that server, to look at or change the tables behind the API."""
+    import boto3
+
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=own_moto_server,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture
 def logged(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], list[dict[str, Any]]]:
     """The handlers' Logger lines from here on, as CloudWatch gets them: those that name ``text``, parsed."""
     from moviesapi.telemetry import logger

@@ -377,10 +377,8 @@ def table_problems(dynamodb: Any, ledger: Ledger) -> tuple[list[str], dict[str, 
 
 
 def test_thirty_percent_faults_never_500_never_partial(
-    start_localapi: Callable[..., Any], proxy: FaultProxy, own_moto_server: str
+    start_localapi: Callable[..., Any], proxy: FaultProxy, own_moto_dynamodb: Any
 ) -> None:
-    import boto3
-
     server = start_localapi(env={"DYNAMODB_ENDPOINT": proxy.url})  # tables created through the proxy, faults off
     ledger = Ledger()
     tag = uuid.uuid4().hex[:6]
@@ -425,13 +423,7 @@ def test_thirty_percent_faults_never_500_never_partial(
 
     # Faults off: the totals every dialect reports, then the tables themselves.
     owner = next(c for c in clients if c.jwt)
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=own_moto_server,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    dynamodb = own_moto_dynamodb
     assert set(TABLES) <= set(dynamodb.list_tables()["TableNames"])
     problems, figures = table_problems(dynamodb, ledger)
     print(f"tables: {figures}")

@@ -410,21 +410,13 @@ def test_methods_whitelist(owner: Client) -> None:
 
 
 def test_session_past_expiry_refused_while_item_exists(
-    start_localapi: Callable[..., Any], own_moto_server: str
+    start_localapi: Callable[..., Any], own_moto_server: str, own_moto_dynamodb: Any
 ) -> None:
-    import boto3
-
     server = start_localapi(env={"DYNAMODB_ENDPOINT": own_moto_server})
     client = Client(server.url, "expiry")
     sid, _, _ = client.login()
     assert client.get("/api/resource/Movie", headers=cookie(sid)).status_code == 200
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=own_moto_server,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    dynamodb = own_moto_dynamodb
     key = {"pk": {"S": "sid#" + hashlib.sha256(sid.encode()).hexdigest()}}
     dynamodb.update_item(
         TableName="movies-api-state",
